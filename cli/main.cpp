@@ -1,0 +1,40 @@
+// seedline: the command-line entry point. Wires the subcommands and turns errors into
+// messages and exit codes: 0 ok, 1 runtime error, 2 usage error.
+#include <iostream>
+
+#include "common.hpp"
+#include "util/error.hpp"
+
+int main(int argc, char** argv) {
+  using namespace seedline;
+  CLI::App app{"seedline: an experiment database and lineage tracker for seed-based neuroevolution"};
+  app.name("seedline");
+  app.set_version_flag("--version", std::string("seedline ") + SEEDLINE_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  cli::GlobalOptions global;
+  app.add_option("--db", global.db, "Database file (default: $SEEDLINE_DB, then ./seedline.db)");
+
+  cli::register_db_command(app, global);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "seedline: usage error: " << e.what() << "\n(see `seedline --help`)\n";
+    return 2;
+  } catch (const Error& e) {
+    std::cerr << "seedline: error: " << e.what() << '\n';
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "seedline: internal error: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}

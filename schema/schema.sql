@@ -1,0 +1,88 @@
+-- The current full seedline schema: what applying every file in migrations/ in order yields.
+-- For reading; tests/store/schema_test.cpp keeps it equal to the migrations.
+-- Schema version: 1
+
+CREATE TABLE schema_migrations (
+  version    INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL,
+  applied_at TEXT NOT NULL
+);
+
+CREATE TABLE experiments (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL,
+  spec       TEXT NOT NULL,          -- the experiment file as submitted, as canonical JSON
+  created_at TEXT NOT NULL
+);
+CREATE INDEX experiments_by_name ON experiments(name);
+
+CREATE TABLE conditions (
+  id            INTEGER PRIMARY KEY,
+  experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+  position      INTEGER NOT NULL,    -- order in the experiment file
+  name          TEXT NOT NULL,
+  config        TEXT NOT NULL,       -- resolved network, representation, task and ga as JSON
+  UNIQUE (experiment_id, name)
+);
+
+CREATE TABLE runs (
+  id            INTEGER PRIMARY KEY,
+  experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+  condition_id  INTEGER NOT NULL REFERENCES conditions(id) ON DELETE CASCADE,
+  trial         INTEGER NOT NULL,
+  seed          INTEGER NOT NULL,    -- uint64 stored as its two's-complement int64
+  noise_version INTEGER NOT NULL,
+  state         TEXT NOT NULL DEFAULT 'queued'
+                CHECK (state IN ('queued', 'running', 'paused', 'finished', 'failed')),
+  owner         TEXT,                -- the daemon holding the claim while running
+  heartbeat     REAL,                -- unix seconds of the owner's last heartbeat
+  message       TEXT,                -- why a run failed or paused
+  created_at    TEXT NOT NULL,
+  updated_at    TEXT NOT NULL,
+  UNIQUE (condition_id, trial)
+);
+CREATE INDEX runs_by_experiment ON runs(experiment_id);
+CREATE INDEX runs_by_state ON runs(state);
+
+-- One row per individual: a root's genotype is init(seed), a child's is its parent's plus
+-- mutation(seed). An elite carried into a later generation stays the same row.
+CREATE TABLE individuals (
+  id         INTEGER PRIMARY KEY,
+  run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  generation INTEGER NOT NULL,       -- birth generation
+  parent_id  INTEGER REFERENCES individuals(id),
+  seed       INTEGER NOT NULL,       -- uint64 stored as its two's-complement int64
+  fitness    REAL,                   -- fitness measured in the birth generation
+  checksum   INTEGER                 -- xxh64 of the genotype; set once it became a parent
+);
+
+-- Per-generation summary: curves and statistics read this, never individuals.
+CREATE TABLE generations (
+  run_id           INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  generation       INTEGER NOT NULL,
+  first_individual INTEGER NOT NULL, -- id range of the individuals born in this generation
+  last_individual  INTEGER NOT NULL,
+  best             REAL NOT NULL,
+  mean             REAL NOT NULL,
+  median           REAL NOT NULL,
+  std              REAL NOT NULL,
+  best_individual  INTEGER NOT NULL REFERENCES individuals(id),
+  parents          BLOB NOT NULL,    -- selected parent ids, best first, int64 little-endian;
+                                     -- the first `elites` of them are carried unchanged
+  evaluations      INTEGER NOT NULL, -- episodes (or function evaluations) this generation
+  steps            INTEGER NOT NULL, -- environment steps this generation
+  eval_seconds     REAL NOT NULL,
+  total_seconds    REAL NOT NULL,
+  PRIMARY KEY (run_id, generation)
+) WITHOUT ROWID;
+
+-- zstd-compressed genotypes (little-endian float32) of parents, every snapshot_every
+-- generations and for each run's final best.
+CREATE TABLE snapshots (
+  individual_id INTEGER PRIMARY KEY REFERENCES individuals(id) ON DELETE CASCADE,
+  run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  codec         TEXT NOT NULL DEFAULT 'zstd',
+  raw_bytes     INTEGER NOT NULL,
+  checksum      INTEGER NOT NULL,    -- xxh64 of the uncompressed genotype bytes
+  data          BLOB NOT NULL
+);

@@ -1,0 +1,297 @@
+#include "store/database.hpp"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <fstream>
+
+#include "util/error.hpp"
+
+namespace seedline::store {
+namespace {
+
+constexpr std::string_view kSqliteMagic("SQLite format 3\0", 16);
+
+// Reads a big-endian unsigned integer from the database header.
+uint32_t be32(const unsigned char* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+}
+
+// Checks the file header without letting SQLite touch the file, so a file we refuse is left
+// byte-identical. An empty file is a valid (new) database.
+void check_header(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) io_error(path.string() + ": cannot read file size: " + ec.message());
+  if (size == 0) return;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) io_error(path.string() + ": cannot open for reading: " + std::strerror(errno));
+  std::array<unsigned char, 100> header{};
+  in.read(reinterpret_cast<char*>(header.data()), header.size());
+  const auto got = static_cast<size_t>(in.gcount());
+  if (got < kSqliteMagic.size() ||
+      std::memcmp(header.data(), kSqliteMagic.data(), kSqliteMagic.size()) != 0) {
+    corruption(path.string() + ": not a SQLite database (bad header)");
+  }
+  if (got < header.size()) {
+    corruption(path.string() + ": truncated SQLite file (" + std::to_string(size) +
+               " bytes, smaller than the 100-byte header)");
+  }
+  uint32_t page_size = (uint32_t{header[16]} << 8) | header[17];
+  if (page_size == 1) page_size = 65536;
+  if (page_size < 512 || (page_size & (page_size - 1)) != 0) {
+    corruption(path.string() + ": corrupt SQLite header (page size " + std::to_string(page_size) + ")");
+  }
+  // The in-header page count is valid when the change counter equals version-valid-for.
+  const uint32_t change_counter = be32(&header[24]);
+  const uint32_t page_count = be32(&header[28]);
+  const uint32_t valid_for = be32(&header[92]);
+  if (page_count != 0 && change_counter == valid_for) {
+    const uint64_t expected = uint64_t{page_count} * page_size;
+    if (size < expected) {
+      corruption(path.string() + ": truncated SQLite file (" + std::to_string(size) +
+                 " bytes, header says " + std::to_string(expected) + ")");
+    }
+  }
+}
+
+}  // namespace
+
+Database Database::open(const std::filesystem::path& path, const ConnectionOptions& options) {
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(path, ec);
+  if (exists && std::filesystem::is_directory(path, ec)) {
+    invalid_argument(path.string() + ": is a directory, not a database file");
+  }
+  if (!exists && options.access != Access::kCreate) {
+    not_found(path.string() + ": no such database (create it with `seedline db init`)");
+  }
+  if (exists) check_header(path);
+
+  const bool read_only = options.access == Access::kReadOnly;
+  if (!read_only) {
+    // WAL needs the -wal and -shm files beside the database, so the directory must be writable.
+    auto dir = path.parent_path();
+    if (dir.empty()) dir = ".";
+    if (!std::filesystem::is_directory(dir, ec)) {
+      not_found(path.string() + ": directory " + dir.string() + " does not exist");
+    }
+    if (::access(dir.c_str(), W_OK) != 0) {
+      io_error(path.string() + ": directory " + dir.string() + " is not writable (" +
+               std::strerror(errno) + ")");
+    }
+    if (exists && ::access(path.c_str(), W_OK) != 0) {
+      io_error(path.string() + ": file is not writable (" + std::strerror(errno) + ")");
+    }
+  }
+
+  int flags = SQLITE_OPEN_NOMUTEX;
+  if (read_only) flags |= SQLITE_OPEN_READONLY;
+  else flags |= SQLITE_OPEN_READWRITE | (options.access == Access::kCreate ? SQLITE_OPEN_CREATE : 0);
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  Database db(raw, path, read_only);
+  if (rc != SQLITE_OK) {
+    if (raw == nullptr) io_error(path.string() + ": cannot open database (out of memory)");
+    db.raise(rc, "cannot open database");
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, options.busy_timeout_ms);
+  db.exec("PRAGMA foreign_keys=ON");
+  // Reading the schema first surfaces "file is not a database" before any write happens.
+  db.exec("SELECT count(*) FROM sqlite_master");
+  return db;
+}
+
+void Database::enable_wal() {
+  auto st = prepare("PRAGMA journal_mode=WAL");
+  st.step();
+  if (st.column_text(0) != "wal") {
+    io_error(path_.string() + ": cannot switch to WAL journal mode (got " + st.column_text(0) + ")");
+  }
+  exec("PRAGMA synchronous=NORMAL");
+}
+
+Database Database::open_memory() {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  Database db(raw, ":memory:", false);
+  if (rc != SQLITE_OK) db.raise(rc, "cannot open in-memory database");
+  sqlite3_extended_result_codes(raw, 1);
+  db.exec("PRAGMA foreign_keys=ON");
+  return db;
+}
+
+Database::Database(Database&& other) noexcept
+    : db_(other.db_), path_(std::move(other.path_)), read_only_(other.read_only_) {
+  other.db_ = nullptr;
+}
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    if (db_ != nullptr) sqlite3_close_v2(db_);
+    db_ = other.db_;
+    path_ = std::move(other.path_);
+    read_only_ = other.read_only_;
+    other.db_ = nullptr;
+  }
+  return *this;
+}
+
+Database::~Database() {
+  if (db_ != nullptr) sqlite3_close_v2(db_);
+}
+
+void Database::raise(int rc, std::string_view what) const {
+  const int primary = rc & 0xff;
+  std::string detail = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  std::string msg = path_.string() + ": " + std::string(what) + ": " + detail;
+  switch (primary) {
+    case SQLITE_NOTADB: corruption(path_.string() + ": not a SQLite database (" + detail + ")");
+    case SQLITE_CORRUPT: corruption(path_.string() + ": database is corrupt (" + detail + ")");
+    case SQLITE_CONSTRAINT: fail(ErrorCode::kFailedPrecondition, msg);
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_FULL: io_error(msg);
+    default: fail(ErrorCode::kInternal, msg);
+  }
+}
+
+void Database::exec(std::string_view sql) {
+  std::string copy(sql);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db_, copy.c_str(), nullptr, nullptr, &err);
+  if (err != nullptr) sqlite3_free(err);
+  if (rc != SQLITE_OK) raise(rc, "statement failed");
+}
+
+Statement Database::prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) raise(rc, "cannot prepare statement");
+  return Statement(this, stmt);
+}
+
+int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+int Database::changes() const { return sqlite3_changes(db_); }
+
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+  other.stmt_ = nullptr;
+}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+    db_ = other.db_;
+    stmt_ = other.stmt_;
+    other.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+Statement::~Statement() {
+  if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+}
+
+Statement& Statement::bind(int index, int64_t value) {
+  const int rc = sqlite3_bind_int64(stmt_, index, value);
+  if (rc != SQLITE_OK) db_->raise(rc, "bind failed");
+  return *this;
+}
+
+Statement& Statement::bind(int index, double value) {
+  const int rc = sqlite3_bind_double(stmt_, index, value);
+  if (rc != SQLITE_OK) db_->raise(rc, "bind failed");
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view value) {
+  const int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
+                                     SQLITE_UTF8);
+  if (rc != SQLITE_OK) db_->raise(rc, "bind failed");
+  return *this;
+}
+
+Statement& Statement::bind_blob(int index, std::span<const std::byte> value) {
+  const int rc = sqlite3_bind_blob64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) db_->raise(rc, "bind failed");
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  const int rc = sqlite3_bind_null(stmt_, index);
+  if (rc != SQLITE_OK) db_->raise(rc, "bind failed");
+  return *this;
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  const int reset_rc = sqlite3_reset(stmt_);
+  (void)reset_rc;
+  db_->raise(rc, "statement failed");
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+int Statement::column_count() const { return sqlite3_column_count(stmt_); }
+bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+int64_t Statement::column_int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+double Statement::column_double(int col) const { return sqlite3_column_double(stmt_, col); }
+
+std::string Statement::column_text(int col) const {
+  const auto* p = sqlite3_column_text(stmt_, col);
+  const int n = sqlite3_column_bytes(stmt_, col);
+  return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), n);
+}
+
+std::vector<std::byte> Statement::column_blob(int col) const {
+  const auto* p = static_cast<const std::byte*>(sqlite3_column_blob(stmt_, col));
+  const int n = sqlite3_column_bytes(stmt_, col);
+  return p == nullptr ? std::vector<std::byte>() : std::vector<std::byte>(p, p + n);
+}
+
+std::optional<int64_t> Statement::column_optional_int64(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return column_int64(col);
+}
+
+std::optional<double> Statement::column_optional_double(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return column_double(col);
+}
+
+Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+  if (!done_) {
+    try {
+      db_.exec("ROLLBACK");
+    } catch (...) {
+      // A failed rollback leaves SQLite to roll back when the connection closes.
+    }
+  }
+}
+
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+}  // namespace seedline::store

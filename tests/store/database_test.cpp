@@ -1,0 +1,61 @@
+// The RAII wrappers: statements, transactions and rollback.
+#include "store/database.hpp"
+
+#include <gtest/gtest.h>
+
+#include "util/error.hpp"
+
+namespace seedline::store {
+namespace {
+
+TEST(Database, StatementsBindAndReadEveryType) {
+  auto db = Database::open_memory();
+  db.exec("CREATE TABLE t(i INTEGER, r REAL, s TEXT, b BLOB, n)");
+  const std::vector<std::byte> blob{std::byte{0}, std::byte{255}, std::byte{7}};
+  db.prepare("INSERT INTO t VALUES (?, ?, ?, ?, ?)")
+      .bind(1, uint64_t{0xffffffffffffffffULL})
+      .bind(2, 0.25)
+      .bind(3, std::string_view("héllo"))
+      .bind_blob(4, blob)
+      .bind_null(5)
+      .run();
+  auto st = db.prepare("SELECT i, r, s, b, n FROM t");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.column_uint64(0), 0xffffffffffffffffULL);  // uint64 survives the int64 column
+  EXPECT_EQ(st.column_double(1), 0.25);
+  EXPECT_EQ(st.column_text(2), "héllo");
+  EXPECT_EQ(st.column_blob(3), blob);
+  EXPECT_TRUE(st.is_null(4));
+  EXPECT_EQ(st.column_optional_int64(4), std::nullopt);
+  EXPECT_FALSE(st.step());
+}
+
+TEST(Database, TransactionRollsBackUnlessCommitted) {
+  auto db = Database::open_memory();
+  db.exec("CREATE TABLE t(x)");
+  {
+    Transaction tx(db);
+    db.exec("INSERT INTO t VALUES (1)");
+  }
+  {
+    Transaction tx(db);
+    db.exec("INSERT INTO t VALUES (2)");
+    tx.commit();
+  }
+  auto st = db.prepare("SELECT group_concat(x) FROM t");
+  st.step();
+  EXPECT_EQ(st.column_text(0), "2");
+}
+
+TEST(Database, BadSqlNamesTheProblem) {
+  auto db = Database::open_memory();
+  try {
+    db.prepare("SELECT * FROM no_such_table");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no_such_table"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace seedline::store
