@@ -1,0 +1,63 @@
+// Experiment files: parsing, defaults, validation and per-condition resolution.
+//
+// An experiment file is JSON (comments allowed) as DESIGN.md shows. Every field has a default
+// (docs/experiments.md lists them); an unknown field is an error naming it. A condition may
+// override `network`, `representation`, `task` and any `ga` field; resolve() merges them into
+// one ConditionConfig per condition, stored with the condition so a run never depends on the
+// file again. Errors are seedline::Error kInvalidArgument with the field path, e.g.
+// "ga.stages[1].keep (40) exceeds the previous stage's keep (32)". Pure functions.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace seedline::evolve {
+
+struct Stage {
+  int evaluations = 1;  // episodes added for each individual that reaches this stage
+  int keep = 8;         // how many survive the stage, best first
+};
+
+struct GaSettings {
+  int population = 64;
+  int truncation = 8;         // parents per generation = the last stage's keep
+  int elites = 1;             // best parents carried unchanged into the next generation
+  int generations = 30;
+  double mutation_rate = 0.01;
+  std::optional<double> bias_std;  // noise std for biases; default: the genome's documented default
+  std::vector<Stage> stages;  // non-empty after resolution
+  int snapshot_every = 10;    // store parents' genotypes every N generations (0: only the final best)
+};
+
+struct ConditionConfig {
+  std::string name;
+  nlohmann::json task;            // the task spec (tasks::make_task)
+  nlohmann::json network;         // layer list (genome::parse_architecture)
+  nlohmann::json representation;  // {"type": "direct"} | {"type": "factorized", "rank": k}
+  GaSettings ga;
+
+  nlohmann::json to_json() const;
+  static ConditionConfig from_json(const nlohmann::json& j);  // throws kCorruption on a bad stored config
+};
+
+struct ExperimentSpec {
+  std::string name;
+  uint64_t seed = 0;
+  int trials = 1;
+  std::vector<ConditionConfig> conditions;  // resolved, in file order
+  nlohmann::json source;                    // the file as parsed (canonical JSON for storage)
+};
+
+// Parses and validates an experiment file's text. `origin` (usually the file path) prefixes
+// messages about malformed JSON; field errors name the field.
+ExperimentSpec parse_experiment(const std::string& text, const std::string& origin);
+
+// Validates one GA settings object (also used for stored configs).
+void validate_ga(const GaSettings& ga, const std::string& path);
+
+// The run seed of trial `trial` of condition `condition_index`, derived from the master seed.
+uint64_t run_seed(uint64_t master_seed, int condition_index, int trial);
+
+}  // namespace seedline::evolve

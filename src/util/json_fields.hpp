@@ -1,0 +1,45 @@
+// Reading user-written JSON objects field by field, with the field path in every error.
+//
+// FieldReader wraps one JSON object found at `path` (e.g. "ga.stages[1]"). Each getter
+// marks its field as known; finish() rejects any field no getter asked for, naming it, so a
+// misspelt option is an error instead of being silently ignored. Errors are
+// seedline::Error kInvalidArgument: "ga.population: must be an integer >= 2 (got 1)".
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace seedline {
+
+class FieldReader {
+ public:
+  // Throws when `value` is not an object.
+  FieldReader(const nlohmann::json& value, std::string path);
+
+  bool has(const std::string& key) const;
+  // The raw value (marks it known); nullopt when absent.
+  std::optional<nlohmann::json> raw(const std::string& key);
+  std::string string(const std::string& key, const std::optional<std::string>& fallback = std::nullopt);
+  int64_t integer(const std::string& key, std::optional<int64_t> fallback, int64_t min, int64_t max);
+  uint64_t unsigned64(const std::string& key, std::optional<uint64_t> fallback);
+  double number(const std::string& key, std::optional<double> fallback, double min, double max);
+  bool boolean(const std::string& key, std::optional<bool> fallback);
+  // Rejects fields no getter asked for.
+  void finish() const;
+
+  std::string field(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  const std::string& path() const { return path_; }
+
+ private:
+  const nlohmann::json& value_;
+  std::string path_;
+  std::set<std::string> known_;
+};
+
+// Compact rendering of a JSON value for messages, cut at ~40 characters.
+std::string describe(const nlohmann::json& value);
+
+}  // namespace seedline
