@@ -1,0 +1,62 @@
+#include "store/run_repo.hpp"
+
+namespace seedline::store {
+namespace {
+constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
+}
+
+std::optional<RunRow> claim_run(Database& db, const ClaimOptions& o) {
+  Transaction tx(db);
+  auto pick = db.prepare(
+      "SELECT id FROM runs WHERE (?1 IS NULL OR experiment_id = ?1) AND "
+      "(state IN ('queued', 'paused') OR (state = 'running' AND (heartbeat IS NULL OR heartbeat < ?2))) "
+      "ORDER BY CASE state WHEN 'running' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END, id LIMIT 1");
+  pick.bind(1, o.experiment_id).bind(2, o.now - o.stale_after);
+  if (!pick.step()) return std::nullopt;
+  const int64_t id = pick.column_int64(0);
+  db.prepare(std::string("UPDATE runs SET state = 'running', owner = ?, heartbeat = ?, message = NULL, "
+                         "updated_at = ") + kNow + " WHERE id = ?")
+      .bind(1, o.owner)
+      .bind(2, o.now)
+      .bind(3, id)
+      .run();
+  tx.commit();
+  return find_run(db, id);
+}
+
+bool heartbeat(Database& db, int64_t run_id, const std::string& owner, double now) {
+  db.prepare("UPDATE runs SET heartbeat = ? WHERE id = ? AND owner = ? AND state = 'running'")
+      .bind(1, now)
+      .bind(2, run_id)
+      .bind(3, owner)
+      .run();
+  return db.changes() == 1;
+}
+
+bool release_run(Database& db, int64_t run_id, const std::string& owner, RunState state,
+                 const std::optional<std::string>& message) {
+  db.prepare(std::string("UPDATE runs SET state = ?, owner = NULL, heartbeat = NULL, message = ?, updated_at = ") +
+             kNow + " WHERE id = ? AND owner = ? AND state = 'running'")
+      .bind(1, run_state_name(state))
+      .bind(2, message)
+      .bind(3, run_id)
+      .bind(4, owner)
+      .run();
+  return db.changes() == 1;
+}
+
+bool owns_run(Database& db, int64_t run_id, const std::string& owner) {
+  auto st = db.prepare("SELECT 1 FROM runs WHERE id = ? AND owner = ? AND state = 'running'");
+  st.bind(1, run_id).bind(2, owner);
+  return st.step();
+}
+
+int64_t unfinished_runs(Database& db, std::optional<int64_t> experiment_id) {
+  auto st = db.prepare(
+      "SELECT count(*) FROM runs WHERE (?1 IS NULL OR experiment_id = ?1) AND state NOT IN ('finished', 'failed')");
+  st.bind(1, experiment_id);
+  st.step();
+  return st.column_int64(0);
+}
+
+}  // namespace seedline::store

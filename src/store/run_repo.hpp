@@ -1,0 +1,42 @@
+// Run claiming and state changes for the runner daemon.
+//
+// Claiming is atomic across processes: one BEGIN IMMEDIATE transaction picks the oldest
+// claimable run (a stale `running` one first, then paused, then queued) and marks it running
+// with this daemon as owner. Every later write by the owner is conditional on still owning
+// the run (`WHERE owner = ?`), so a daemon that was presumed dead can never overwrite the
+// work of the daemon that resumed its run.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "store/database.hpp"
+#include "store/experiment_repo.hpp"
+
+namespace seedline::store {
+
+struct ClaimOptions {
+  std::string owner;                         // e.g. "host:pid:nonce"
+  double now = 0;                            // unix seconds
+  double stale_after = 60;                   // a running run whose heartbeat is older is claimable
+  std::optional<int64_t> experiment_id;      // only this experiment's runs
+};
+
+// Claims one run; nullopt when none is claimable.
+std::optional<RunRow> claim_run(Database& db, const ClaimOptions& options);
+
+// Refreshes the heartbeat; false when `owner` no longer holds the run.
+bool heartbeat(Database& db, int64_t run_id, const std::string& owner, double now);
+
+// Sets the final or paused state (clearing the owner); false when `owner` no longer holds it.
+bool release_run(Database& db, int64_t run_id, const std::string& owner, RunState state,
+                 const std::optional<std::string>& message);
+
+// Whether `owner` holds the run in state running (call inside the commit transaction).
+bool owns_run(Database& db, int64_t run_id, const std::string& owner);
+
+// Counts runs of an experiment (or all) that are not finished or failed.
+int64_t unfinished_runs(Database& db, std::optional<int64_t> experiment_id);
+
+}  // namespace seedline::store
