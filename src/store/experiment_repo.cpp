@@ -172,6 +172,18 @@ std::vector<ExperimentRow> list_experiments(Database& db) {
   return out;
 }
 
+ExperimentRow resolve_experiment(Database& db, const std::string& id_or_name) {
+  const bool numeric = !id_or_name.empty() && id_or_name.size() < 19 &&
+                       id_or_name.find_first_not_of("0123456789") == std::string::npos;
+  if (numeric) {
+    if (auto e = find_experiment(db, std::stoll(id_or_name))) return *e;
+    if (auto e = find_experiment_by_name(db, id_or_name)) return *e;
+    not_found("no experiment with id " + id_or_name);
+  }
+  if (auto e = find_experiment_by_name(db, id_or_name)) return *e;
+  not_found("no experiment named '" + id_or_name + "'");
+}
+
 std::vector<ConditionRow> list_conditions(Database& db, int64_t experiment_id) {
   auto st = db.prepare(
       "SELECT id, experiment_id, position, name, config FROM conditions WHERE experiment_id = ? ORDER BY position");

@@ -76,6 +76,9 @@ std::optional<ExperimentRow> find_experiment(Database& db, int64_t id);
 // The newest experiment with this name.
 std::optional<ExperimentRow> find_experiment_by_name(Database& db, const std::string& name);
 std::vector<ExperimentRow> list_experiments(Database& db);
+// An experiment by id (all digits) or else by name (the newest of that name); throws
+// kNotFound "no experiment with id 7" / "no experiment named 'x'".
+ExperimentRow resolve_experiment(Database& db, const std::string& id_or_name);
 std::vector<ConditionRow> list_conditions(Database& db, int64_t experiment_id);
 std::optional<ConditionRow> find_condition(Database& db, int64_t condition_id);
 std::optional<RunRow> find_run(Database& db, int64_t id);
