@@ -13,10 +13,6 @@ std::vector<store::IndividualRow> ancestors(store::Database& db, int64_t id) {
   return out;
 }
 
-std::vector<store::DescendantRow> descendants(store::Database& db, int64_t id, std::optional<int> max_depth) {
-  return store::descendants(db, id, max_depth);
-}
-
 MrcaResult find_mrca(store::Database& db, int64_t a, int64_t b) {
   const auto path_a = store::ancestor_path(db, a);
   const auto path_b = store::ancestor_path(db, b);

@@ -17,9 +17,10 @@ namespace seedline::lineage {
 // Root..id, root first.
 std::vector<store::IndividualRow> ancestors(store::Database& db, int64_t id);
 
-// Descendants in id order with their depth (child = 1), up to `max_depth` (nullopt: all).
-std::vector<store::DescendantRow> descendants(store::Database& db, int64_t id,
-                                              std::optional<int> max_depth = std::nullopt);
+// Descendants in id order with their depth (child = 1), up to a depth, and children: the
+// store's functions, named here too (a using-declaration, so calls are never ambiguous).
+using store::children;
+using store::descendants;
 
 struct MrcaResult {
   std::optional<store::IndividualRow> ancestor;  // nullopt: different roots
