@@ -77,7 +77,8 @@ std::vector<float> rebuild(store::Database& db, int64_t id, const GenomeOps& ops
     ++stats.steps_replayed;
     if (row.checksum) verify(id, row.id, ops.checksum(genotype), *row.checksum, "replayed genotype", stats);
   }
-  if (cache != nullptr && stats.start_id != id) cache->put(id, genotype);
+  const bool came_from_cache = stats.start == RebuildStart::kCache && stats.start_id == id;
+  if (cache != nullptr && !came_from_cache) cache->put(id, genotype);
   if (stats_out != nullptr) *stats_out = stats;
   return genotype;
 }
