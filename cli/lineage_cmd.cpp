@@ -96,8 +96,8 @@ void run_mrca(const GlobalOptions& global, int64_t a, int64_t b, bool json) {
     return;
   }
   std::cout << "most recent common ancestor of " << a << " and " << b << ": individual " << result.ancestor->id
-            << " (born in generation " << result.ancestor->generation << "), " << result.steps_from_a << " and "
-            << result.steps_from_b << " generations of descent above them\n";
+            << " (born in generation " << result.ancestor->generation << "), " << result.steps_from_a
+            << " generation(s) of descent above " << a << " and " << result.steps_from_b << " above " << b << '\n';
 }
 
 void run_phylogeny(const GlobalOptions& global, int64_t run_id, const std::string& out) {

@@ -177,6 +177,10 @@ TEST_F(Rebuild, ACachedGenotypeBeatsASnapshotFurtherUp) {
   EXPECT_TRUE(same_bits(rebuild(db_, chain.ids[60], ops_, &cache, &stats), chain.genotypes[60]));
   EXPECT_EQ(stats.start, RebuildStart::kCache);
   EXPECT_EQ(stats.steps_replayed, 2);
+  // A genotype read from its own snapshot is cached too (decompression is not free).
+  EXPECT_TRUE(same_bits(rebuild(db_, chain.ids[50], ops_, &cache, &stats), chain.genotypes[50]));
+  EXPECT_EQ(stats.start, RebuildStart::kSnapshot);
+  EXPECT_TRUE(cache.contains(chain.ids[50]));
 }
 
 TEST_F(Rebuild, UnknownIdsAndMissingOpsAreRefused) {
