@@ -31,5 +31,7 @@ std::string format_bytes(int64_t bytes);
 
 // Subcommand registration; one function per cli/<name>_cmd.cpp.
 void register_db_command(CLI::App& app, const GlobalOptions& global);
+// lineage, descendants, mrca, phylogeny (cli/lineage_cmd.cpp).
+void register_lineage_commands(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace seedline::cli

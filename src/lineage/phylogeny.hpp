@@ -1,0 +1,21 @@
+// Phylogeny export in the ALife data standard (https://alife-data-standards.github.io):
+// one CSV row per individual of a run, columns id, ancestor_list ("[NONE]" for a root,
+// "[PARENT]" otherwise), origin_time (birth generation) and fitness (birth-generation
+// fitness, empty when not measured, shortest decimal that reads back to the same double).
+//
+// The file is written to a temporary sibling and renamed into place, so readers never see a
+// half-written file and a failure leaves any previous file untouched. Thread-safety: as the
+// Database. Throws kNotFound for an unknown run, kIOError when the file cannot be written.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+#include "store/database.hpp"
+
+namespace seedline::lineage {
+
+// Returns the number of individuals written.
+int64_t write_phylogeny_csv(store::Database& db, int64_t run_id, const std::filesystem::path& path);
+
+}  // namespace seedline::lineage

@@ -1,0 +1,60 @@
+// Rebuilding a genotype from its seed lineage.
+//
+// A root's genotype is init(seed); a child's is its parent's plus mutate(seed). rebuild(x)
+// reads x's ancestor path with one recursive query that stops at the nearest stored snapshot,
+// starts from the nearest of {a cached ancestor-or-self, that snapshot, the root}, and replays
+// the mutations down to x. With snapshots every `snapshot_every` generations the replay is
+// bounded by that many steps whatever the depth.
+//
+// The genome itself is not known here: GenomeOps supplies init, mutate and checksum (the
+// genome module binds them to an architecture and a noise version). Every stored checksum met
+// on the way is verified: the snapshot's against its decoded genotype, and each individual's
+// that became a parent (the target's included) against the replayed genotype. A mismatch
+// throws kCorruption naming the individual; wrong weights are never returned. Genotypes taken
+// from the cache are trusted (they were verified, or computed, when they were put there).
+//
+// Thread-safety: as the Database (one per thread); the cache may be shared between threads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "lineage/genotype_cache.hpp"
+#include "store/database.hpp"
+
+namespace seedline::lineage {
+
+struct GenomeOps {
+  std::function<std::vector<float>(uint64_t seed)> init;
+  std::function<void(std::span<float> genotype, uint64_t seed)> mutate;
+  std::function<uint64_t(std::span<const float> genotype)> checksum;
+};
+
+enum class RebuildStart { kRoot, kSnapshot, kCache };
+
+struct RebuildStats {
+  RebuildStart start = RebuildStart::kRoot;
+  int64_t start_id = 0;        // the individual whose genotype the replay started from
+  int steps_replayed = 0;      // mutate() calls
+  int checksums_verified = 0;  // stored checksums compared (snapshot and individuals)
+  size_t path_length = 0;      // rows read by the ancestor query
+};
+
+// The genotype of individual `id`. When `cache` is given it is consulted for the path's
+// individuals (nearest first) and receives the result. Throws kNotFound for an unknown id,
+// kInvalidArgument when an op is missing, kCorruption (naming the individual) for a checksum
+// mismatch, a damaged snapshot or a broken lineage.
+std::vector<float> rebuild(store::Database& db, int64_t id, const GenomeOps& ops, GenotypeCache* cache = nullptr,
+                           RebuildStats* stats = nullptr);
+
+// Stores `genotype` as the snapshot of `individual_id` (a parent of run `run_id`) and records
+// `checksum` as the individual's checksum if it has none. Throws kNotFound for an unknown
+// individual, kInvalidArgument when it belongs to another run, kFailedPrecondition when a
+// different checksum or snapshot is already stored. Hold a Transaction to commit it together
+// with its generation.
+void write_snapshot(store::Database& db, int64_t run_id, int64_t individual_id, std::span<const float> genotype,
+                    uint64_t checksum);
+
+}  // namespace seedline::lineage
