@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
+#include <thread>
 #include <cstring>
 #include <fstream>
 
@@ -99,6 +101,7 @@ Database Database::open(const std::filesystem::path& path, const ConnectionOptio
   }
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
+  db.busy_timeout_ms_ = options.busy_timeout_ms;
   db.exec("PRAGMA foreign_keys=ON");
   // Reading the schema first surfaces "file is not a database" before any write happens.
   db.exec("SELECT count(*) FROM sqlite_master");
@@ -106,10 +109,24 @@ Database Database::open(const std::filesystem::path& path, const ConnectionOptio
 }
 
 void Database::enable_wal() {
-  auto st = prepare("PRAGMA journal_mode=WAL");
-  st.step();
-  if (st.column_text(0) != "wal") {
-    io_error(path_.string() + ": cannot switch to WAL journal mode (got " + st.column_text(0) + ")");
+  // Switching a new file to WAL needs an exclusive lock, and SQLite reports SQLITE_BUSY for it
+  // without consulting the busy handler, so wait here as busy_timeout would.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms_);
+  for (;;) {
+    try {
+      auto st = prepare("PRAGMA journal_mode=WAL");
+      st.step();
+      if (st.column_text(0) != "wal") {
+        io_error(path_.string() + ": cannot switch to WAL journal mode (got " + st.column_text(0) + ")");
+      }
+      break;
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kIOError || std::chrono::steady_clock::now() > deadline ||
+          (sqlite3_extended_errcode(db_) & 0xff) != SQLITE_BUSY) {
+        throw;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
   }
   exec("PRAGMA synchronous=NORMAL");
 }
@@ -125,7 +142,10 @@ Database Database::open_memory() {
 }
 
 Database::Database(Database&& other) noexcept
-    : db_(other.db_), path_(std::move(other.path_)), read_only_(other.read_only_) {
+    : db_(other.db_),
+      path_(std::move(other.path_)),
+      read_only_(other.read_only_),
+      busy_timeout_ms_(other.busy_timeout_ms_) {
   other.db_ = nullptr;
 }
 
@@ -135,6 +155,7 @@ Database& Database::operator=(Database&& other) noexcept {
     db_ = other.db_;
     path_ = std::move(other.path_);
     read_only_ = other.read_only_;
+    busy_timeout_ms_ = other.busy_timeout_ms_;
     other.db_ = nullptr;
   }
   return *this;
@@ -168,7 +189,7 @@ void Database::exec(std::string_view sql) {
   char* err = nullptr;
   const int rc = sqlite3_exec(db_, copy.c_str(), nullptr, nullptr, &err);
   if (err != nullptr) sqlite3_free(err);
-  if (rc != SQLITE_OK) raise(rc, "statement failed");
+  if (rc != SQLITE_OK) raise(rc, "statement failed [" + copy.substr(0, 40) + "]");
 }
 
 Statement Database::prepare(std::string_view sql) {
@@ -237,7 +258,7 @@ bool Statement::step() {
   if (rc == SQLITE_DONE) return false;
   const int reset_rc = sqlite3_reset(stmt_);
   (void)reset_rc;
-  db_->raise(rc, "statement failed");
+  db_->raise(rc, "statement failed [" + std::string(sqlite3_sql(stmt_)).substr(0, 40) + "]");
 }
 
 void Statement::run() {

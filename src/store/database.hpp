@@ -74,6 +74,7 @@ class Database {
   sqlite3* db_ = nullptr;
   std::filesystem::path path_;
   bool read_only_ = false;
+  int busy_timeout_ms_ = 0;
 };
 
 // A prepared statement. Bind indexes are 1-based (SQLite's), column indexes 0-based.

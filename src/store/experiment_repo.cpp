@@ -145,9 +145,11 @@ void insert_generation(Database& db, const GenerationRow& g) {
       "best_individual, parents, evaluations, steps, eval_seconds, total_seconds) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   const auto blob = encode_ids(g.parents);
+  // An empty span has a null data pointer, which SQLite would store as NULL: bind x'' instead.
+  static const std::byte kEmpty{};
   st.bind(1, g.run_id).bind(2, g.generation).bind(3, g.first_individual).bind(4, g.last_individual);
   st.bind(5, g.best).bind(6, g.mean).bind(7, g.median).bind(8, g.std).bind(9, g.best_individual);
-  st.bind_blob(10, blob).bind(11, g.evaluations).bind(12, g.steps).bind(13, g.eval_seconds);
+  st.bind_blob(10, blob.empty() ? std::span<const std::byte>(&kEmpty, 0) : std::span<const std::byte>(blob)).bind(11, g.evaluations).bind(12, g.steps).bind(13, g.eval_seconds);
   st.bind(14, g.total_seconds).run();
 }
 

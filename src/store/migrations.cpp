@@ -7,25 +7,28 @@
 namespace seedline::store {
 namespace {
 
-int32_t application_id(Database& db) {
-  auto st = db.prepare("PRAGMA application_id");
-  st.step();
-  return static_cast<int32_t>(st.column_int64(0));
-}
+struct Identity {
+  int32_t application_id = 0;
+  int64_t objects = 0;
+  int version = 0;
+};
 
-bool has_tables(Database& db) {
-  auto st = db.prepare("SELECT count(*) FROM sqlite_master");
+// One statement, so one consistent read even while another process commits a migration.
+Identity read_identity(Database& db) {
+  auto st = db.prepare(
+      "SELECT a.application_id, (SELECT count(*) FROM sqlite_master), v.user_version "
+      "FROM pragma_application_id AS a, pragma_user_version AS v");
   st.step();
-  return st.column_int64(0) > 0;
+  return {static_cast<int32_t>(st.column_int64(0)), st.column_int64(1), static_cast<int>(st.column_int64(2))};
 }
 
 // Refuses a file that another program made, and a schema newer than this binary.
 void check_identity(Database& db, int latest) {
-  const int32_t app = application_id(db);
-  if (app != kApplicationId && (app != 0 || has_tables(db))) {
+  const Identity id = read_identity(db);
+  if (id.application_id != kApplicationId && (id.application_id != 0 || id.objects > 0)) {
     corruption(db.path().string() + ": not a seedline database (SQLite file of another application)");
   }
-  const int version = schema_version(db);
+  const int version = id.version;
   if (version > latest) {
     failed_precondition(db.path().string() + ": database schema version " + std::to_string(version) +
                         " is newer than this seedline (knows up to version " + std::to_string(latest) +

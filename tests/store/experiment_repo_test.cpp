@@ -59,6 +59,11 @@ TEST_F(ExperimentRepo, GenerationSummariesKeepTheirParents) {
   EXPECT_EQ(back->steps, 1234);
   EXPECT_EQ(list_generations(db_, r).size(), 1u);
   EXPECT_FALSE(last_generation(db_, r + 1));
+  // No parents is an empty list, not NULL.
+  g.generation = 1;
+  g.parents.clear();
+  insert_generation(db_, g);
+  EXPECT_TRUE(last_generation(db_, r)->parents.empty());
 }
 
 TEST_F(ExperimentRepo, ADuplicateConditionNameIsRefused) {
