@@ -8,6 +8,10 @@
 namespace seedline::nn {
 namespace {
 
+// Up to this many outputs a layer is computed as per-output dot products (measured on a 2-core
+// x86-64 without -march: 2x32 about 4x and 4x64 about 1.5x faster than GEMV; 8x64 even).
+constexpr Eigen::Index kDotProductMaxOutputs = 4;
+
 std::string shape(Eigen::Index rows, Eigen::Index cols) {
   return std::to_string(rows) + "x" + std::to_string(cols);
 }
@@ -34,6 +38,8 @@ Mlp::Mlp(std::vector<DenseLayer> layers) : layers_(std::move(layers)) {
                        " does not match " + std::to_string(layer.weight.rows()) + " outputs");
     }
     max_width_ = std::max(max_width_, static_cast<int>(layer.weight.rows()));
+    transposed_.push_back(layer.weight.rows() <= kDotProductMaxOutputs ? Eigen::MatrixXf(layer.weight.transpose())
+                                                                        : Eigen::MatrixXf());
   }
   input_size_ = static_cast<int>(layers_.front().weight.cols());
   output_size_ = static_cast<int>(layers_.back().weight.rows());
@@ -70,11 +76,14 @@ void Mlp::forward(std::span<const float> input, std::span<float> output, Scratch
     const DenseLayer& layer = layers_[i];
     Eigen::VectorXf& dst = (i % 2 == 0) ? scratch.front : scratch.back;
     auto y = dst.head(layer.weight.rows());
-    // noalias() lets Eigen's GEMV write straight into the scratch buffer with no temporary.
-    if (src == nullptr) {
-      y.noalias() = layer.weight * x;
+    const Eigen::Map<const Eigen::VectorXf> in =
+        src == nullptr ? x : Eigen::Map<const Eigen::VectorXf>(src->data(), layer.weight.cols());
+    const Eigen::MatrixXf& transposed = transposed_[i];
+    if (transposed.size() != 0) {
+      for (Eigen::Index r = 0; r < y.size(); ++r) y(r) = transposed.col(r).dot(in);
     } else {
-      y.noalias() = layer.weight * src->head(layer.weight.cols());
+      // noalias() lets Eigen's GEMV write straight into the scratch buffer with no temporary.
+      y.noalias() = layer.weight * in;
     }
     if (layer.bias.size() != 0) y += layer.bias;
     apply_activation(layer.activation, y);

@@ -55,6 +55,10 @@ class Mlp {
 
  private:
   std::vector<DenseLayer> layers_;
+  // For layers with few outputs (the action head), W transposed (in x out, column-major):
+  // one contiguous dot product per output beats Eigen's GEMV kernel, whose setup dominates
+  // there. Empty for the other layers.
+  std::vector<Eigen::MatrixXf> transposed_;
   int input_size_ = 0;
   int output_size_ = 0;
   int max_width_ = 0;  // widest hidden/output layer: the size of each scratch buffer

@@ -73,6 +73,26 @@ TEST(Mlp, WeightIsOutByIn) {
   EXPECT_EQ(y[1], 50.0f);
 }
 
+// Layers with more than 4 outputs take Eigen's GEMV path, the others per-output dot products;
+// both read weight(r, c) the same way. W(r, c) = 10 r + c, x = (1, 2, 3), bias r:
+// y_r = 10 r (1 + 2 + 3) + (0 + 2 + 6) + r = 61 r + 8.
+TEST(Mlp, WideAndNarrowLayersShareTheConvention) {
+  for (const int out : {1, 4, 5, 9}) {
+    std::vector<float> w, b;
+    for (int r = 0; r < out; ++r) {
+      for (int c = 0; c < 3; ++c) w.push_back(static_cast<float>(10 * r + c));
+      b.push_back(static_cast<float>(r));
+    }
+    std::vector<DenseLayer> layers;
+    layers.push_back(layer(out, 3, w, b, Activation::kLinear));
+    const Mlp mlp(std::move(layers));
+    Scratch scratch = mlp.make_scratch();
+    std::vector<float> y(static_cast<size_t>(out));
+    mlp.forward(std::array<float, 3>{1.0f, 2.0f, 3.0f}, y, scratch);
+    for (int r = 0; r < out; ++r) EXPECT_EQ(y[static_cast<size_t>(r)], 61.0f * r + 8.0f) << out << " outputs, row " << r;
+  }
+}
+
 TEST(Mlp, ThreeLayersPingPongThroughScratch) {
   // Identity-like chain 2 -> 4 -> 3 -> 2 with biases: every layer adds its bias.
   std::vector<DenseLayer> layers;
