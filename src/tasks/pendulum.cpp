@@ -14,7 +14,7 @@ double angle_normalize(double x) {
   // Python's float % (and numpy's): fmod, then shift into the divisor's sign.
   constexpr double kTwoPi = 2 * kPi;
   double r = std::fmod(x + kPi, kTwoPi);
-  if (r != 0 && r < 0) r += kTwoPi;
+  if (r < 0) r += kTwoPi;
   return r - kPi;
 }
 
