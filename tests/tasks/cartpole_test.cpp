@@ -15,6 +15,7 @@
 #include "tasks/episode_random.hpp"
 #include "tasks/mlp_policy.hpp"
 #include "tasks/test_policies.hpp"
+#include "util/error.hpp"
 
 namespace seedline::tasks {
 namespace {
@@ -139,6 +140,21 @@ TEST(CartPole, ArbitraryLinearPolicyTerminatesEarly) {
     distinct.insert(r.steps);
   }
   EXPECT_GT(distinct.size(), 1u);  // different starts, different lengths
+}
+
+// A network built for another task is refused on its first step instead of reading past spans.
+TEST(CartPole, MlpPolicyOfTheWrongShapeIsAnError) {
+  nn::DenseLayer layer;
+  layer.weight = Eigen::MatrixXf::Zero(2, 3);
+  const nn::Mlp mlp({layer});
+  MlpPolicy policy(mlp);
+  try {
+    CartPoleTask(1, 500).run_episode(policy, 1);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("input has 4 values, expected 3"), std::string::npos) << e.what();
+  }
 }
 
 // Golden: "seed 0x0/0x1/0xdeadbeefcafef00d" of the reference script (an independent Python
