@@ -1,0 +1,95 @@
+#include "nn/mlp.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "util/error.hpp"
+
+namespace seedline::nn {
+namespace {
+
+// Up to this many outputs a layer is computed as per-output dot products (measured on a 2-core
+// x86-64 without -march: 2x32 about 4x and 4x64 about 1.5x faster than GEMV; 8x64 even).
+constexpr Eigen::Index kDotProductMaxOutputs = 4;
+
+std::string shape(Eigen::Index rows, Eigen::Index cols) {
+  return std::to_string(rows) + "x" + std::to_string(cols);
+}
+
+}  // namespace
+
+Mlp::Mlp(std::vector<DenseLayer> layers) : layers_(std::move(layers)) {
+  if (layers_.empty()) invalid_argument("mlp: needs at least one layer");
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const DenseLayer& layer = layers_[i];
+    const std::string where = "mlp layer " + std::to_string(i) + ": ";
+    if (layer.weight.rows() < 1 || layer.weight.cols() < 1) {
+      invalid_argument(where + "weight shape " + shape(layer.weight.rows(), layer.weight.cols()) +
+                       " is empty");
+    }
+    if (i > 0 && layer.weight.cols() != layers_[i - 1].weight.rows()) {
+      invalid_argument(where + "weight shape " + shape(layer.weight.rows(), layer.weight.cols()) +
+                       " expects " + std::to_string(layer.weight.cols()) + " inputs but layer " +
+                       std::to_string(i - 1) + " has " + std::to_string(layers_[i - 1].weight.rows()) +
+                       " outputs");
+    }
+    if (layer.bias.size() != 0 && layer.bias.size() != layer.weight.rows()) {
+      invalid_argument(where + "bias length " + std::to_string(layer.bias.size()) +
+                       " does not match " + std::to_string(layer.weight.rows()) + " outputs");
+    }
+    max_width_ = std::max(max_width_, static_cast<int>(layer.weight.rows()));
+    transposed_.push_back(layer.weight.rows() <= kDotProductMaxOutputs ? Eigen::MatrixXf(layer.weight.transpose())
+                                                                        : Eigen::MatrixXf());
+  }
+  input_size_ = static_cast<int>(layers_.front().weight.cols());
+  output_size_ = static_cast<int>(layers_.back().weight.rows());
+}
+
+int64_t Mlp::parameter_count() const {
+  int64_t n = 0;
+  for (const DenseLayer& layer : layers_) n += layer.weight.size() + layer.bias.size();
+  return n;
+}
+
+Scratch Mlp::make_scratch() const {
+  Scratch scratch;
+  scratch.front.resize(max_width_);
+  scratch.back.resize(max_width_);
+  return scratch;
+}
+
+void Mlp::forward(std::span<const float> input, std::span<float> output, Scratch& scratch) const {
+  if (input.size() != static_cast<size_t>(input_size_)) {
+    invalid_argument("mlp forward: input has " + std::to_string(input.size()) + " values, expected " +
+                     std::to_string(input_size_));
+  }
+  if (output.size() != static_cast<size_t>(output_size_)) {
+    invalid_argument("mlp forward: output has " + std::to_string(output.size()) +
+                     " values, expected " + std::to_string(output_size_));
+  }
+  if (scratch.front.size() < max_width_) scratch.front.resize(max_width_);
+  if (scratch.back.size() < max_width_) scratch.back.resize(max_width_);
+
+  const Eigen::Map<const Eigen::VectorXf> x(input.data(), input_size_);
+  Eigen::VectorXf* src = nullptr;  // null while the layer reads the caller's input
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const DenseLayer& layer = layers_[i];
+    Eigen::VectorXf& dst = (i % 2 == 0) ? scratch.front : scratch.back;
+    auto y = dst.head(layer.weight.rows());
+    const Eigen::Map<const Eigen::VectorXf> in =
+        src == nullptr ? x : Eigen::Map<const Eigen::VectorXf>(src->data(), layer.weight.cols());
+    const Eigen::MatrixXf& transposed = transposed_[i];
+    if (transposed.size() != 0) {
+      for (Eigen::Index r = 0; r < y.size(); ++r) y(r) = transposed.col(r).dot(in);
+    } else {
+      // noalias() lets Eigen's GEMV write straight into the scratch buffer with no temporary.
+      y.noalias() = layer.weight * in;
+    }
+    if (layer.bias.size() != 0) y += layer.bias;
+    apply_activation(layer.activation, y);
+    src = &dst;
+  }
+  std::copy_n(src->data(), output_size_, output.data());
+}
+
+}  // namespace seedline::nn

@@ -1,0 +1,67 @@
+// A multilayer perceptron of dense layers: the controller evaluated in every episode step.
+//
+// Convention: each layer computes y = act(W x + b), with `weight` W of shape (out x in) —
+// row r holds the incoming weights of output unit r — and `bias` b of length out (or empty
+// for no bias). Eigen stores W column-major; that is a memory layout only and does not
+// change what W(r, c) means. A genome's dense weight "out x in" maps onto W element for
+// element when its rows are copied into W's rows.
+//
+// Thread-safety: an Mlp is immutable after construction; forward() is const and may run
+// concurrently on many threads as long as each thread passes its own Scratch.
+// Failure: the constructor throws seedline::Error(kInvalidArgument) naming the layer index
+// when the shapes do not chain; forward() throws the same code when the input or output span
+// has the wrong length. forward() does not allocate once its Scratch has grown to size
+// (make_scratch() returns one that already has).
+#pragma once
+
+#include <Eigen/Core>
+#include <span>
+#include <vector>
+
+#include "nn/activation.hpp"
+
+namespace seedline::nn {
+
+struct DenseLayer {
+  Eigen::MatrixXf weight;  // out x in; y = weight * x + bias
+  Eigen::VectorXf bias;    // length out, or empty for a layer without bias
+  Activation activation = Activation::kLinear;
+};
+
+// Per-thread working memory of Mlp::forward: two ping-pong activation buffers. A
+// default-constructed Scratch works too; forward grows it on first use.
+struct Scratch {
+  Eigen::VectorXf front;
+  Eigen::VectorXf back;
+};
+
+class Mlp {
+ public:
+  // Takes ownership of the layers. Requires at least one layer, every layer with in >= 1 and
+  // out >= 1, layer i's in == layer i-1's out, and a bias either empty or of length out.
+  explicit Mlp(std::vector<DenseLayer> layers);
+
+  int input_size() const { return input_size_; }
+  int output_size() const { return output_size_; }
+  const std::vector<DenseLayer>& layers() const { return layers_; }
+  // Number of weights and biases, for reports.
+  int64_t parameter_count() const;
+
+  Scratch make_scratch() const;
+
+  // Computes the outputs for one observation. input.size() must equal input_size() and
+  // output.size() output_size().
+  void forward(std::span<const float> input, std::span<float> output, Scratch& scratch) const;
+
+ private:
+  std::vector<DenseLayer> layers_;
+  // For layers with few outputs (the action head), W transposed (in x out, column-major):
+  // one contiguous dot product per output beats Eigen's GEMV kernel, whose setup dominates
+  // there. Empty for the other layers.
+  std::vector<Eigen::MatrixXf> transposed_;
+  int input_size_ = 0;
+  int output_size_ = 0;
+  int max_width_ = 0;  // widest hidden/output layer: the size of each scratch buffer
+};
+
+}  // namespace seedline::nn
