@@ -31,5 +31,6 @@ std::string format_bytes(int64_t bytes);
 
 // Subcommand registration; one function per cli/<name>_cmd.cpp.
 void register_db_command(CLI::App& app, const GlobalOptions& global);
+void register_stats_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace seedline::cli

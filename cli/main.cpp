@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   app.add_option("--db", global.db, "Database file (default: $SEEDLINE_DB, then ./seedline.db)");
 
   cli::register_db_command(app, global);
+  cli::register_stats_command(app, global);
 
   try {
     app.parse(argc, argv);
