@@ -61,8 +61,8 @@ void run_stats(const StatsOptions& options) {
   nlohmann::ordered_json doc;
   try {
     doc = nlohmann::ordered_json::parse(input);
-  } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann's message carries the byte position; keep it on one line.
+  } catch (const nlohmann::json::exception& e) {
+    // Syntax errors and numbers that overflow a double; keep the message on one line.
     std::string what = e.what();
     for (char& ch : what) {
       if (ch == '\n') ch = ' ';
