@@ -24,7 +24,7 @@ __extension__ typedef unsigned __int128 u128;
 
 // Limits that keep one p-value under about a second and a few hundred MB: above this many
 // inner-loop steps the recursion is refused, above this many counts the integer expansion.
-constexpr double kMaxRecursionWork = 4e9;
+constexpr double kMaxRecursionWork = 1e9;
 constexpr long long kMaxCounts = 1LL << 23;
 
 void check_sizes(int m, int n) {

@@ -25,8 +25,9 @@ enum class MwuMethod {
   // distribution would be too costly to count (see kExact) auto falls back to asymptotic.
   kAuto,
   // The exact null distribution of U, counted (no tie correction, as scipy). Throws
-  // Error(kInvalidArgument) when counting would be too costly: both samples above about
-  // 300 values, or over 8 million possible U values (e.g. 3 against 3 million).
+  // Error(kInvalidArgument) when counting would take more than about a second: both
+  // samples above about 200 values, or over 8 million possible U values below the observed
+  // one (e.g. 3 against 6 million).
   kExact,
   // Normal approximation with tie-corrected variance and continuity correction.
   kAsymptotic,
