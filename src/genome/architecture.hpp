@@ -1,0 +1,68 @@
+// Architecture specs: the ordered list of named tensors a network is made of.
+//
+// Parsed from the `network` list of an experiment file (DESIGN.md), for example
+//   [{"type": "dense", "out": 32, "activation": "relu"}, {"type": "dense", "out": 2}]
+// Layer types: dense (weight out x in, plus bias unless "bias": false), conv (kernel
+// out x in x h x w, plus bias), embedding (vocab x d), layer_norm (scale and bias of length d,
+// fixed at 1 and 0, never evolved), bias (a lone bias vector). The input width of the first
+// layer comes from the task (input_size) or from the layer's own "in" field (function tasks).
+// Tensor names are "layers.<i>.weight" / "layers.<i>.bias" (layer norm: ".scale", ".bias").
+//
+// Pure functions and immutable values: safe from any thread.
+// Failure: seedline::Error(kInvalidArgument) naming the field, e.g.
+// "network[1].out: must be a positive integer, got -3".
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nn/activation.hpp"
+
+namespace seedline::genome {
+
+enum class TensorKind { kDenseWeight, kBias, kConvKernel, kEmbedding, kNormScale, kNormBias };
+
+struct TensorSpec {
+  std::string name;            // e.g. "layers.0.weight"
+  TensorKind kind = TensorKind::kDenseWeight;
+  std::vector<int64_t> shape;  // dense (out, in); bias (out); conv (out, in, h, w); embedding (vocab, d); norm (d)
+  int64_t fan_in = 1;          // dense: in; conv: in*h*w; embedding: d; bias and norm: unused
+  bool evolvable = true;       // false for layer-norm scale/bias
+  int64_t size() const;        // product of shape
+};
+
+struct LayerSpec {
+  std::string type;            // "dense" | "conv" | "embedding" | "layer_norm" | "bias"
+  nn::Activation activation = nn::Activation::kLinear;
+  std::vector<int> tensors;    // indices into Architecture::tensors (weight first, then bias)
+};
+
+struct Architecture {
+  std::vector<TensorSpec> tensors;
+  std::vector<LayerSpec> layers;
+  int64_t parameter_count() const;  // phenotype size: sum of tensor sizes
+  bool is_mlp() const;              // only dense layers (what nn::Mlp can run)
+};
+
+// `input_size`: the task's observation size, or nullopt when the first layer must give "in".
+// `path` prefixes field names in errors.
+Architecture parse_architecture(const nlohmann::json& network, std::optional<int> input_size,
+                                const std::string& path = "network");
+
+// Per-tensor encoding of evolvable weights. Biases (and layer norm) are always direct.
+struct Representation {
+  enum class Type { kDirect, kFactorized };
+  Type type = Type::kDirect;
+  int rank = 0;                        // factorized: k >= 1
+  std::optional<int> embedding_rank;   // factorized: embeddings' own rank (default: rank)
+  nlohmann::json to_json() const;
+};
+
+// {"type": "direct"} | {"type": "factorized", "rank": k, "embedding_rank": r}. Unknown fields
+// and types are errors naming the field.
+Representation parse_representation(const nlohmann::json& j, const std::string& path = "representation");
+
+}  // namespace seedline::genome

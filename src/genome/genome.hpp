@@ -1,0 +1,77 @@
+// Genome: an architecture bound to a representation, mutation settings and a noise version.
+//
+// The genotype is one flat float32 vector made of blocks in tensor order: a direct tensor is
+// one block (the tensor itself, row-major); a factorized weight of shape rows x cols is two
+// blocks, A (rows x k) then B (k x cols), whose product is the weight (a conv kernel
+// (out, in, h, w) is developed as the (in*h*w) x out matrix A.B and reshaped; see
+// docs/genome.md). Non-evolvable tensors (layer norm) are not in the genotype.
+//
+// Init and mutation (DESIGN.md, from Garbus & Pollack and their code):
+//   direct weight   init std sqrt(2 / fan_in);           mutation += mr * std * eps
+//   each factor     init std sqrt(sqrt(2) / fan_in_f);   mutation += sqrt(mr) * std_f * eps
+//   bias            init 0;                              mutation += bias_std * eps
+// with eps = noise(seed, block index, element index) of the genome's noise version. All of it
+// is float32, elementwise, in a documented order of operations, so the same genotype bits
+// come out on every x86-64 machine, in Debug and Release, on any thread count.
+// develop() (A.B through Eigen) may differ in the last bits between CPUs; that is documented.
+//
+// Thread-safety: a Genome is immutable after construction; all members are const and may run
+// concurrently. Failure: the constructor throws kUnimplemented for an unknown noise version
+// and kInvalidArgument for a bad rank; mutate/develop/checksum throw kInvalidArgument when a
+// span has the wrong size.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "genome/architecture.hpp"
+#include "lineage/rebuild.hpp"
+#include "nn/mlp.hpp"
+
+namespace seedline::genome {
+
+struct MutationSettings {
+  double mutation_rate = 0.01;  // mr
+  double bias_std = 0.0;        // absolute noise std of bias mutations; default documented in docs/genome.md
+};
+
+// One block of the genotype.
+struct Block {
+  std::string name;            // tensor name, or "<tensor>.A" / "<tensor>.B" for factors
+  std::vector<int64_t> shape;
+  size_t offset = 0;           // into the genotype
+  size_t size = 0;
+  int tensor = 0;              // index into Architecture::tensors
+  float init_std = 0;          // 0 for biases (init to zero)
+  float mutation_std = 0;      // the scale applied to eps in mutate()
+};
+
+class Genome {
+ public:
+  Genome(Architecture architecture, Representation representation, MutationSettings mutation, int noise_version);
+
+  const Architecture& architecture() const;
+  const Representation& representation() const;
+  int noise_version() const;
+  const std::vector<Block>& blocks() const;
+  size_t genotype_size() const;
+  size_t phenotype_size() const;  // architecture().parameter_count()
+
+  std::vector<float> init(uint64_t seed) const;
+  void mutate(std::span<float> genotype, uint64_t seed) const;
+  // The phenotype: every architecture tensor in order, row-major, flat (layer norm 1/0 included).
+  std::vector<float> develop(std::span<const float> genotype) const;
+  // xxh64 (seed 0) of the genotype's little-endian float32 bytes.
+  static uint64_t checksum(std::span<const float> genotype);
+
+  // init / mutate / checksum bound for lineage::rebuild (the Genome must outlive the ops).
+  lineage::GenomeOps ops() const;
+};
+
+// An nn::Mlp from an all-dense architecture and its phenotype. Throws kInvalidArgument when
+// the architecture is not an MLP or the phenotype has the wrong size.
+nn::Mlp build_mlp(const Architecture& architecture, std::span<const float> phenotype);
+
+}  // namespace seedline::genome

@@ -1,0 +1,48 @@
+// The Genome of a stored run, and an individual's genome as an export file.
+//
+// A run's genome is fixed by its condition's resolved config (network, representation,
+// ga.mutation_rate, ga.bias_std, task for the input size) and the run's noise version. The
+// CLI (`seedline genome`), the HTTP server and the runner all build it here, so they agree.
+//
+// Thread-safety: as the Database passed in (one per thread); the cache may be shared.
+// Failure: kNotFound for an unknown run or individual, kUnimplemented for a noise version
+// this binary lacks, kCorruption for a stored config that no longer parses or a checksum
+// mismatch (naming the individual), kInvalidArgument for a bad format name.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "evolve/experiment.hpp"
+#include "genome/genome.hpp"
+#include "lineage/genotype_cache.hpp"
+#include "store/database.hpp"
+
+namespace seedline::genome {
+
+// The genome of a resolved condition config (builds the task to learn the input size).
+Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_version);
+// The genome of stored run `run_id`.
+Genome genome_for_run(store::Database& db, int64_t run_id);
+
+enum class ExportFormat { kSafetensors, kNpy };
+// "safetensors" | "npy"; throws kInvalidArgument naming the value.
+ExportFormat parse_export_format(const std::string& name);
+
+struct ExportedGenome {
+  std::string bytes;        // the file's contents
+  std::string filename;     // e.g. "individual-4711.safetensors"
+  uint64_t checksum = 0;    // of the genotype (also when the phenotype is exported)
+  bool verified = false;    // true when a stored checksum was compared and matched
+  size_t values = 0;        // float32 values in the file
+};
+
+// Rebuilds individual `id` (verifying stored checksums) and encodes its genotype, or with
+// `phenotype` its developed phenotype: safetensors holds one named tensor per block (genotype)
+// or per architecture tensor (phenotype) with metadata (individual, run, checksum, noise
+// version); npy is one flat float32 vector.
+ExportedGenome export_individual(store::Database& db, int64_t id, ExportFormat format, bool phenotype,
+                                 lineage::GenotypeCache* cache = nullptr);
+
+}  // namespace seedline::genome
