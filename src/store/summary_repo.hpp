@@ -1,0 +1,56 @@
+// Read-side summaries for the dashboard, `seedline compare` and the HTTP server: each run's
+// progress, run counts by state, and an experiment's per-generation metrics in one query.
+//
+// These read only the runs, conditions and generations tables (never individuals), so they
+// stay fast however large a lineage grows: the generations primary key (run_id, generation)
+// serves every per-run range. All SQL lives in summary_repo.cpp. Functions take the caller's
+// Database and are as thread-safe as it is (one per thread); they throw on a SQLite failure
+// and kCorruption for a stored run state that is not one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "store/database.hpp"
+#include "store/experiment_repo.hpp"
+
+namespace seedline::store {
+
+// A run's progress as the RUN objects of docs/http-api.md report it.
+struct RunProgress {
+  int64_t run_id = 0;
+  int generations = 0;                     // configured total (condition's ga.generations); 0 if absent
+  int last_generation = -1;                // newest committed generation, -1 before the first commit
+  std::optional<double> best_fitness;      // highest per-generation best over committed generations
+  std::optional<int64_t> best_individual;  // who scored it (the earliest generation on a tie)
+};
+
+// Progress of all runs, of one experiment's runs, or of one run (`run_id`), by run id.
+std::vector<RunProgress> run_progress(Database& db, std::optional<int64_t> experiment_id,
+                                      std::optional<int64_t> run_id = std::nullopt);
+
+struct StateCount {
+  int64_t experiment_id = 0;
+  RunState state = RunState::kQueued;
+  int64_t runs = 0;
+};
+
+// How many runs each experiment has in each state (states with no run are absent).
+std::vector<StateCount> run_state_counts(Database& db);
+
+// The fitness summary of one committed generation of one run.
+struct GenerationMetrics {
+  int64_t run_id = 0;
+  int generation = 0;
+  double best = 0, mean = 0, median = 0;
+};
+
+// Every committed generation of every run of the experiment, ordered by run id then
+// generation: what curves are drawn from. An unknown experiment gives no rows.
+std::vector<GenerationMetrics> experiment_generation_metrics(Database& db, int64_t experiment_id);
+
+// The rows of generation `generation` of the experiment's runs that committed it, by run id.
+std::vector<GenerationMetrics> experiment_metrics_at(Database& db, int64_t experiment_id, int generation);
+
+}  // namespace seedline::store
