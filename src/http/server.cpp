@@ -92,7 +92,23 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(core_.options.max_header_bytes));
     parser_->body_limit(core_.options.max_body_bytes);
+    header_bytes_ = 0;
     stream_.expires_after(core_.options.timeout);
+    read_header();
+  }
+
+  // Beast's header_limit bounds only the part of the header not yet parsed (complete field
+  // lines are consumed as they arrive), so the header is read piecewise and its total counted.
+  void read_header() {
+    beast_http::async_read_some(stream_, buffer_, *parser_,
+                                beast::bind_front_handler(&Session::on_header_part, shared_from_this()));
+  }
+
+  void on_header_part(error_code ec, size_t consumed) {
+    header_bytes_ += consumed;
+    if (!ec && header_bytes_ > core_.options.max_header_bytes) ec = beast_http::error::header_limit;
+    if (ec || parser_->is_done()) return on_read(ec, 0);
+    if (!parser_->is_header_done()) return read_header();
     beast_http::async_read(stream_, buffer_, *parser_,
                            beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
@@ -200,6 +216,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool stop_requested_ = false;
   bool drain_ = false;
   size_t drained_ = 0;
+  size_t header_bytes_ = 0;
   std::array<char, 16384> discard_{};
 };
 
