@@ -46,7 +46,7 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
   auto runs = store::list_runs(db, experiment.id);
   std::stable_sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.trial < b.trial; });
   std::map<int64_t, int> last;
-  for (const auto& p : store::run_progress(db, experiment.id)) last[p.run_id] = p.last_generation;
+  for (const auto& [run, newest] : store::last_generations(db, experiment.id)) last[run] = newest;
 
   ExperimentComparison out;
   out.experiment = experiment.id;

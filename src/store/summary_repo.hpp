@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "store/database.hpp"
@@ -29,6 +30,10 @@ struct RunProgress {
 // Progress of all runs, of one experiment's runs, or of one run (`run_id`), by run id.
 std::vector<RunProgress> run_progress(Database& db, std::optional<int64_t> experiment_id,
                                       std::optional<int64_t> run_id = std::nullopt);
+
+// (run id, newest committed generation or -1) for each run of the experiment, by run id: the
+// cheap part of run_progress (a key seek per run), for callers that need no best fitness.
+std::vector<std::pair<int64_t, int>> last_generations(Database& db, int64_t experiment_id);
 
 struct StateCount {
   int64_t experiment_id = 0;
