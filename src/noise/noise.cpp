@@ -9,11 +9,14 @@
 // 4j+1 (sin), (x2, x3) gives 4j+2 and 4j+3.
 //
 // eps_v1 runs Random123's philox4x32_R on one counter. The block functions run the same
-// rounds on arrays of counters (structure of arrays, branch-free) so that g++ can vectorize
-// them; they share gaussian_pair() with eps_v1, and a test checks both paths bit for bit.
+// rounds on arrays of counters (structure of arrays, branch-free) so that g++ vectorizes
+// them, compiled for SSE2, AVX2 and AVX-512F and chosen by the CPU at start-up; they share
+// gaussian_pair() with eps_v1, and a test checks every path against eps_v1 bit for bit.
 #include "noise/noise.hpp"
+#include "noise/block_paths.hpp"
 
 #include <Random123/philox.h>
+#include <immintrin.h>
 
 #include <array>
 #include <bit>
@@ -30,6 +33,11 @@ constexpr float kLn2Hi = 0.693145751953125f;      // 0x3F317200
 constexpr float kLn2Lo = 1.428606765330187e-06f;  // ln 2 - kLn2Hi
 constexpr float kPiOver4 = 0.785398163397448309616f;
 
+// Branch-free choice (so the block loops vectorize): mask all ones picks a, zero picks b.
+inline float select(uint32_t mask, float a, float b) {
+  return std::bit_cast<float>((std::bit_cast<uint32_t>(a) & mask) | (std::bit_cast<uint32_t>(b) & ~mask));
+}
+
 // Natural log of x * 2^-24 for an integer x in [1, 2^24] (so the result is in
 // [-16.64, 0]). x = m * 2^e with m in [sqrt(1/2), sqrt(2)); ln m = 2 atanh(s), s = (m-1)/(m+1),
 // |s| <= 0.1716, by its odd series up to s^11 (truncation error < 2e-9 relative).
@@ -39,7 +47,7 @@ inline float log_u24(uint32_t x) {
   int32_t e = static_cast<int32_t>(bits >> 23) - 127;
   uint32_t mbits = (bits & 0x007FFFFFu) | 0x3F800000u;  // m in [1, 2)
   // m >= sqrt(2) (0x3FB504F3 is the float just below sqrt 2): halve m, bump the exponent.
-  const uint32_t big = mbits > 0x3FB504F3u ? 1u : 0u;
+  const uint32_t big = (0x3FB504F3u - mbits) >> 31;  // 1 when mbits > 0x3FB504F3 (both < 2^31)
   mbits -= big << 23;
   e += static_cast<int32_t>(big);
   const float m = std::bit_cast<float>(mbits);
@@ -68,7 +76,7 @@ inline void gaussian_pair(uint32_t a, uint32_t b, float& z_cos, float& z_sin) {
 
   const uint32_t o = b >> 29;
   const float f = static_cast<float>(static_cast<int32_t>((b >> 8) & 0x1FFFFFu)) * (1.0f / 2097152.0f);
-  const float g = (o & 1u) ? 1.0f - f : f;
+  const float g = select(0u - (o & 1u), 1.0f - f, f);
   const float th = g * kPiOver4;
   const float th2 = th * th;
   float sp = 1.0f / 362880.0f;
@@ -84,11 +92,11 @@ inline void gaussian_pair(uint32_t a, uint32_t b, float& z_cos, float& z_sin) {
   const float cs = 1.0f + th2 * cp;
 
   // Octants 1, 2, 5, 6 swap sin and cos; cos is negative in 2..5, sin in 4..7.
-  const bool swap = ((o + 1u) & 2u) != 0;
-  const float c0 = swap ? sn : cs;
-  const float s0 = swap ? cs : sn;
-  const uint32_t cos_sign = ((o - 2u) < 4u) ? 0x80000000u : 0u;
-  const uint32_t sin_sign = (o >= 4u) ? 0x80000000u : 0u;
+  const uint32_t swap = 0u - (((o + 1u) >> 1) & 1u);
+  const float c0 = select(swap, sn, cs);
+  const float s0 = select(swap, cs, sn);
+  const uint32_t cos_sign = (((o + 2u) >> 2) & 1u) << 31;  // octants 2..5
+  const uint32_t sin_sign = (o >> 2) << 31;                // octants 4..7
   const float c = std::bit_cast<float>(std::bit_cast<uint32_t>(c0) ^ cos_sign);
   const float s = std::bit_cast<float>(std::bit_cast<uint32_t>(s0) ^ sin_sign);
   z_cos = r * c;
@@ -99,38 +107,119 @@ inline void gaussian_pair(uint32_t a, uint32_t b, float& z_cos, float& z_sin) {
 constexpr size_t kBlock = 64;
 
 // Philox4x32-10 on kBlock consecutive groups [group, group + kBlock), in structure-of-arrays
-// form; the same rounds as Random123's philox4x32_R(10, ...).
-inline void philox_block(uint64_t seed, uint32_t tensor, uint64_t group, uint32_t (&x0)[kBlock],
-                         uint32_t (&x1)[kBlock], uint32_t (&x2)[kBlock], uint32_t (&x3)[kBlock]) {
+// form; the same rounds as Random123's philox4x32_R(10, ...). Each 32-bit word is kept in a
+// 64-bit lane so that the 32x32->64 multiplies map onto pmuludq without shuffles.
+inline void philox_block(uint64_t seed, uint32_t tensor, uint64_t group, uint32_t (&o0)[kBlock],
+                         uint32_t (&o1)[kBlock], uint32_t (&o2)[kBlock], uint32_t (&o3)[kBlock]) {
+  const uint64_t key0 = static_cast<uint32_t>(seed);
+  const uint64_t key1 = seed >> 32;
   for (size_t i = 0; i < kBlock; ++i) {
     const uint64_t gi = group + i;
-    x0[i] = static_cast<uint32_t>(gi);
-    x1[i] = static_cast<uint32_t>(gi >> 32);
-    x2[i] = tensor;
-    x3[i] = 0;
-  }
-  uint32_t k0 = static_cast<uint32_t>(seed);
-  uint32_t k1 = static_cast<uint32_t>(seed >> 32);
-  for (int round = 0; round < 10; ++round) {
-    for (size_t i = 0; i < kBlock; ++i) {
-      const uint64_t p0 = static_cast<uint64_t>(PHILOX_M4x32_0) * x0[i];
-      const uint64_t p1 = static_cast<uint64_t>(PHILOX_M4x32_1) * x2[i];
-      const uint32_t n0 = static_cast<uint32_t>(p1 >> 32) ^ x1[i] ^ k0;
-      const uint32_t n2 = static_cast<uint32_t>(p0 >> 32) ^ x3[i] ^ k1;
-      x1[i] = static_cast<uint32_t>(p1);
-      x3[i] = static_cast<uint32_t>(p0);
-      x0[i] = n0;
-      x2[i] = n2;
+    uint64_t x0 = gi & 0xffffffffu, x1 = gi >> 32, x2 = tensor, x3 = 0;
+    uint64_t k0 = key0, k1 = key1;
+    for (int round = 0; round < 10; ++round) {
+      // Both factors visibly < 2^32, so g++ emits one pmuludq per product, not a 64x64 multiply.
+      const uint64_t p0 = uint64_t{PHILOX_M4x32_0} * (x0 & 0xffffffffu);
+      const uint64_t p1 = uint64_t{PHILOX_M4x32_1} * (x2 & 0xffffffffu);
+      x0 = (p1 >> 32) ^ x1 ^ k0;
+      x1 = p1 & 0xffffffffu;
+      x2 = (p0 >> 32) ^ x3 ^ k1;
+      x3 = p0 & 0xffffffffu;
+      k0 = (k0 + PHILOX_W32_0) & 0xffffffffu;
+      k1 = (k1 + PHILOX_W32_1) & 0xffffffffu;
     }
-    k0 += PHILOX_W32_0;
-    k1 += PHILOX_W32_1;
+    o0[i] = static_cast<uint32_t>(x0);
+    o1[i] = static_cast<uint32_t>(x1);
+    o2[i] = static_cast<uint32_t>(x2);
+    o3[i] = static_cast<uint32_t>(x3);
   }
 }
 
+// The same rounds with AVX2 / AVX-512F intrinsics: one 64-bit lane per group, whose low 32
+// bits hold the word (pmuludq multiplies exactly those). The high bits of x1/x3 carry junk
+// from the products' low halves, but only ever reach the high bits of x0/x2 through XOR,
+// which pmuludq ignores, and the stores keep the low 32 bits.
+// Stores the low 32 bits of each 64-bit lane.
+__attribute__((target("avx2"))) inline void store_low32_avx2(uint32_t* out, __m256i x) {
+  const __m256i pack = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(x, pack)));
+}
+// g++ 12's avx512fintrin.h trips -Wuninitialized on its own _mm512_undefined_* helpers
+// (a known false positive of the header); silence it for the AVX-512 code only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+__attribute__((target("avx512f"))) inline void store_low32_avx512(uint32_t* out, __m512i x) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm512_cvtepi64_epi32(x));
+}
+
+__attribute__((target("avx2"))) inline void philox_block_avx2(uint64_t seed, uint32_t tensor, uint64_t group,
+                                                              uint32_t (&o0)[kBlock], uint32_t (&o1)[kBlock],
+                                                              uint32_t (&o2)[kBlock], uint32_t (&o3)[kBlock]) {
+  const __m256i m0 = _mm256_set1_epi64x(PHILOX_M4x32_0);
+  const __m256i m1 = _mm256_set1_epi64x(PHILOX_M4x32_1);
+  const __m256i low = _mm256_set1_epi64x(0xffffffffLL);
+  for (size_t i = 0; i < kBlock; i += 4) {
+    const __m256i g = _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(group + i)),
+                                       _mm256_setr_epi64x(0, 1, 2, 3));
+    __m256i x0 = _mm256_and_si256(g, low), x1 = _mm256_srli_epi64(g, 32);
+    __m256i x2 = _mm256_set1_epi64x(tensor), x3 = _mm256_setzero_si256();
+    uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+    for (int round = 0; round < 10; ++round) {
+      const __m256i p0 = _mm256_mul_epu32(x0, m0);
+      const __m256i p1 = _mm256_mul_epu32(x2, m1);
+      x0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), x1), _mm256_set1_epi64x(k0));
+      x2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), x3), _mm256_set1_epi64x(k1));
+      x1 = p1;
+      x3 = p0;
+      k0 += PHILOX_W32_0;
+      k1 += PHILOX_W32_1;
+    }
+    store_low32_avx2(o0 + i, x0);
+    store_low32_avx2(o1 + i, x1);
+    store_low32_avx2(o2 + i, x2);
+    store_low32_avx2(o3 + i, x3);
+  }
+}
+
+__attribute__((target("avx512f"))) inline void philox_block_avx512(uint64_t seed, uint32_t tensor, uint64_t group,
+                                                                   uint32_t (&o0)[kBlock], uint32_t (&o1)[kBlock],
+                                                                   uint32_t (&o2)[kBlock], uint32_t (&o3)[kBlock]) {
+  const __m512i m0 = _mm512_set1_epi64(PHILOX_M4x32_0);
+  const __m512i m1 = _mm512_set1_epi64(PHILOX_M4x32_1);
+  const __m512i low = _mm512_set1_epi64(0xffffffffLL);
+  for (size_t i = 0; i < kBlock; i += 8) {
+    const __m512i g = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(group + i)),
+                                       _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
+    __m512i x0 = _mm512_and_si512(g, low), x1 = _mm512_srli_epi64(g, 32);
+    __m512i x2 = _mm512_set1_epi64(tensor), x3 = _mm512_setzero_si512();
+    uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+    for (int round = 0; round < 10; ++round) {
+      const __m512i p0 = _mm512_mul_epu32(x0, m0);
+      const __m512i p1 = _mm512_mul_epu32(x2, m1);
+      x0 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(p1, 32), x1), _mm512_set1_epi64(k0));
+      x2 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(p0, 32), x3), _mm512_set1_epi64(k1));
+      x1 = p1;
+      x3 = p0;
+      k0 += PHILOX_W32_0;
+      k1 += PHILOX_W32_1;
+    }
+    store_low32_avx512(o0 + i, x0);
+    store_low32_avx512(o1 + i, x1);
+    store_low32_avx512(o2 + i, x2);
+    store_low32_avx512(o3 + i, x3);
+  }
+}
+#pragma GCC diagnostic pop
+
+using BlockFn = void (*)(uint64_t, uint32_t, uint64_t, float (&)[4 * kBlock]);
+
 // The 4 * kBlock values of groups [group, group + kBlock), in element order.
-inline void values_block(uint64_t seed, uint32_t tensor, uint64_t group, float (&out)[4 * kBlock]) {
+template <auto Philox>
+__attribute__((always_inline)) inline void values_block(uint64_t seed, uint32_t tensor, uint64_t group,
+                                                        float (&out)[4 * kBlock]) {
   alignas(64) uint32_t x0[kBlock], x1[kBlock], x2[kBlock], x3[kBlock];
-  philox_block(seed, tensor, group, x0, x1, x2, x3);
+  Philox(seed, tensor, group, x0, x1, x2, x3);
   alignas(64) float zc0[kBlock], zs0[kBlock], zc1[kBlock], zs1[kBlock];
   for (size_t i = 0; i < kBlock; ++i) gaussian_pair(x0[i], x1[i], zc0[i], zs0[i]);
   for (size_t i = 0; i < kBlock; ++i) gaussian_pair(x2[i], x3[i], zc1[i], zs1[i]);
@@ -142,17 +231,63 @@ inline void values_block(uint64_t seed, uint32_t tensor, uint64_t group, float (
   }
 }
 
-// Calls body(block_values, index_in_block, out_offset, count) for consecutive pieces of
-// [first, first + n), each inside one block of 4 * kBlock values.
+// values_block compiled for baseline x86-64 (SSE2), AVX2 and AVX-512F. All three are the same
+// IEEE single-precision operations (no FMA: neither target implies it, and -ffp-contract=off),
+// so the same bits; tests/noise checks every path this CPU can run against eps_v1.
+void values_block_sse2(uint64_t seed, uint32_t tensor, uint64_t group, float (&out)[4 * kBlock]) {
+  values_block<philox_block>(seed, tensor, group, out);
+}
+__attribute__((target("avx2"))) void values_block_avx2(uint64_t seed, uint32_t tensor, uint64_t group,
+                                                       float (&out)[4 * kBlock]) {
+  values_block<philox_block_avx2>(seed, tensor, group, out);
+}
+__attribute__((target("avx512f"))) void values_block_avx512(uint64_t seed, uint32_t tensor, uint64_t group,
+                                                           float (&out)[4 * kBlock]) {
+  values_block<philox_block_avx512>(seed, tensor, group, out);
+}
+
+bool path_supported(BlockPath path) {
+  switch (path) {
+    case BlockPath::kSse2: return true;
+    case BlockPath::kAvx2: return __builtin_cpu_supports("avx2");
+    case BlockPath::kAvx512: return __builtin_cpu_supports("avx512f");
+  }
+  return false;
+}
+
+BlockFn path_function(BlockPath path) {
+  switch (path) {
+    case BlockPath::kAvx512: return values_block_avx512;
+    case BlockPath::kAvx2: return values_block_avx2;
+    case BlockPath::kSse2: break;
+  }
+  return values_block_sse2;
+}
+
+BlockPath best_path() {
+  __builtin_cpu_init();  // may run before libgcc's own constructor
+  for (const BlockPath p : {BlockPath::kAvx512, BlockPath::kAvx2}) {
+    if (path_supported(p)) return p;
+  }
+  return BlockPath::kSse2;
+}
+
+BlockFn best_block() {
+  static const BlockFn block = path_function(best_path());
+  return block;
+}
+
+// Calls body(block_values, out_offset, count) for consecutive pieces of [first, first + n),
+// each inside one block of 4 * kBlock values.
 template <typename Body>
-void for_each_block(uint64_t seed, uint32_t tensor, uint64_t first, size_t n, Body&& body) {
+void for_each_block(BlockFn block, uint64_t seed, uint32_t tensor, uint64_t first, size_t n, Body&& body) {
   constexpr uint64_t kValues = 4 * kBlock;
   alignas(64) float values[kValues];
   size_t done = 0;
   while (done < n) {
     const uint64_t element = first + done;
     const uint64_t block_start = element - element % kValues;
-    values_block(seed, tensor, block_start / 4, values);
+    block(seed, tensor, block_start / 4, values);
     const size_t skip = static_cast<size_t>(element - block_start);
     const size_t count = std::min<size_t>(kValues - skip, n - done);
     body(values + skip, done, count);
@@ -183,14 +318,25 @@ float eps_v1(uint64_t seed, uint32_t tensor, uint64_t element) {
   return (element & 1u) ? zs : zc;
 }
 
+bool block_path_supported(BlockPath path) { return path_supported(path); }
+
+BlockPath block_path() { return best_path(); }
+
+void fill_v1_with(BlockPath path, uint64_t seed, uint32_t tensor, uint64_t first, std::span<float> out) {
+  if (!path_supported(path)) fail(ErrorCode::kFailedPrecondition, "this CPU cannot run that noise block path");
+  for_each_block(path_function(path), seed, tensor, first, out.size(), [&](const float* v, size_t at, size_t count) {
+    std::memcpy(out.data() + at, v, count * sizeof(float));
+  });
+}
+
 void fill_v1(uint64_t seed, uint32_t tensor, uint64_t first, std::span<float> out) {
-  for_each_block(seed, tensor, first, out.size(), [&](const float* v, size_t at, size_t count) {
+  for_each_block(best_block(), seed, tensor, first, out.size(), [&](const float* v, size_t at, size_t count) {
     std::memcpy(out.data() + at, v, count * sizeof(float));
   });
 }
 
 void add_scaled_v1(uint64_t seed, uint32_t tensor, uint64_t first, float scale, std::span<float> inout) {
-  for_each_block(seed, tensor, first, inout.size(), [&](const float* v, size_t at, size_t count) {
+  for_each_block(best_block(), seed, tensor, first, inout.size(), [&](const float* v, size_t at, size_t count) {
     float* p = inout.data() + at;
     for (size_t i = 0; i < count; ++i) {
       const float step = scale * v[i];

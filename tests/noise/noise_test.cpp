@@ -8,9 +8,11 @@
 #include <bit>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
+#include "noise/block_paths.hpp"
 #include "noise/noise.hpp"
 #include "util/error.hpp"
 
@@ -46,6 +48,37 @@ TEST(Noise, BlockPathsMatchTheScalarPathBitForBit) {
       }
     }
   }
+}
+
+// Every SIMD path of the block functions that this CPU can run (SSE2 always; AVX2 and
+// AVX-512F where present) gives eps_v1's bits.
+TEST(Noise, EverySimdPathMatchesTheScalarPath) {
+  struct Path {
+    const char* name;
+    BlockPath path;
+  };
+  const Path paths[] = {{"sse2", BlockPath::kSse2}, {"avx2", BlockPath::kAvx2}, {"avx512f", BlockPath::kAvx512}};
+  EXPECT_TRUE(block_path_supported(BlockPath::kSse2));
+  int tested = 0;
+  for (const auto& p : paths) {
+    if (!block_path_supported(p.path)) {
+      std::printf("[ INFO     ] this CPU cannot run the %s path\n", p.name);
+      continue;
+    }
+    ++tested;
+    SCOPED_TRACE(p.name);
+    for (const uint64_t first : {uint64_t{0}, uint64_t{3}, uint64_t{255}, uint64_t{257}, (uint64_t{1} << 33) + 1}) {
+      for (const size_t n : {size_t{1}, size_t{5}, size_t{256}, size_t{1001}}) {
+        std::vector<float> out(n);
+        fill_v1_with(p.path, 0xabcdef0123ULL, 9, first, out);
+        for (size_t i = 0; i < n; ++i) {
+          ASSERT_EQ(bits(out[i]), bits(eps_v1(0xabcdef0123ULL, 9, first + i))) << "first " << first << " i " << i;
+        }
+      }
+    }
+  }
+  EXPECT_GE(tested, 1);
+  EXPECT_TRUE(block_path_supported(block_path()));
 }
 
 TEST(Noise, EveryCoordinateMatters) {
