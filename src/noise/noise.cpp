@@ -9,9 +9,9 @@
 // 4j+1 (sin), (x2, x3) gives 4j+2 and 4j+3.
 //
 // eps_v1 runs Random123's philox4x32_R on one counter. The block functions run the same
-// rounds on arrays of counters (structure of arrays, branch-free) so that g++ vectorizes
-// them, compiled for SSE2, AVX2 and AVX-512F and chosen by the CPU at start-up; they share
-// gaussian_pair() with eps_v1, and a test checks every path against eps_v1 bit for bit.
+// rounds on vectors of counters with SSE2, AVX2 or AVX-512F intrinsics (chosen by the CPU at
+// start-up) and a branch-free transform that g++ vectorizes; they share gaussian_pair() with
+// eps_v1, and a test checks every path against eps_v1 bit for bit.
 #include "noise/noise.hpp"
 #include "noise/block_paths.hpp"
 
@@ -107,39 +107,17 @@ inline void gaussian_pair(uint32_t a, uint32_t b, float& z_cos, float& z_sin) {
 constexpr size_t kBlock = 64;
 
 // Philox4x32-10 on kBlock consecutive groups [group, group + kBlock), in structure-of-arrays
-// form; the same rounds as Random123's philox4x32_R(10, ...). Each 32-bit word is kept in a
-// 64-bit lane so that the 32x32->64 multiplies map onto pmuludq without shuffles.
-inline void philox_block(uint64_t seed, uint32_t tensor, uint64_t group, uint32_t (&o0)[kBlock],
-                         uint32_t (&o1)[kBlock], uint32_t (&o2)[kBlock], uint32_t (&o3)[kBlock]) {
-  const uint64_t key0 = static_cast<uint32_t>(seed);
-  const uint64_t key1 = seed >> 32;
-  for (size_t i = 0; i < kBlock; ++i) {
-    const uint64_t gi = group + i;
-    uint64_t x0 = gi & 0xffffffffu, x1 = gi >> 32, x2 = tensor, x3 = 0;
-    uint64_t k0 = key0, k1 = key1;
-    for (int round = 0; round < 10; ++round) {
-      // Both factors visibly < 2^32, so g++ emits one pmuludq per product, not a 64x64 multiply.
-      const uint64_t p0 = uint64_t{PHILOX_M4x32_0} * (x0 & 0xffffffffu);
-      const uint64_t p1 = uint64_t{PHILOX_M4x32_1} * (x2 & 0xffffffffu);
-      x0 = (p1 >> 32) ^ x1 ^ k0;
-      x1 = p1 & 0xffffffffu;
-      x2 = (p0 >> 32) ^ x3 ^ k1;
-      x3 = p0 & 0xffffffffu;
-      k0 = (k0 + PHILOX_W32_0) & 0xffffffffu;
-      k1 = (k1 + PHILOX_W32_1) & 0xffffffffu;
-    }
-    o0[i] = static_cast<uint32_t>(x0);
-    o1[i] = static_cast<uint32_t>(x1);
-    o2[i] = static_cast<uint32_t>(x2);
-    o3[i] = static_cast<uint32_t>(x3);
-  }
-}
+// form: the same rounds as Random123's philox4x32_R(10, ...), with SSE2 / AVX2 / AVX-512F
+// intrinsics (g++ does not see that the auto-vectorized products are 32x32 bits and emits
+// three multiplies for each). One 64-bit lane per group, whose low 32 bits hold the word
+// (pmuludq multiplies exactly those). x1/x3 keep the whole 64-bit products; their high
+// halves only ever reach the high bits of x0/x2 through XOR, which pmuludq ignores, and the
+// stores keep the low 32 bits.
 
-// The same rounds with AVX2 / AVX-512F intrinsics: one 64-bit lane per group, whose low 32
-// bits hold the word (pmuludq multiplies exactly those). The high bits of x1/x3 carry junk
-// from the products' low halves, but only ever reach the high bits of x0/x2 through XOR,
-// which pmuludq ignores, and the stores keep the low 32 bits.
 // Stores the low 32 bits of each 64-bit lane.
+inline void store_low32_sse2(uint32_t* out, __m128i x) {
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(out), _mm_shuffle_epi32(x, 0x08));
+}
 __attribute__((target("avx2"))) inline void store_low32_avx2(uint32_t* out, __m256i x) {
   const __m256i pack = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(x, pack)));
@@ -151,6 +129,33 @@ __attribute__((target("avx2"))) inline void store_low32_avx2(uint32_t* out, __m2
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 __attribute__((target("avx512f"))) inline void store_low32_avx512(uint32_t* out, __m512i x) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm512_cvtepi64_epi32(x));
+}
+
+inline void philox_block_sse2(uint64_t seed, uint32_t tensor, uint64_t group, uint32_t (&o0)[kBlock],
+                              uint32_t (&o1)[kBlock], uint32_t (&o2)[kBlock], uint32_t (&o3)[kBlock]) {
+  const __m128i m0 = _mm_set1_epi64x(PHILOX_M4x32_0);
+  const __m128i m1 = _mm_set1_epi64x(PHILOX_M4x32_1);
+  const __m128i low = _mm_set1_epi64x(0xffffffffLL);
+  for (size_t i = 0; i < kBlock; i += 2) {
+    const __m128i g = _mm_add_epi64(_mm_set1_epi64x(static_cast<long long>(group + i)), _mm_set_epi64x(1, 0));
+    __m128i x0 = _mm_and_si128(g, low), x1 = _mm_srli_epi64(g, 32);
+    __m128i x2 = _mm_set1_epi64x(tensor), x3 = _mm_setzero_si128();
+    uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+    for (int round = 0; round < 10; ++round) {
+      const __m128i p0 = _mm_mul_epu32(x0, m0);
+      const __m128i p1 = _mm_mul_epu32(x2, m1);
+      x0 = _mm_xor_si128(_mm_xor_si128(_mm_srli_epi64(p1, 32), x1), _mm_set1_epi64x(k0));
+      x2 = _mm_xor_si128(_mm_xor_si128(_mm_srli_epi64(p0, 32), x3), _mm_set1_epi64x(k1));
+      x1 = p1;
+      x3 = p0;
+      k0 += PHILOX_W32_0;
+      k1 += PHILOX_W32_1;
+    }
+    store_low32_sse2(o0 + i, x0);
+    store_low32_sse2(o1 + i, x1);
+    store_low32_sse2(o2 + i, x2);
+    store_low32_sse2(o3 + i, x3);
+  }
 }
 
 __attribute__((target("avx2"))) inline void philox_block_avx2(uint64_t seed, uint32_t tensor, uint64_t group,
@@ -235,7 +240,7 @@ __attribute__((always_inline)) inline void values_block(uint64_t seed, uint32_t 
 // IEEE single-precision operations (no FMA: neither target implies it, and -ffp-contract=off),
 // so the same bits; tests/noise checks every path this CPU can run against eps_v1.
 void values_block_sse2(uint64_t seed, uint32_t tensor, uint64_t group, float (&out)[4 * kBlock]) {
-  values_block<philox_block>(seed, tensor, group, out);
+  values_block<philox_block_sse2>(seed, tensor, group, out);
 }
 __attribute__((target("avx2"))) void values_block_avx2(uint64_t seed, uint32_t tensor, uint64_t group,
                                                        float (&out)[4 * kBlock]) {
