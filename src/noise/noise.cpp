@@ -18,7 +18,6 @@
 #include <Random123/philox.h>
 #include <immintrin.h>
 
-#include <array>
 #include <bit>
 #include <cstring>
 #include <string>
