@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "genome/run_genome.hpp"
 #include "lineage/tree.hpp"
 #include "stats/experiment_compare.hpp"
 #include "stats/experiment_curves.hpp"
@@ -47,24 +48,20 @@ store::RunRow get_run(store::Database& db, int64_t run_id) {
   return *run;
 }
 
-store::RunProgress get_progress(store::Database& db, int64_t run_id) {
-  auto progress = store::run_progress(db, std::nullopt, run_id);
-  if (progress.empty()) not_found("run " + std::to_string(run_id) + " does not exist");
-  return progress.front();
-}
 
 }  // namespace
 
-Json run_json(const store::RunRow& run, const store::RunProgress& progress) {
+Json run_json(const store::RunSummary& summary) {
+  const store::RunRow& run = summary.run;
   return {{"id", run.id},
           {"experiment", run.experiment_id},
           {"condition", run.condition},
           {"trial", run.trial},
           {"state", store::run_state_name(run.state)},
-          {"generation", progress.last_generation},
-          {"generations", progress.generations},
-          {"best_fitness", fitness(progress.best_fitness)},
-          {"best_individual", optional(progress.best_individual)},
+          {"generation", summary.last_generation},
+          {"generations", summary.generations},
+          {"best_fitness", fitness(summary.best_fitness)},
+          {"best_individual", optional(summary.best_individual)},
           {"seed", seed_text(run.seed)},
           {"noise_version", run.noise_version},
           {"message", optional(run.message)},
@@ -109,10 +106,8 @@ Json experiment_json(store::Database& db, const std::string& id_or_name) {
                           {"position", c.position},
                           {"config", stored_json(c.config, "config of condition " + std::to_string(c.id))}});
   }
-  std::map<int64_t, store::RunProgress> progress;
-  for (const auto& p : store::run_progress(db, e.id)) progress[p.run_id] = p;
   Json runs = Json::array();
-  for (const auto& r : store::list_runs(db, e.id)) runs.push_back(run_json(r, progress[r.id]));
+  for (const auto& r : store::run_summaries(db, e.id)) runs.push_back(run_json(r));
   return {{"id", e.id},
           {"name", e.name},
           {"created_at", e.created_at},
@@ -132,7 +127,11 @@ Json compare_json(store::Database& db, const std::string& id_or_name, stats::Met
   return stats::to_json(stats::compare_experiment(db, e, metric, generation, method));
 }
 
-Json run_detail_json(store::Database& db, int64_t run_id) { return run_json(get_run(db, run_id), get_progress(db, run_id)); }
+Json run_detail_json(store::Database& db, int64_t run_id) {
+  auto summary = store::run_summary(db, run_id);
+  if (!summary) not_found("run " + std::to_string(run_id) + " does not exist");
+  return run_json(*summary);
+}
 
 Json run_generations_json(store::Database& db, int64_t run_id) {
   get_run(db, run_id);
@@ -179,14 +178,10 @@ Json lineage_json(store::Database& db, int64_t id) {
   return {{"individual", id}, {"path", path}};
 }
 
-GenomeFile genome_file(store::Database& db, int64_t id, const std::string& format, bool /*phenotype*/,
-                       lineage::GenotypeCache* /*cache*/) {
-  if (format != "safetensors" && format != "npy") {
-    invalid_argument("unknown genome format '" + format + "' (expected safetensors or npy)");
-  }
-  store::get_individual(db, id);
-  fail(ErrorCode::kUnimplemented,
-       "genome export is not available in this build: the genome module (src/genome) has not been merged yet");
+GenomeFile genome_file(store::Database& db, int64_t id, const std::string& format, bool phenotype,
+                       lineage::GenotypeCache* cache) {
+  auto exported = genome::export_individual(db, id, genome::parse_export_format(format), phenotype, cache);
+  return {std::move(exported.bytes), std::move(exported.filename), exported.checksum};
 }
 
 }  // namespace seedline::http

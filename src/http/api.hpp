@@ -3,8 +3,8 @@
 //
 // As thread-safe as the Database passed in (one per thread). Failure: Error with the code the
 // router maps to a status: kNotFound (unknown experiment, run or individual), kInvalidArgument
-// (bad parameter), kFailedPrecondition (e.g. nothing to compare yet), kUnimplemented (no
-// genome export in this build), kCorruption / kIOError (the database).
+// (bad parameter), kFailedPrecondition (e.g. nothing to compare yet), kUnimplemented (a noise
+// version this binary lacks), kCorruption (a damaged database or a checksum mismatch), kIOError.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +17,7 @@
 #include "stats/rank_tests.hpp"
 #include "store/database.hpp"
 #include "store/experiment_repo.hpp"
-#include "store/summary_repo.hpp"
+#include "store/run_summary.hpp"
 
 namespace seedline::http {
 
@@ -25,7 +25,7 @@ using Json = nlohmann::ordered_json;
 
 // RUN of docs/http-api.md: `seedline status --json` fields plus seed, noise_version,
 // message, heartbeat.
-Json run_json(const store::RunRow& run, const store::RunProgress& progress);
+Json run_json(const store::RunSummary& summary);
 
 Json health_json(store::Database& db);
 Json experiments_json(store::Database& db);
@@ -39,7 +39,8 @@ Json run_generations_json(store::Database& db, int64_t run_id);
 Json individual_json(store::Database& db, int64_t id);
 Json lineage_json(store::Database& db, int64_t id);
 
-// A genome file to download.
+// A genome file to download: the individual rebuilt (stored checksums verified) by
+// genome::export_individual, as `seedline genome` writes it.
 struct GenomeFile {
   std::string bytes;
   std::string filename;

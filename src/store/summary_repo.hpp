@@ -1,5 +1,6 @@
 // Read-side summaries for the dashboard, `seedline compare` and the HTTP server: each run's
-// progress, run counts by state, and an experiment's per-generation metrics in one query.
+// newest generation, run counts by state, and an experiment's per-generation metrics in one
+// query. (Each run's full progress and best result: store/run_summary.hpp.)
 //
 // These read only the runs, conditions and generations tables (never individuals), so they
 // stay fast however large a lineage grows: the generations primary key (run_id, generation)
@@ -18,21 +19,8 @@
 
 namespace seedline::store {
 
-// A run's progress as the RUN objects of docs/http-api.md report it.
-struct RunProgress {
-  int64_t run_id = 0;
-  int generations = 0;                     // configured total (condition's ga.generations); 0 if absent
-  int last_generation = -1;                // newest committed generation, -1 before the first commit
-  std::optional<double> best_fitness;      // highest per-generation best over committed generations
-  std::optional<int64_t> best_individual;  // who scored it (the earliest generation on a tie)
-};
-
-// Progress of all runs, of one experiment's runs, or of one run (`run_id`), by run id.
-std::vector<RunProgress> run_progress(Database& db, std::optional<int64_t> experiment_id,
-                                      std::optional<int64_t> run_id = std::nullopt);
-
 // (run id, newest committed generation or -1) for each run of the experiment, by run id: the
-// cheap part of run_progress (a key seek per run), for callers that need no best fitness.
+// cheap part of run_summaries (a key seek per run), for callers that need no best fitness.
 std::vector<std::pair<int64_t, int>> last_generations(Database& db, int64_t experiment_id);
 
 struct StateCount {

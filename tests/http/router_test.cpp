@@ -206,12 +206,20 @@ TEST_F(Router, IndividualAndLineage) {
   EXPECT_TRUE(lineage["path"][0]["parent"].is_null());
 }
 
-TEST_F(Router, GenomeIsNotInThisBuildYet) {
+TEST_F(Router, GenomeParametersAreChecked) {
+  // Downloads themselves are tested on real run configs in genome_route_test.cpp.
   const int64_t id = served_->demo.best_individuals.at(run("direct", 0))[1];
-  const auto j = get_json("/api/individuals/" + std::to_string(id) + "/genome?format=npy", status::not_implemented);
-  EXPECT_EQ(j["error"]["code"], "unimplemented");
-  EXPECT_EQ(get("/api/individuals/" + std::to_string(id) + "/genome?format=zip").result(), status::bad_request);
-  EXPECT_EQ(get("/api/individuals/99999/genome").result(), status::not_found);
+  const std::string base = "/api/individuals/" + std::to_string(id) + "/genome";
+  const std::pair<std::string, const char*> cases[] = {
+      {base + "?format=zip", "unknown export format 'zip'"},
+      {base + "?phenotype=maybe", "'phenotype' must be 0, 1, true or false"},
+      {base + "?compress=1", "unknown query parameter 'compress'"},
+  };
+  for (const auto& [target, message] : cases) {
+    const auto j = get_json(target, status::bad_request);
+    EXPECT_NE(j["error"]["message"].get<std::string>().find(message), std::string::npos) << j;
+  }
+  EXPECT_EQ(get_json("/api/individuals/99999/genome", status::not_found)["error"]["code"], "not_found");
 }
 
 TEST_F(Router, ErrorsHaveTheirStatusAndShape) {

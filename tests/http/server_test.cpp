@@ -81,7 +81,6 @@ TEST_F(ServerTest, ServesEveryEndpointOnOneKeptAliveConnection) {
       {"/api/runs/" + std::to_string(run) + "/generations", 200, "generations"},
       {"/api/individuals/" + std::to_string(ind), 200, "checksum"},
       {"/api/individuals/" + std::to_string(ind) + "/lineage", 200, "path"},
-      {"/api/individuals/" + std::to_string(ind) + "/genome?format=safetensors", 501, "error"},
       {"/api/runs/424242", 404, "error"},
       {"/api/runs/x", 400, "error"},
   };
