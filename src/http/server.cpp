@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -49,6 +50,7 @@ struct ServerCore {
       : options(std::move(o)),
         io(options.threads),
         acceptor(asio::make_strand(io)),
+        accept_retry(acceptor.get_executor()),
         web(options.web_files),
         cache(options.genome_cache_bytes) {}
 
@@ -61,6 +63,7 @@ struct ServerCore {
   ServerOptions options;
   asio::io_context io;
   tcp::acceptor acceptor;
+  asio::steady_timer accept_retry;  // on the acceptor's strand
   std::optional<asio::signal_set> signals;
   StaticFiles web;
   lineage::GenotypeCache cache;
@@ -229,8 +232,13 @@ void ServerCore::accept() {
 void ServerCore::on_accept(error_code ec, tcp::socket socket) {
   if (!acceptor.is_open() || ec == asio::error::operation_aborted) return;
   if (ec) {
+    // E.g. out of file descriptors: retry shortly rather than spinning on the error.
     std::cerr << "seedline serve: accept failed: " << ec.message() << '\n';
-    return accept();
+    accept_retry.expires_after(std::chrono::milliseconds(100));
+    accept_retry.async_wait([this](error_code e) {
+      if (!e && !stopping) accept();
+    });
+    return;
   }
   std::shared_ptr<Session> session;
   bool full = false;
@@ -278,6 +286,7 @@ void ServerCore::stop() {
   asio::post(acceptor.get_executor(), [this] {
     error_code ec;
     acceptor.close(ec);
+    accept_retry.cancel();
   });
   if (signals) {
     asio::post(signals->get_executor(), [this] {
