@@ -3,6 +3,7 @@
 #include <functional>
 #include <iostream>
 #include <optional>
+#include <vector>
 
 #include "http/api.hpp"
 #include "http/target.hpp"
@@ -32,10 +33,6 @@ Response json_response(const Request& req, const Json& body) {
   return res;
 }
 
-// A route's handler, chosen before the method is checked so an unknown path is 404 and a
-// known one with the wrong method is 405.
-using Handler = std::function<Response()>;
-
 std::optional<std::string> bearer_token(const Request& req) {
   const auto it = req.find(beast_http::field::authorization);
   if (it == req.end()) return std::nullopt;
@@ -52,65 +49,99 @@ std::optional<std::string> bearer_token(const Request& req) {
   return std::string(token);
 }
 
+// One request being routed; `id` is the path segment matched by "{id}", if any.
+struct Call {
+  const Request& req;
+  const Target& target;
+  RouterContext& ctx;
+  std::string id;
+};
+
+// A route's handler, chosen before the method is checked so an unknown path is 404 and a
+// known one with the wrong method is 405.
+using Handler = std::function<Response()>;
+
+struct Route {
+  std::vector<std::string_view> pattern;  // path segments; "{id}" matches any one segment
+  std::vector<std::string_view> params;   // the query parameters it accepts
+  std::function<Response(const Call&, const QueryParams&)> handle;
+};
+
+// A route answering the JSON that `make(call, query)` returns.
+template <typename F>
+Route json_route(std::vector<std::string_view> pattern, std::vector<std::string_view> params, F make) {
+  return {std::move(pattern), std::move(params),
+          [make](const Call& c, const QueryParams& q) { return json_response(c.req, make(c, q)); }};
+}
+
+Response genome_download(const Call& c, const QueryParams& q) {
+  const auto file = genome_file(c.ctx.db, parse_id(c.id, "individual"), q.get("format").value_or("safetensors"),
+                                q.flag("phenotype", false), c.ctx.genome_cache);
+  auto res = make_response(c.req, status::ok, "application/octet-stream", file.bytes);
+  res.set(beast_http::field::content_disposition, "attachment; filename=\"" + file.filename + "\"");
+  char checksum[20];
+  std::snprintf(checksum, sizeof checksum, "%016llx", static_cast<unsigned long long>(file.checksum));
+  res.set("X-Seedline-Checksum", checksum);
+  res.set(beast_http::field::cache_control, "no-store");
+  return res;
+}
+
+// Every /api endpoint of docs/http-api.md.
+const std::vector<Route>& api_routes() {
+  static const std::vector<Route> routes = {
+      json_route({"api", "health"}, {}, [](const Call& c, const QueryParams&) { return health_json(c.ctx.db); }),
+      json_route({"api", "experiments"}, {},
+                 [](const Call& c, const QueryParams&) { return experiments_json(c.ctx.db); }),
+      json_route({"api", "experiments", "{id}"}, {},
+                 [](const Call& c, const QueryParams&) { return experiment_json(c.ctx.db, c.id); }),
+      json_route({"api", "experiments", "{id}", "curves"}, {"metric", "max_points"},
+                 [](const Call& c, const QueryParams& q) {
+                   const auto metric = stats::parse_metric(q.get("metric").value_or("best"));
+                   const auto points =
+                       q.integer("max_points", stats::kDefaultPoints, stats::kMinPoints, stats::kMaxPoints);
+                   return curves_json(c.ctx.db, c.id, metric, static_cast<int>(*points));
+                 }),
+      json_route({"api", "experiments", "{id}", "compare"}, {"metric", "generation", "method"},
+                 [](const Call& c, const QueryParams& q) {
+                   const auto metric = stats::parse_metric(q.get("metric").value_or("best"));
+                   const auto g = q.integer("generation", std::nullopt, 0, 1'000'000'000);
+                   const auto method = stats::parse_mwu_method(q.get("method").value_or("auto"));
+                   return compare_json(c.ctx.db, c.id, metric,
+                                       g ? std::optional<int>(static_cast<int>(*g)) : std::nullopt, method);
+                 }),
+      json_route({"api", "runs", "{id}"}, {},
+                 [](const Call& c, const QueryParams&) { return run_detail_json(c.ctx.db, parse_id(c.id, "run")); }),
+      json_route({"api", "runs", "{id}", "generations"}, {},
+                 [](const Call& c, const QueryParams&) {
+                   return run_generations_json(c.ctx.db, parse_id(c.id, "run"));
+                 }),
+      json_route({"api", "individuals", "{id}"}, {},
+                 [](const Call& c, const QueryParams&) {
+                   return individual_json(c.ctx.db, parse_id(c.id, "individual"));
+                 }),
+      json_route({"api", "individuals", "{id}", "lineage"}, {},
+                 [](const Call& c, const QueryParams&) {
+                   return lineage_json(c.ctx.db, parse_id(c.id, "individual"));
+                 }),
+      Route{{"api", "individuals", "{id}", "genome"}, {"format", "phenotype"}, genome_download},
+  };
+  return routes;
+}
+
 Handler api_route(const Request& req, const Target& t, RouterContext& ctx) {
-  const auto& s = t.segments;  // s[0] == "api"
-  const size_t n = s.size();
-  auto& db = ctx.db;
-  auto json = [&req](auto make) -> Handler { return [&req, make] { return json_response(req, make()); }; };
-  if (n == 2 && s[1] == "health") {
-    return json([&] { QueryParams(t, {}); return health_json(db); });
-  }
-  if (n >= 2 && s[1] == "experiments") {
-    if (n == 2) return json([&] { QueryParams(t, {}); return experiments_json(db); });
-    const std::string& id = s[2];
-    if (n == 3) return json([&] { QueryParams(t, {}); return experiment_json(db, id); });
-    if (n == 4 && s[3] == "curves") {
-      return json([&] {
-        const QueryParams q(t, {"metric", "max_points"});
-        const auto metric = stats::parse_metric(q.get("metric").value_or("best"));
-        const auto points = q.integer("max_points", stats::kDefaultPoints, stats::kMinPoints, stats::kMaxPoints);
-        return curves_json(db, id, metric, static_cast<int>(*points));
-      });
+  for (const auto& route : api_routes()) {
+    if (route.pattern.size() != t.segments.size()) continue;
+    std::string id;
+    bool match = true;
+    for (size_t i = 0; match && i < route.pattern.size(); ++i) {
+      if (route.pattern[i] == "{id}") id = t.segments[i];
+      else match = route.pattern[i] == t.segments[i];
     }
-    if (n == 4 && s[3] == "compare") {
-      return json([&] {
-        const QueryParams q(t, {"metric", "generation", "method"});
-        const auto metric = stats::parse_metric(q.get("metric").value_or("best"));
-        const auto generation = q.integer("generation", std::nullopt, 0, 1'000'000'000);
-        const auto method = stats::parse_mwu_method(q.get("method").value_or("auto"));
-        return compare_json(db, id, metric, generation ? std::optional<int>(static_cast<int>(*generation)) : std::nullopt,
-                            method);
-      });
-    }
-    return nullptr;
-  }
-  if (n >= 3 && s[1] == "runs") {
-    if (n == 3) return json([&] { QueryParams(t, {}); return run_detail_json(db, parse_id(s[2], "run")); });
-    if (n == 4 && s[3] == "generations") {
-      return json([&] { QueryParams(t, {}); return run_generations_json(db, parse_id(s[2], "run")); });
-    }
-    return nullptr;
-  }
-  if (n >= 3 && s[1] == "individuals") {
-    if (n == 3) return json([&] { QueryParams(t, {}); return individual_json(db, parse_id(s[2], "individual")); });
-    if (n == 4 && s[3] == "lineage") {
-      return json([&] { QueryParams(t, {}); return lineage_json(db, parse_id(s[2], "individual")); });
-    }
-    if (n == 4 && s[3] == "genome") {
-      return [&] {
-        const QueryParams q(t, {"format", "phenotype"});
-        const auto file = genome_file(db, parse_id(s[2], "individual"), q.get("format").value_or("safetensors"),
-                                      q.flag("phenotype", false), ctx.genome_cache);
-        auto res = make_response(req, status::ok, "application/octet-stream", file.bytes);
-        res.set(beast_http::field::content_disposition, "attachment; filename=\"" + file.filename + "\"");
-        char checksum[20];
-        std::snprintf(checksum, sizeof checksum, "%016llx", static_cast<unsigned long long>(file.checksum));
-        res.set("X-Seedline-Checksum", checksum);
-        res.set(beast_http::field::cache_control, "no-store");
-        return res;
-      };
-    }
-    return nullptr;
+    if (!match) continue;
+    return [&req, &t, &ctx, &route, id] {
+      const QueryParams q(t, route.params);
+      return route.handle(Call{req, t, ctx, id}, q);
+    };
   }
   return nullptr;
 }

@@ -86,7 +86,7 @@ Target parse_target(std::string_view target) {
   return t;
 }
 
-QueryParams::QueryParams(const Target& target, std::initializer_list<std::string_view> allowed) {
+QueryParams::QueryParams(const Target& target, const std::vector<std::string_view>& allowed) {
   for (const auto& [key, value] : target.query) {
     bool known = false;
     for (auto a : allowed) known = known || a == key;

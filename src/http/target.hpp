@@ -5,7 +5,6 @@
 // a message naming the offending part, which the router answers with 400.
 #pragma once
 
-#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,7 +31,7 @@ Target parse_target(std::string_view target);
 class QueryParams {
  public:
   // Throws for a parameter not in `allowed` or given twice, naming it.
-  QueryParams(const Target& target, std::initializer_list<std::string_view> allowed);
+  QueryParams(const Target& target, const std::vector<std::string_view>& allowed);
 
   std::optional<std::string> get(std::string_view name) const;
   // An integer in [min, max], or `fallback` when absent; throws naming the parameter otherwise.
