@@ -13,6 +13,8 @@
 //   --db PATH        reuse (or create) the database at PATH instead of a temporary one
 //   --make-db PATH   only create the database at PATH and exit (bench/http_wrk.sh uses it)
 #include <algorithm>
+#include <unistd.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
