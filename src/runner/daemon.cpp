@@ -65,6 +65,7 @@ DaemonReport run_daemon(store::Database& db, const DaemonOptions& options, const
   driver.stop = &stop;
   driver.progress = options.progress;
   driver.cache = &cache;
+  driver.make_task = options.make_task;
 
   store::ClaimOptions claim;
   claim.owner = report.owner;

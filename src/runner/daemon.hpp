@@ -18,7 +18,8 @@
 
 #include <atomic>
 #include <cstdint>
-#include <filesystem>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -41,6 +42,8 @@ struct DaemonOptions {
   Progress* progress = nullptr;          // per-run progress; null prints nothing
   std::ostream* log = nullptr;           // one line per claimed/ended run and errors; may be null
   std::string owner;                     // empty: make_owner_id()
+  // Passed to DriverOptions::make_task (tests inject failing tasks). Empty: tasks::make_task.
+  std::function<std::unique_ptr<tasks::Task>(const nlohmann::json&)> make_task;
 };
 
 struct DaemonReport {
