@@ -89,7 +89,7 @@ DaemonReport run_daemon(store::Database& db, const DaemonOptions& options, const
     }
     if (options.log != nullptr) {
       *options.log << "seedline daemon " << report.owner << ": claimed run " << run->id << " (" << run->condition
-                   << " trial " << run->trial << ", was " << store::run_state_name(run->state) << ")\n"
+                   << " trial " << run->trial << ")\n"
                    << std::flush;
     }
     RunResult result;

@@ -119,10 +119,10 @@ Parents rebuild_parents(store::Database& db, const RunContext& ctx, const store:
 }
 
 // The summary with NaN std (only possible with infinite fitness values) stored as +inf.
-evolve::Summary summary_of(const evolve::SelectionResult& sel, int generation) {
+evolve::Summary summary_of(const evolve::SelectionResult& sel) {
   auto s = evolve::summarize(sel.evaluations, sel.parents.front());
   if (std::isnan(s.best)) {
-    failed_precondition("generation " + std::to_string(generation) + ": every individual's fitness is NaN");
+    failed_precondition("every individual's fitness is NaN");
   }
   for (double* v : {&s.mean, &s.median, &s.std}) {
     if (std::isnan(*v)) *v = std::numeric_limits<double>::infinity();
@@ -211,7 +211,7 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
         });
     maybe_crash(CrashPoint::kEvaluate, g);
     const double eval_seconds = seconds_since(t1);
-    const auto summary = summary_of(sel, g);
+    const auto summary = summary_of(sel);
 
     store::GenerationRow row;
     row.run_id = ctx.run.id;

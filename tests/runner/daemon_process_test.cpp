@@ -164,7 +164,7 @@ TEST(DaemonProcess, SigtermPausesTheRunExitsZeroAndTheRunResumes) {
   }
   const auto r = run_seedline({"--db", paused.string(), "daemon", "--once", "--threads", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("was paused"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("resuming at generation"), std::string::npos) << r.err;
   expect_same_histories(read_histories(reference), read_histories(paused));
 }
 
