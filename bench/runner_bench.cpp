@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -43,6 +44,7 @@ std::string experiment(int generations, const std::string& condition) {
 
 struct Totals {
   double build = 0, eval = 0, commit = 0, total = 0;
+  double wall = 0, cpu = 0;  // of the whole drive, to tell a busy machine from poor scaling
   int64_t evaluations = 0, steps = 0;
   std::vector<int64_t> steps_per_generation;
 };
@@ -52,6 +54,8 @@ Totals drive(const std::filesystem::path& dir, int generations, const std::strin
   const auto path = dir / ("runner-bench-" + std::to_string(::getpid()) + ".db");
   std::filesystem::remove(path);
   Totals t;
+  const auto wall0 = std::chrono::steady_clock::now();
+  const std::clock_t cpu0 = std::clock();
   {
     auto db = store::open_database(path, store::OpenPurpose::kCreate);
     const auto s = runner::submit_experiment(db, evolve::parse_experiment(experiment(generations, condition), "bench"), "bench");
@@ -73,6 +77,8 @@ Totals drive(const std::filesystem::path& dir, int generations, const std::strin
       if (r.outcome != runner::RunOutcome::kFinished) std::fprintf(stderr, "run failed: %s\n", r.message.c_str());
     }
   }
+  t.cpu = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
+  t.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
   return t;
 }
@@ -97,6 +103,8 @@ int main(int argc, char** argv) {
               eps2 / eps1, eps2 / eps1 >= 1.8 ? "ok" : "MISSED");
   std::printf("   (steps/s: 1 thread %.0f, 2 threads %.0f; the two runs are the same evolution)\n",
               one.steps / one.eval, two.steps / two.eval);
+  std::printf("   (cores actually used, cpu/wall: 1 thread %.2f, 2 threads %.2f; below ~1.9 the machine was busy)\n",
+              one.cpu / one.wall, two.cpu / two.wall);
 
   const auto factorized = drive(dir, at + 1, "factorized", 2);
   const auto direct = drive(dir, at + 1, "direct", 2);

@@ -58,14 +58,10 @@ void print_next_steps(const GlobalOptions& global, const store::ExperimentRow& e
     if (r.best_fitness && (best == nullptr || *r.best_fitness > *best->best_fitness)) best = &r;
   }
   const std::string id = best != nullptr ? std::to_string(*best->best_individual) : "ID";
-  int last = 0;
-  for (const auto& r : runs) last = std::max(last, r.last_generation);
   std::cout << "\nNext steps:\n"
             << "  seedline" << db << " status --experiment " << experiment.id << "\n"
             << "  seedline" << db << " lineage " << id << "          # ancestors of the best individual, root first\n"
             << "  seedline" << db << " genome " << id << " --out best.safetensors   # rebuild and export its genome\n"
-            << "  seedline" << db << " compare --experiment " << experiment.id << " --metric best --generation " << last
-            << "   # conditions compared statistically\n"
             << "  seedline" << db << " serve            # dashboard at http://127.0.0.1:8080\n";
 }
 
