@@ -77,7 +77,8 @@ DaemonReport run_daemon(store::Database& db, const DaemonOptions& options, const
     try {
       run = store::claim_run(db, claim);
     } catch (const Error& e) {
-      if (e.code() != ErrorCode::kIOError) throw;
+      // A lock held past busy_timeout passes; with --once there is no later to wait for.
+      if (e.code() != ErrorCode::kIOError || options.once) throw;
       if (options.log != nullptr) *options.log << "seedline daemon: cannot claim a run now: " << e.what() << "\n";
       idle(options.poll_seconds, stop);
       continue;
