@@ -92,9 +92,10 @@ TEST(DaemonProcess, RunsKilledAtAnyMomentResumeToTheSameLineageAndFitnessHistory
 TEST(DaemonProcess, TwoDaemonsShareADatabaseAndFinishEveryRunOnce) {
   TempDir dir;
   const auto reference = dir / "reference.db", shared = dir / "shared.db";
-  // Six cartpole runs of ~0.1 s each, so both daemons find work.
+  // Six cartpole runs of ~0.2 s each, so the second daemon finds work even on a slow start.
   std::string spec = testing::kCartpoleExperiment;
   spec.replace(spec.find("\"trials\": 2"), 11, "\"trials\": 6");
+  spec.replace(spec.find("\"generations\": 6"), 16, "\"generations\": 15");
   write_file(dir / "six.json", spec);
   for (const auto& db : {reference, shared}) {
     const auto r = run_seedline({"--db", db.string(), "submit", (dir / "six.json").string()});
