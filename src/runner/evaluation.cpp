@@ -36,27 +36,41 @@ evolve::StageEvaluator make_stage_evaluator(const genome::Genome& genome, const 
                                             const std::function<bool()>& interrupted) {
   return [&genome, &task, &ga, run_seed, generation, population, parallel, interrupted](
              std::span<const int> members, int stage, std::span<evolve::Evaluation> out) {
-    const int episodes = ga.stages.at(static_cast<size_t>(stage)).evaluations;
+    const auto member = [&](size_t k) { return static_cast<size_t>(members[k]); };
+    if (task.scores_phenotype()) {
+      parallel(members.size(), [&](size_t k, int) {
+        if (interrupted()) throw RunInterrupted{};
+        evolve::Evaluation& e = out[member(k)];
+        e.reward_sum += task.score(genome.develop(*population[member(k)]));
+        e.episodes += 1;
+      });
+      return;
+    }
+    // Networks first, then one work item per (member, episode): episode lengths vary from a
+    // few steps to max_steps, and finer items keep every thread busy to the end of a stage.
+    std::vector<std::unique_ptr<const nn::Mlp>> nets(members.size());
     parallel(members.size(), [&](size_t k, int) {
       if (interrupted()) throw RunInterrupted{};
-      const int m = members[k];
-      evolve::Evaluation& e = out[static_cast<size_t>(m)];
-      const auto phenotype = genome.develop(*population[static_cast<size_t>(m)]);
-      if (task.scores_phenotype()) {
-        e.reward_sum += task.score(phenotype);
-        e.episodes += 1;
-        return;
-      }
-      const nn::Mlp mlp = genome::build_mlp(genome.architecture(), phenotype);
-      tasks::MlpPolicy policy(mlp);
-      for (int episode = 0; episode < episodes; ++episode) {
-        if (episode > 0 && interrupted()) throw RunInterrupted{};
-        const auto r = task.run_episode(policy, evolve::episode_seed(run_seed, generation, stage, episode));
-        e.reward_sum += r.reward;
-        e.episodes += 1;
-        e.steps += r.steps;
-      }
+      nets[k] = std::make_unique<const nn::Mlp>(
+          genome::build_mlp(genome.architecture(), genome.develop(*population[member(k)])));
     });
+    const auto episodes = static_cast<size_t>(ga.stages.at(static_cast<size_t>(stage)).evaluations);
+    std::vector<tasks::EpisodeResult> results(members.size() * episodes);
+    parallel(results.size(), [&](size_t i, int) {
+      if (interrupted()) throw RunInterrupted{};
+      tasks::MlpPolicy policy(*nets[i / episodes]);
+      const auto episode = static_cast<int>(i % episodes);
+      results[i] = task.run_episode(policy, evolve::episode_seed(run_seed, generation, stage, episode));
+    });
+    // Summed in episode order, so the bits do not depend on which thread ran what.
+    for (size_t k = 0; k < members.size(); ++k) {
+      evolve::Evaluation& e = out[member(k)];
+      for (size_t j = 0; j < episodes; ++j) {
+        e.reward_sum += results[k * episodes + j].reward;
+        e.episodes += 1;
+        e.steps += results[k * episodes + j].steps;
+      }
+    }
   };
 }
 

@@ -6,9 +6,11 @@
 // Environment tasks run each member's phenotype as an nn::Mlp through tasks::MlpPolicy with
 // the generation's shared episode seeds (evolve::episode_seed); function tasks score the
 // phenotype once per stage (they are deterministic, so repeating the call adds nothing).
+// Episodes are the work items (one per member and episode), summed per member in episode
+// order, so the numbers are the same bits whatever thread ran which episode.
 //
 // Thread-safety: the functions block until the pool is done; Genome and Task are shared
-// read-only. `interrupted` is polled before each member: when it returns true the work stops
+// read-only. `interrupted` is polled before each work item: when it returns true the work stops
 // and RunInterrupted is thrown. Failure: whatever the genome or task throws is rethrown in the
 // caller (the first error wins).
 #pragma once
