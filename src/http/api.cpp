@@ -55,6 +55,7 @@ Json run_json(const store::RunSummary& summary) {
   const store::RunRow& run = summary.run;
   return {{"id", run.id},
           {"experiment", run.experiment_id},
+          {"experiment_name", summary.experiment_name},
           {"condition", run.condition},
           {"trial", run.trial},
           {"state", store::run_state_name(run.state)},

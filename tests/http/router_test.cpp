@@ -89,11 +89,12 @@ TEST_F(Router, ExperimentDetailByIdOrName) {
 TEST_F(Router, RunHasStatusFieldsAndExtras) {
   const int64_t id = run("direct", 1);
   const auto j = get_json("/api/runs/" + std::to_string(id));
-  expect_keys(j, {"id", "experiment", "condition", "trial", "state", "generation", "generations", "best_fitness",
+  expect_keys(j, {"id", "experiment", "experiment_name", "condition", "trial", "state", "generation", "generations", "best_fitness",
                   "best_individual", "seed", "noise_version", "message", "heartbeat"},
               "run");
   EXPECT_EQ(j["id"], id);
   EXPECT_EQ(j["experiment"], served_->demo.experiment);
+  EXPECT_EQ(j["experiment_name"], "demo");
   EXPECT_EQ(j["condition"], "direct");
   EXPECT_EQ(j["trial"], 1);
   EXPECT_EQ(j["state"], "running");
