@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the CartPole demo into ./seedline.db: the
 # paper's three conditions (factorized, direct, small direct), a few trials of a few dozen
-# generations (15-30 s on 2 cores), then prints what to look at next.
+# generations (15-30 s on 2 cores), prints what to look at next, then serves the dashboard
+# on 127.0.0.1:8080 until Ctrl-C.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bash "$root/scripts/setup.sh"
@@ -9,3 +10,6 @@ bash "$root/scripts/build.sh"
 seedline="$root/build/seedline"
 "$seedline" db init
 "$seedline" run "$root/examples/cartpole.json"
+echo
+echo "Serving the dashboard at http://127.0.0.1:8080 (Ctrl-C stops it)."
+exec "$seedline" serve --host 127.0.0.1 --port 8080

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the benchmark programs (Release, -DSEEDLINE_BUILD_BENCH=ON, into build-bench/) and
+# runs every one, each printing its measured figures beside its target or baseline. These are
+# the figures the README quotes. Takes a few minutes on 2 cores; run it on a quiet machine.
+# Usage: bash bench/run_all.sh [BUILD_DIR]   (default: build-bench)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build-bench}
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEEDLINE_BUILD_TESTS=OFF \
+  -DSEEDLINE_BUILD_BENCH=ON >/dev/null
+cmake --build "$build" -j"$(nproc)" >/dev/null
+section() { printf '\n== %s\n' "$1"; }
+section "bytes on disk per individual (target <= 64)"
+"$build/bench/lineage_bytes_bench"
+section "replay throughput, one thread (target >= 4x numpy)"
+bash "$root/bench/replay_compare.sh" "$build"
+section "rebuild of a 1,000,000-parameter genotype at generation 300, snapshot_every 25 (target <= 50 ms)"
+"$build/bench/rebuild_bench"
+section "runner: database share, thread scaling, steps per generation"
+"$build/bench/runner_bench"
+section "HTTP: /compare and /curves latency (target p99 <= 50 ms)"
+"$build/bench/http_bench"
+section "HTTP: requests/s under wrk"
+DURATION=${DURATION:-5} bash "$root/bench/http_wrk.sh" "$build"
