@@ -6,7 +6,7 @@
 //   #/individuals/ID          one individual, its lineage and genome download
 // A view is `render(root, ctx) -> dispose()`; the previous view is disposed (timers, charts)
 // before the next one renders, and a view that throws shows its error in place.
-import { getJson } from './api.js';
+import { getJson, ApiError } from './api.js';
 import { errorBox } from './errors.js';
 import { h } from './dom.js';
 import { renderExperiments } from './experiments.js';
@@ -62,7 +62,7 @@ async function route() {
       else if (d) d();
     } catch (e) {
       if (mine !== generation) return;
-      console.error(e);
+      if (!(e instanceof ApiError)) console.error(e);  // a bug of ours; API errors are shown below
       root.replaceChildren(errorBox(e, 'Could not show this page'), h('p', {}, h('a', { href: '#/' }, '← all experiments')));
     }
     return;

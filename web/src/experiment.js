@@ -52,6 +52,12 @@ export async function renderExperiment(root, ctx, key) {
 
   // --- fitness curves
   const chartBox = h('div', { class: 'chart', id: 'curves-chart' });
+  const caption = h('p', { class: 'caption' });
+  const showCaption = () => {
+    caption.textContent = `Mean ${view.metric} fitness of each condition's runs per generation; ` +
+      'shaded: 95% confidence interval of the mean (Student t).' + (view.showRuns ? ' Dashed: single runs.' : '');
+  };
+  showCaption();
   const chartNote = h('p', { class: 'note' });
   const chartError = h('div', {});
   let chart = null;
@@ -83,6 +89,7 @@ export async function renderExperiment(root, ctx, key) {
   const controls = h('div', { class: 'controls' },
     select(METRICS, view.metric, (m) => {
       view.metric = m;
+      showCaption();
       ctx.setQuery({ metric: m === 'best' ? null : m });
       chart?.destroy();
       chart = null;
@@ -96,6 +103,7 @@ export async function renderExperiment(root, ctx, key) {
     }, 'Log scale', 'log'),
     checkbox(view.showRuns, (on) => {
       view.showRuns = on;
+      showCaption();
       ctx.setQuery({ runs: on ? '1' : null });
       rebuild();
     }, 'Single runs', 'runs'));
@@ -122,7 +130,7 @@ export async function renderExperiment(root, ctx, key) {
     h('div', { class: 'title-row' }, h('h1', {}, exp.name), liveStatus),
     summary(exp),
     pollError,
-    card('Fitness curves', controls, chartError, chartBox, chartNote),
+    card('Fitness curves', controls, caption, chartError, chartBox, chartNote),
     comparison.element,
     card('Runs', runsBox));
   showRuns();
