@@ -67,3 +67,8 @@ export function table(headers, rows, attrs = {}) {
 export function card(title, ...children) {
   return h('section', { class: 'card' }, title ? h('h2', {}, title) : null, ...children);
 }
+
+// A definition list of [label, value] rows.
+export function fields(rows) {
+  return h('dl', { class: 'fields' }, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+}

@@ -2,10 +2,9 @@
 // ancestor path from the root to it) drawn as fitness along the path and listed as a table,
 // and downloads of its rebuilt genome as safetensors or .npy.
 import { getJson, downloadGenome } from './api.js';
-import { h, num, table, card } from './dom.js';
+import { h, num, table, card, fields } from './dom.js';
 import { errorBox } from './errors.js';
 import { lineChart } from './charts.js';
-import { fields } from './run.js';
 
 function individualFields(ind) {
   const link = (id) => (id === null || id === undefined ? 'none (a root)' : h('a', { href: `#/individuals/${id}` }, `#${id}`));

@@ -1,16 +1,12 @@
 // One run (GET /api/runs/{id} and .../generations): its fields, the best/mean/median
 // fitness of each generation as a chart and a table, refreshed while the run is live.
 import { getJson } from './api.js';
-import { h, num, stateBadge, table, card } from './dom.js';
+import { h, num, stateBadge, table, card, fields } from './dom.js';
 import { errorBox, Poller } from './errors.js';
 import { lineChart } from './charts.js';
 import { progress, individualLink, isLive } from './runs.js';
 
 const POLL_SECONDS = 3;
-
-export function fields(rows) {
-  return h('dl', { class: 'fields' }, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
-}
 
 function runFields(run) {
   return fields([
