@@ -79,8 +79,8 @@ function runToEnd(cmd, args, ms) {
   });
 }
 
-// Starts a server that prints its URL (http://HOST:PORT) on stdout; resolves with the base
-// URL. The server is stopped with SIGTERM at cleanup (SIGKILL if it lingers 5 s).
+// Starts a server that prints its URL (http://HOST:PORT, or HOST:PORT, or "port N") on
+// stdout; resolves with the base URL on 127.0.0.1. The server is stopped with SIGTERM at cleanup (SIGKILL if it lingers 5 s).
 function startServer(cmd, args) {
   return new Promise((resolveStart, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -88,7 +88,7 @@ function startServer(cmd, args) {
     let exited = false;
     const onData = (d) => {
       out += d;
-      const m = /https?:\/\/[^\s/]+:(\d+)/.exec(out);
+      const m = /https?:\/\/[^\s/]+:(\d+)/.exec(out) ?? /(?:127\.0\.0\.1|localhost|port)[: ]+(\d+)/i.exec(out);
       if (m && Number(m[1]) > 0) {
         clearTimeout(timer);
         resolveStart(`http://127.0.0.1:${m[1]}`);

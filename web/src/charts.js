@@ -112,7 +112,7 @@ function axes(xLabel, yLabel, yScaleSpec = { distr: 1 }) {
 // What to draw for GET /api/experiments/{id}/curves: uPlot data, series, bands, legend rows,
 // y scale, and a signature that is equal when only the values changed. Null when no
 // condition has a committed generation. A condition keeps its colour by position.
-function curveModel(curves, { log, showRuns }) {
+export function curveModel(curves, { log, showRuns }) {
   const conditions = curves.conditions.filter((c) => c.generations.length > 0);
   if (conditions.length === 0) return null;
   const xs = [...new Set(conditions.flatMap((c) => c.generations))].sort((a, b) => a - b);
