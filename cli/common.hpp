@@ -34,5 +34,6 @@ void register_db_command(CLI::App& app, const GlobalOptions& global);
 // lineage, descendants, mrca, phylogeny (cli/lineage_cmd.cpp).
 void register_lineage_commands(CLI::App& app, const GlobalOptions& global);
 void register_stats_command(CLI::App& app, const GlobalOptions& global);
+void register_genome_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace seedline::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   cli::register_db_command(app, global);
   cli::register_lineage_commands(app, global);
   cli::register_stats_command(app, global);
+  cli::register_genome_command(app, global);
 
   try {
     app.parse(argc, argv);

@@ -37,6 +37,10 @@ struct MutationSettings {
   double bias_std = 0.0;        // absolute noise std of bias mutations; default documented in docs/genome.md
 };
 
+// The bias noise std used when an experiment gives no ga.bias_std: the mutation rate itself
+// (docs/genome.md says why).
+double default_bias_std(double mutation_rate);
+
 // One block of the genotype.
 struct Block {
   std::string name;            // tensor name, or "<tensor>.A" / "<tensor>.B" for factors
@@ -68,6 +72,22 @@ class Genome {
 
   // init / mutate / checksum bound for lineage::rebuild (the Genome must outlive the ops).
   lineage::GenomeOps ops() const;
+
+ private:
+  // Where each architecture tensor lives in the genotype.
+  struct TensorLayout {
+    int first_block = -1;  // -1: not evolvable (layer norm), developed as its fixed value
+    bool factorized = false;
+    int64_t rows = 0, cols = 0, rank = 0;  // factorized: the matrix A (rows x rank) . B (rank x cols)
+  };
+
+  Architecture architecture_;
+  Representation representation_;
+  MutationSettings mutation_;
+  int noise_version_;
+  std::vector<Block> blocks_;
+  std::vector<TensorLayout> layout_;  // one per architecture tensor
+  size_t genotype_size_ = 0;
 };
 
 // An nn::Mlp from an all-dense architecture and its phenotype. Throws kInvalidArgument when

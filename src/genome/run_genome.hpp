@@ -36,6 +36,8 @@ struct ExportedGenome {
   uint64_t checksum = 0;    // of the genotype (also when the phenotype is exported)
   bool verified = false;    // true when a stored checksum was compared and matched
   size_t values = 0;        // float32 values in the file
+  size_t tensors = 0;       // named tensors in the file (npy: 1)
+  int64_t run_id = 0;       // the individual's run
 };
 
 // Rebuilds individual `id` (verifying stored checksums) and encodes its genotype, or with

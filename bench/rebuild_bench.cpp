@@ -1,0 +1,103 @@
+// Rebuild latency of a deep individual: a 1,000,000-parameter genotype (one bias-free dense
+// 1000x1000 layer, direct representation, noise v1) at generation 300 of a run that stores
+// snapshots every 25 generations (target: <= 50 ms).
+//
+// Writes the lineage the way the runner does (a line of descent, checksums on every parent,
+// snapshots of the parents of generations 25, 50, ..., 275) into a temporary database with the
+// library API, then times lineage::rebuild of the generation-300 individual (25 replay steps
+// from the generation-275 snapshot: the worst case for snapshot_every 25) with a fresh
+// GenotypeCache each time, and of the generation-275 individual (snapshot only).
+// Usage: rebuild_bench [DB_PATH]   (default: a file in the temp directory, removed at the end)
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <vector>
+
+#include "evolve/experiment.hpp"
+#include "genome/run_genome.hpp"
+#include "lineage/rebuild.hpp"
+#include "store/experiment_repo.hpp"
+#include "store/lineage_repo.hpp"
+#include "store/migrations.hpp"
+
+namespace {
+
+using namespace seedline;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kExperiment = R"({"name": "rebuild-bench", "seed": 1, "task": {"type": "sphere"},
+  "network": [{"type": "dense", "in": 1000, "out": 1000, "bias": false}],
+  "ga": {"mutation_rate": 0.01, "snapshot_every": 25},
+  "conditions": [{"name": "direct", "representation": {"type": "direct"}}]})";
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::filesystem::path path =
+      argc > 1 ? std::filesystem::path(argv[1])
+               : std::filesystem::temp_directory_path() / ("seedline-rebuild-bench-" + std::to_string(::getpid()) + ".db");
+  const bool remove_after = argc <= 1;
+  std::filesystem::remove(path);
+  constexpr int kGenerations = 300;
+  constexpr int kSnapshotEvery = 25;
+  int64_t leaf = 0, snapshotted = 0;
+  {
+    auto db = store::open_database(path, store::OpenPurpose::kCreate);
+    const auto spec = evolve::parse_experiment(kExperiment, "rebuild_bench");
+    const int64_t e = store::insert_experiment(db, spec.name, spec.source.dump());
+    const int64_t c = store::insert_condition(db, e, 0, "direct", spec.conditions[0].to_json().dump());
+    const int64_t run = store::insert_run(db, e, c, 0, evolve::run_seed(spec.seed, 0, 0), 1);
+    const genome::Genome g = genome::genome_for_run(db, run);
+    std::printf("genotype: %zu float32 parameters; %d generations, snapshot every %d\n", g.genotype_size(),
+                kGenerations, kSnapshotEvery);
+    const auto t0 = Clock::now();
+    store::Transaction tx(db);
+    std::vector<float> x;
+    std::optional<int64_t> parent;
+    for (int gen = 0; gen <= kGenerations; ++gen) {
+      const uint64_t seed = 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(gen + 1);
+      if (gen == 0) x = g.init(seed);
+      else g.mutate(x, seed);
+      const bool is_parent = gen < kGenerations;
+      const store::NewIndividual n{parent, seed, gen, 0.0,
+                                   is_parent ? std::optional<uint64_t>(genome::Genome::checksum(x)) : std::nullopt};
+      const int64_t id = store::insert_individuals(db, run, std::span(&n, 1)).first;
+      if (is_parent && gen > 0 && gen % kSnapshotEvery == 0) {
+        lineage::write_snapshot(db, run, id, x, genome::Genome::checksum(x));
+        snapshotted = id;
+      }
+      parent = id;
+      leaf = id;
+    }
+    tx.commit();
+    std::printf("wrote the lineage and %d snapshots in %.0f ms\n", kGenerations / kSnapshotEvery - 1, ms_since(t0));
+  }
+
+  auto db = store::open_database(path, store::OpenPurpose::kRead);
+  const genome::Genome g = genome::genome_for_run(db, store::get_individual(db, leaf).run_id);
+  const auto ops = g.ops();
+  for (const auto& [what, id] : {std::pair<const char*, int64_t>{"generation 300 (25 replay steps)", leaf},
+                                 std::pair<const char*, int64_t>{"generation 275 (its own snapshot)", snapshotted}}) {
+    std::vector<double> times;
+    lineage::RebuildStats stats;
+    for (int rep = 0; rep < 7; ++rep) {
+      lineage::GenotypeCache cache;  // fresh: nothing cached
+      const auto t0 = Clock::now();
+      const auto genotype = lineage::rebuild(db, id, ops, &cache, &stats);
+      times.push_back(ms_since(t0));
+      if (genotype.size() != g.genotype_size()) return 1;
+    }
+    std::sort(times.begin(), times.end());
+    std::printf("rebuild %-34s median %6.1f ms  min %6.1f ms  (replayed %d steps, verified %d checksums)\n", what,
+                times[times.size() / 2], times.front(), stats.steps_replayed, stats.checksums_verified);
+  }
+  if (remove_after) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
+  }
+  return 0;
+}

@@ -1,0 +1,99 @@
+// seedline genome ID --out FILE [--format safetensors|npy] [--phenotype] [--json]
+// Rebuilds an individual from its seed lineage (verifying stored checksums) and writes its
+// genotype, or developed phenotype, as a safetensors or .npy file, atomically.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "common.hpp"
+#include "genome/run_genome.hpp"
+#include "util/error.hpp"
+
+namespace seedline::cli {
+namespace {
+
+struct GenomeOptions {
+  int64_t id = 0;
+  std::string out;
+  std::string format;  // empty: from the extension of --out, else safetensors
+  bool phenotype = false;
+  bool json = false;
+};
+
+// Writes `bytes` to a temporary file beside `path`, syncs it and renames it into place, so a
+// reader never sees a half-written file; the temporary file is removed on failure.
+void write_atomically(const std::filesystem::path& path, const std::string& bytes) {
+  const std::filesystem::path temp = path.string() + ".tmp." + std::to_string(::getpid());
+  std::FILE* f = std::fopen(temp.c_str(), "wb");
+  if (f == nullptr) io_error(path.string() + ": cannot create " + temp.string() + ": " + std::strerror(errno));
+  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0 &&
+                       ::fsync(::fileno(f)) == 0;
+  const int saved = errno;
+  const bool closed = std::fclose(f) == 0;
+  std::error_code ec;
+  if (!written || !closed) {
+    std::filesystem::remove(temp, ec);
+    io_error(path.string() + ": write failed: " + std::strerror(written ? errno : saved));
+  }
+  std::filesystem::rename(temp, path, ec);
+  if (ec) {
+    const std::string why = ec.message();
+    std::filesystem::remove(temp, ec);
+    io_error(path.string() + ": cannot rename " + temp.string() + " into place: " + why);
+  }
+}
+
+genome::ExportFormat choose_format(const GenomeOptions& o) {
+  if (!o.format.empty()) return genome::parse_export_format(o.format);
+  return std::filesystem::path(o.out).extension() == ".npy" ? genome::ExportFormat::kNpy
+                                                            : genome::ExportFormat::kSafetensors;
+}
+
+void run_genome(const GlobalOptions& global, const GenomeOptions& o) {
+  const auto format = choose_format(o);
+  auto db = open_db(global, store::OpenPurpose::kRead);
+  const auto exported = genome::export_individual(db, o.id, format, o.phenotype);
+  write_atomically(o.out, exported.bytes);
+
+  char checksum[17];
+  std::snprintf(checksum, sizeof checksum, "%016llx", static_cast<unsigned long long>(exported.checksum));
+  const char* format_name = format == genome::ExportFormat::kNpy ? "npy" : "safetensors";
+  if (o.json) {
+    print_json({{"individual", o.id},
+                {"run", exported.run_id},
+                {"checksum", checksum},
+                {"verified", exported.verified},
+                {"format", format_name},
+                {"content", o.phenotype ? "phenotype" : "genotype"},
+                {"tensors", exported.tensors},
+                {"values", exported.values},
+                {"bytes", exported.bytes.size()},
+                {"out", o.out}});
+    return;
+  }
+  std::cout << "individual " << o.id << " (run " << exported.run_id << "): genotype checksum " << checksum << ' '
+            << (exported.verified ? "verified" : "no stored checksum") << '\n'
+            << "wrote " << (o.phenotype ? "phenotype" : "genotype") << " as " << format_name << ": "
+            << exported.tensors << " tensor" << (exported.tensors == 1 ? "" : "s") << ", " << exported.values
+            << " float32 values, " << format_bytes(static_cast<int64_t>(exported.bytes.size())) << " to " << o.out
+            << '\n';
+}
+
+}  // namespace
+
+void register_genome_command(CLI::App& app, const GlobalOptions& global) {
+  auto* cmd = app.add_subcommand("genome", "Rebuild an individual's genome and export it (safetensors or npy)");
+  auto o = std::make_shared<GenomeOptions>();
+  cmd->add_option("ID", o->id, "Individual id")->required();
+  cmd->add_option("--out", o->out, "Output file (written atomically)")->required();
+  cmd->add_option("--format", o->format, "safetensors or npy (default: from the --out extension, else safetensors)");
+  cmd->add_flag("--phenotype", o->phenotype, "Export the developed network tensors instead of the genotype");
+  cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->callback([&global, o] { run_genome(global, *o); });
+}
+
+}  // namespace seedline::cli

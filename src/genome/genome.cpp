@@ -1,0 +1,223 @@
+#include "genome/genome.hpp"
+
+#include <xxhash.h>
+
+#include <Eigen/Core>
+#include <bit>
+#include <cmath>
+#include <string>
+
+#include "noise/noise.hpp"
+#include "util/error.hpp"
+
+namespace seedline::genome {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "checksums hash the in-memory floats as little-endian bytes");
+
+using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+constexpr size_t kMaxGenotype = size_t{1} << 30;
+
+void check_size(const char* what, size_t got, size_t expected) {
+  if (got != expected) {
+    invalid_argument(std::string(what) + " has " + std::to_string(got) + " values; this genome expects " +
+                     std::to_string(expected));
+  }
+}
+
+void check_setting(const char* name, double value) {
+  if (!std::isfinite(value) || value < 0) {
+    invalid_argument(std::string(name) + ": must be a finite number >= 0 (got " + std::to_string(value) + ")");
+  }
+}
+
+}  // namespace
+
+double default_bias_std(double mutation_rate) { return mutation_rate; }
+
+Genome::Genome(Architecture architecture, Representation representation, MutationSettings mutation,
+               int noise_version)
+    : architecture_(std::move(architecture)),
+      representation_(std::move(representation)),
+      mutation_(mutation),
+      noise_version_(noise_version) {
+  noise::require_supported(noise_version_);
+  check_setting("mutation_rate", mutation_.mutation_rate);
+  check_setting("bias_std", mutation_.bias_std);
+  const bool factorized = representation_.type == Representation::Type::kFactorized;
+  if (factorized && representation_.rank < 1) {
+    invalid_argument("representation.rank: must be >= 1 (got " + std::to_string(representation_.rank) + ")");
+  }
+  if (factorized && representation_.embedding_rank && *representation_.embedding_rank < 1) {
+    invalid_argument("representation.embedding_rank: must be >= 1 (got " +
+                     std::to_string(*representation_.embedding_rank) + ")");
+  }
+  const double mr = mutation_.mutation_rate;
+
+  const auto add_block = [&](std::string name, std::vector<int64_t> shape, int tensor, double init_std,
+                             double mutation_std) {
+    Block b;
+    b.name = std::move(name);
+    b.shape = std::move(shape);
+    b.offset = genotype_size_;
+    b.size = 1;
+    for (const int64_t d : b.shape) b.size *= static_cast<size_t>(d);
+    b.tensor = tensor;
+    b.init_std = static_cast<float>(init_std);
+    b.mutation_std = static_cast<float>(mutation_std);
+    genotype_size_ += b.size;
+    if (genotype_size_ > kMaxGenotype) {
+      invalid_argument("representation: the genotype would hold more than " + std::to_string(kMaxGenotype) +
+                       " values");
+    }
+    blocks_.push_back(std::move(b));
+  };
+
+  for (size_t ti = 0; ti < architecture_.tensors.size(); ++ti) {
+    const TensorSpec& t = architecture_.tensors[ti];
+    const int tensor = static_cast<int>(ti);
+    TensorLayout layout;
+    if (!t.evolvable) {
+      layout_.push_back(layout);
+      continue;
+    }
+    layout.first_block = static_cast<int>(blocks_.size());
+    if (t.kind == TensorKind::kBias) {
+      add_block(t.name, t.shape, tensor, 0.0, mutation_.bias_std);
+    } else if (!factorized) {
+      const double std_w = std::sqrt(2.0 / static_cast<double>(t.fan_in));
+      add_block(t.name, t.shape, tensor, std_w, mr * std_w);
+    } else {
+      // The matrix whose factors are evolved: dense (out, in), embedding (vocab, d), conv
+      // (in*h*w, out) (developed transposed into the kernel's (out, in, h, w) layout).
+      layout.factorized = true;
+      switch (t.kind) {
+        case TensorKind::kConvKernel:
+          layout.rows = t.shape[1] * t.shape[2] * t.shape[3];
+          layout.cols = t.shape[0];
+          break;
+        default:
+          layout.rows = t.shape[0];
+          layout.cols = t.shape[1];
+          break;
+      }
+      layout.rank = t.kind == TensorKind::kEmbedding ? representation_.embedding_rank.value_or(representation_.rank)
+                                                     : representation_.rank;
+      // Factor fan-ins: A's is the rank, B's the tensor's own fan-in, so that
+      // Var(A.B) = k * (sqrt2 / k) * (sqrt2 / fan_in) = 2 / fan_in.
+      const double std_a = std::sqrt(std::sqrt(2.0) / static_cast<double>(layout.rank));
+      const double std_b = std::sqrt(std::sqrt(2.0) / static_cast<double>(t.fan_in));
+      const double smr = std::sqrt(mr);
+      add_block(t.name + ".A", {layout.rows, layout.rank}, tensor, std_a, smr * std_a);
+      add_block(t.name + ".B", {layout.rank, layout.cols}, tensor, std_b, smr * std_b);
+    }
+    layout_.push_back(layout);
+  }
+}
+
+const Architecture& Genome::architecture() const { return architecture_; }
+const Representation& Genome::representation() const { return representation_; }
+int Genome::noise_version() const { return noise_version_; }
+const std::vector<Block>& Genome::blocks() const { return blocks_; }
+size_t Genome::genotype_size() const { return genotype_size_; }
+size_t Genome::phenotype_size() const { return static_cast<size_t>(architecture_.parameter_count()); }
+
+std::vector<float> Genome::init(uint64_t seed) const {
+  std::vector<float> g(genotype_size_, 0.0f);
+  for (size_t bi = 0; bi < blocks_.size(); ++bi) {
+    const Block& b = blocks_[bi];
+    if (b.init_std == 0.0f) continue;  // biases start at +0
+    const std::span<float> out(g.data() + b.offset, b.size);
+    noise::fill_v1(seed, static_cast<uint32_t>(bi), 0, out);
+    const float s = b.init_std;
+    for (float& v : out) v = s * v;
+  }
+  return g;
+}
+
+void Genome::mutate(std::span<float> genotype, uint64_t seed) const {
+  check_size("the genotype", genotype.size(), genotype_size_);
+  for (size_t bi = 0; bi < blocks_.size(); ++bi) {
+    const Block& b = blocks_[bi];
+    if (b.mutation_std == 0.0f) continue;  // not even + 0 * eps: that would turn -0 into +0
+    noise::add_scaled_v1(seed, static_cast<uint32_t>(bi), 0, b.mutation_std, genotype.subspan(b.offset, b.size));
+  }
+}
+
+std::vector<float> Genome::develop(std::span<const float> genotype) const {
+  check_size("the genotype", genotype.size(), genotype_size_);
+  std::vector<float> phenotype(phenotype_size());
+  size_t at = 0;
+  for (size_t ti = 0; ti < architecture_.tensors.size(); ++ti) {
+    const TensorSpec& t = architecture_.tensors[ti];
+    const TensorLayout& l = layout_[ti];
+    const size_t n = static_cast<size_t>(t.size());
+    float* out = phenotype.data() + at;
+    if (l.first_block < 0) {
+      std::fill(out, out + n, t.kind == TensorKind::kNormScale ? 1.0f : 0.0f);
+    } else if (!l.factorized) {
+      const Block& b = blocks_[static_cast<size_t>(l.first_block)];
+      std::copy_n(genotype.data() + b.offset, n, out);
+    } else {
+      const Block& ba = blocks_[static_cast<size_t>(l.first_block)];
+      const Block& bb = blocks_[static_cast<size_t>(l.first_block) + 1];
+      const Eigen::Map<const RowMajor> a(genotype.data() + ba.offset, l.rows, l.rank);
+      const Eigen::Map<const RowMajor> b(genotype.data() + bb.offset, l.rank, l.cols);
+      if (t.kind == TensorKind::kConvKernel) {
+        // M = A.B is (in*h*w) x out; kernel[o][i][y][x] = M((i*h + y)*w + x, o), i.e. the
+        // kernel viewed as an out x (in*h*w) row-major matrix is M transposed.
+        Eigen::Map<RowMajor> k(out, l.cols, l.rows);
+        k.noalias() = (a * b).transpose();
+      } else {
+        Eigen::Map<RowMajor> w(out, l.rows, l.cols);
+        w.noalias() = a * b;
+      }
+    }
+    at += n;
+  }
+  return phenotype;
+}
+
+uint64_t Genome::checksum(std::span<const float> genotype) {
+  return XXH64(genotype.data(), genotype.size() * sizeof(float), 0);
+}
+
+lineage::GenomeOps Genome::ops() const {
+  lineage::GenomeOps ops;
+  ops.init = [this](uint64_t seed) { return init(seed); };
+  ops.mutate = [this](std::span<float> g, uint64_t seed) { mutate(g, seed); };
+  ops.checksum = [](std::span<const float> g) { return checksum(g); };
+  return ops;
+}
+
+nn::Mlp build_mlp(const Architecture& architecture, std::span<const float> phenotype) {
+  if (!architecture.is_mlp()) {
+    invalid_argument("build_mlp: only an architecture of dense layers runs as an MLP");
+  }
+  check_size("the phenotype", phenotype.size(), static_cast<size_t>(architecture.parameter_count()));
+  std::vector<size_t> offsets;
+  size_t at = 0;
+  for (const auto& t : architecture.tensors) {
+    offsets.push_back(at);
+    at += static_cast<size_t>(t.size());
+  }
+  std::vector<nn::DenseLayer> layers;
+  for (const auto& spec : architecture.layers) {
+    nn::DenseLayer layer;
+    layer.activation = spec.activation;
+    for (const int ti : spec.tensors) {
+      const TensorSpec& t = architecture.tensors[static_cast<size_t>(ti)];
+      const float* p = phenotype.data() + offsets[static_cast<size_t>(ti)];
+      if (t.kind == TensorKind::kDenseWeight) {
+        layer.weight = Eigen::Map<const RowMajor>(p, t.shape[0], t.shape[1]);
+      } else {
+        layer.bias = Eigen::Map<const Eigen::VectorXf>(p, t.shape[0]);
+      }
+    }
+    layers.push_back(std::move(layer));
+  }
+  return nn::Mlp(std::move(layers));
+}
+
+}  // namespace seedline::genome

@@ -1,0 +1,178 @@
+#include "genome/run_genome.hpp"
+
+#include <cstdio>
+#include <cstring>
+
+#include "noise/noise.hpp"
+#include "store/experiment_repo.hpp"
+#include "store/lineage_repo.hpp"
+#include "store/snapshot_repo.hpp"
+#include "tasks/task.hpp"
+#include "util/error.hpp"
+
+namespace seedline::genome {
+namespace {
+
+using nlohmann::json;
+
+std::string hex16(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+void append_le32(std::string& out, std::span<const float> values) {
+  const auto bytes = store::genotype_to_bytes(values);
+  out.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+struct NamedTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::span<const float> values;
+};
+
+// safetensors: u64 LE header length N, N bytes of JSON (padded with spaces so that the data
+// starts at a multiple of 8), then the tensors' raw little-endian bytes back to back.
+std::string encode_safetensors(const std::vector<NamedTensor>& tensors, const json& metadata) {
+  json header = json::object();
+  size_t offset = 0;
+  for (const auto& t : tensors) {
+    const size_t bytes = t.values.size() * sizeof(float);
+    header[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  header["__metadata__"] = metadata;
+  std::string text = header.dump();
+  text.append((8 - (8 + text.size()) % 8) % 8, ' ');
+  std::string out;
+  out.reserve(8 + text.size() + offset);
+  const uint64_t n = text.size();
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+  out += text;
+  for (const auto& t : tensors) append_le32(out, t.values);
+  return out;
+}
+
+// npy version 1.0: magic, version, u16 LE header length, a Python dict literal padded with
+// spaces and ended by '\n' so that the data starts at a multiple of 64.
+std::string encode_npy(std::span<const float> values) {
+  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(values.size()) + ",), }";
+  const size_t unpadded = 10 + dict.size() + 1;
+  dict.append((64 - unpadded % 64) % 64, ' ');
+  dict.push_back('\n');
+  std::string out("\x93NUMPY\x01\x00", 8);
+  out.push_back(static_cast<char>(dict.size() & 0xff));
+  out.push_back(static_cast<char>(dict.size() >> 8));
+  out += dict;
+  append_le32(out, values);
+  return out;
+}
+
+}  // namespace
+
+Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_version) {
+  noise::require_supported(noise_version);
+  const auto task = tasks::make_task(config.task);
+  std::optional<int> input_size;
+  json network = config.network;
+  if (!task->scores_phenotype()) {
+    input_size = task->observation_size();
+    // The default network leaves the output layer's width to the task.
+    if (network.is_array() && !network.empty() && network.back().is_object() && !network.back().contains("out") &&
+        network.back().value("type", "") == "dense") {
+      network.back()["out"] = task->action_size();
+    }
+  }
+  Architecture arch = parse_architecture(network, input_size, "network");
+  Representation rep = parse_representation(config.representation, "representation");
+  MutationSettings mutation;
+  mutation.mutation_rate = config.ga.mutation_rate;
+  mutation.bias_std = config.ga.bias_std.value_or(default_bias_std(config.ga.mutation_rate));
+  return Genome(std::move(arch), std::move(rep), mutation, noise_version);
+}
+
+Genome genome_for_run(store::Database& db, int64_t run_id) {
+  const auto run = store::find_run(db, run_id);
+  if (!run) not_found("run " + std::to_string(run_id) + " does not exist");
+  noise::require_supported(run->noise_version);
+  const auto condition = store::find_condition(db, run->condition_id);
+  if (!condition) {
+    corruption("run " + std::to_string(run_id) + ": its condition " + std::to_string(run->condition_id) +
+               " does not exist");
+  }
+  try {
+    const auto config = evolve::ConditionConfig::from_json(json::parse(condition->config));
+    return genome_for_condition(config, run->noise_version);
+  } catch (const json::exception& e) {
+    corruption("run " + std::to_string(run_id) + ": the stored config of condition '" + condition->name +
+               "' is not valid JSON: " + e.what());
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kUnimplemented) throw;
+    corruption("run " + std::to_string(run_id) + ": the stored config of condition '" + condition->name +
+               "' no longer gives a genome: " + e.what());
+  }
+}
+
+ExportFormat parse_export_format(const std::string& name) {
+  if (name == "safetensors") return ExportFormat::kSafetensors;
+  if (name == "npy") return ExportFormat::kNpy;
+  invalid_argument("format: unknown export format '" + name + "' (expected safetensors or npy)");
+}
+
+ExportedGenome export_individual(store::Database& db, int64_t id, ExportFormat format, bool phenotype,
+                                 lineage::GenotypeCache* cache) {
+  const auto row = store::get_individual(db, id);
+  const Genome genome = genome_for_run(db, row.run_id);
+  lineage::RebuildStats stats;
+  const std::vector<float> genotype = lineage::rebuild(db, id, genome.ops(), cache, &stats);
+
+  ExportedGenome result;
+  result.run_id = row.run_id;
+  result.checksum = Genome::checksum(genotype);
+  if (row.checksum) {
+    // rebuild() checks it too unless the genotype came from the cache; compare again, it is cheap.
+    if (*row.checksum != result.checksum) {
+      corruption("individual " + std::to_string(id) + ": rebuilt genotype checksum " + hex16(result.checksum) +
+                 " does not match the stored " + hex16(*row.checksum));
+    }
+    result.verified = true;
+  }
+
+  std::vector<float> developed;
+  if (phenotype) developed = genome.develop(genotype);
+  const std::span<const float> values = phenotype ? std::span<const float>(developed) : std::span<const float>(genotype);
+  result.values = values.size();
+  const std::string stem = "individual-" + std::to_string(id) + (phenotype ? "-phenotype" : "");
+  if (format == ExportFormat::kNpy) {
+    result.bytes = encode_npy(values);
+    result.filename = stem + ".npy";
+    result.tensors = 1;
+    return result;
+  }
+  std::vector<NamedTensor> tensors;
+  if (phenotype) {
+    size_t at = 0;
+    for (const auto& t : genome.architecture().tensors) {
+      const size_t n = static_cast<size_t>(t.size());
+      tensors.push_back({t.name, t.shape, values.subspan(at, n)});
+      at += n;
+    }
+  } else {
+    for (const auto& b : genome.blocks()) tensors.push_back({b.name, b.shape, values.subspan(b.offset, b.size)});
+  }
+  const json metadata = {{"format", "seedline"},
+                         {"content", phenotype ? "phenotype" : "genotype"},
+                         {"individual", std::to_string(id)},
+                         {"run", std::to_string(row.run_id)},
+                         {"generation", std::to_string(row.generation)},
+                         {"checksum", hex16(result.checksum)},
+                         {"noise_version", std::to_string(genome.noise_version())},
+                         {"representation", genome.representation().to_json().dump()}};
+  result.bytes = encode_safetensors(tensors, metadata);
+  result.filename = stem + ".safetensors";
+  result.tensors = tensors.size();
+  return result;
+}
+
+}  // namespace seedline::genome

@@ -1,0 +1,39 @@
+// Run summaries: each run with its progress and best result, read in one query. This is
+// what `seedline status` prints and the HTTP server's RUN objects are built from, so both
+// agree on what "generation" and "best" mean:
+//   last_generation  the newest committed generation (-1 before the first commit);
+//   generations      the configured total (the condition's ga.generations);
+//   best_fitness     the highest per-generation best over committed generations, and
+//   best_individual  the individual that scored it (the earliest generation on a tie).
+// Reads only the runs, conditions, experiments and generations tables (never individuals),
+// so it stays fast however large a run's lineage grows.
+//
+// As thread-safe as the Database passed in (one per thread). Throws on a SQLite failure and
+// kCorruption for a stored run state that is not one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/database.hpp"
+#include "store/experiment_repo.hpp"
+
+namespace seedline::store {
+
+struct RunSummary {
+  RunRow run;
+  std::string experiment_name;
+  int generations = 0;                     // configured total; 0 when the stored config lacks it
+  int last_generation = -1;                // newest committed generation, -1 if none
+  std::optional<double> best_fitness;      // nullopt before the first commit (or a NaN best)
+  std::optional<int64_t> best_individual;  // nullopt before the first commit
+};
+
+// All runs, or one experiment's, by run id.
+std::vector<RunSummary> run_summaries(Database& db, std::optional<int64_t> experiment_id = std::nullopt);
+// One run; nullopt for an unknown id.
+std::optional<RunSummary> run_summary(Database& db, int64_t run_id);
+
+}  // namespace seedline::store
