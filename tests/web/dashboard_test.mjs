@@ -302,6 +302,16 @@ async function checkLive(page, base, tmp) {
   const live = await page.textContent('.live');
   check(live.includes('live') && (await page.$('.live.on')) !== null, 'the page of a queued experiment says it is updating', live);
   await runToEnd(bin, ['--db', db, 'daemon', '--once', '--experiment', 'smoke-live'], 120_000);
+  // The server must see what another process wrote after it started (WAL, read-only
+  // connections); checked on the API first so that a failure says which side is wrong.
+  let seen = null;
+  for (let i = 0; i < 25; i++) {
+    seen = (await getJson(base, '/api/experiments')).experiments.find((e) => e.name === 'smoke-live');
+    if (seen?.states.finished === exp.runs) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  check(seen?.states.finished === exp.runs, 'the API sees the runs that seedline daemon finished after the server started',
+    `GET /api/experiments still says ${JSON.stringify(seen?.states)} after the daemon exited`);
   await page.waitForFunction(() => document.querySelector('.live')?.textContent.includes('all runs finished'), null, { timeout: 20_000 });
   const states = await page.$$eval('table.runs tbody tr td:nth-child(4)', (tds) => tds.map((td) => td.textContent.trim()));
   check(states.length === exp.runs && states.every((st) => st.startsWith('finished')), 'without a reload, the page shows the runs finished', JSON.stringify(states));
