@@ -1,6 +1,6 @@
 // The dashboard's pure functions under Node's test runner (CTest: web.units): number
 // formatting ("n/a" for null), the log/asinh scale choice, how curves of conditions with
-// different generations are aligned into one chart, and when a page keeps polling.
+// different generations are aligned into one chart, and when and how a page keeps polling.
 // Expected values are worked out by hand from the definitions in web/src.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +8,7 @@ import { num, pval, when } from '../../web/src/dom.js';
 import { yScale, curveModel, colorAt } from '../../web/src/charts.js';
 import { isLive } from '../../web/src/runs.js';
 import { isActive } from '../../web/src/experiments.js';
+import { Poller } from '../../web/src/poller.js';
 
 test('num: 4 significant digits, exponent beyond 1e6 and below 1e-3, n/a for missing', () => {
   const cases = [
@@ -100,4 +101,39 @@ test('polling: only while a run is queued or running', () => {
   assert.equal(isActive({ queued: 0, running: 1, paused: 0, finished: 3, failed: 0 }), true);
   assert.equal(isActive({ queued: 0, running: 0, paused: 2, finished: 3, failed: 1 }), false);
   assert.equal(isActive(undefined), false);
+});
+
+test('Poller: ticks until a tick says stop; a failing tick is reported and polling goes on', async () => {
+  const seen = [];
+  const errors = [];
+  let ticks = 0;
+  await new Promise((done) => {
+    const poller = new Poller(async () => {
+      ticks++;
+      seen.push(ticks);
+      if (ticks === 2) throw new Error('server restarting');
+      if (ticks === 4) {
+        setTimeout(done, 30);  // a fifth tick would come within this time
+        return false;
+      }
+      return true;
+    }, 0.005, (e) => errors.push(e ? e.message : null));
+    poller.start();
+    poller.start();  // a second start while running does not double the ticks
+  });
+  assert.deepEqual(seen, [1, 2, 3, 4]);
+  assert.deepEqual(errors, [null, 'server restarting', null, null]);
+});
+
+test('Poller: stop() ends it before the next tick', async () => {
+  let ticks = 0;
+  const poller = new Poller(async () => ++ticks > 0, 0.005);
+  poller.start();
+  await new Promise((r) => setTimeout(r, 30));
+  poller.stop();
+  const at = ticks;
+  await new Promise((r) => setTimeout(r, 30));
+  assert.ok(at >= 1, `ticked ${at} times`);
+  assert.equal(ticks, at);
+  assert.equal(poller.running, false);
 });

@@ -5,7 +5,8 @@
 // View state lives in the hash query (metric, log, runs, gen) so a link reproduces it.
 import { getJson } from './api.js';
 import { h, when, card } from './dom.js';
-import { errorBox, Poller } from './errors.js';
+import { errorBox } from './errors.js';
+import { Poller } from './poller.js';
 import { curveChart } from './charts.js';
 import { comparisonSection } from './comparison.js';
 import { runsTable, isLive } from './runs.js';

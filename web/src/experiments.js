@@ -2,7 +2,8 @@
 // by state, refreshed every few seconds while any run is queued or running.
 import { getJson } from './api.js';
 import { h, when, table, card, RUN_STATES } from './dom.js';
-import { errorBox, Poller } from './errors.js';
+import { errorBox } from './errors.js';
+import { Poller } from './poller.js';
 
 const POLL_SECONDS = 4;
 

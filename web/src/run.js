@@ -2,7 +2,8 @@
 // fitness of each generation as a chart and a table, refreshed while the run is live.
 import { getJson } from './api.js';
 import { h, num, stateBadge, table, card, fields } from './dom.js';
-import { errorBox, Poller } from './errors.js';
+import { errorBox } from './errors.js';
+import { Poller } from './poller.js';
 import { lineChart } from './charts.js';
 import { progress, individualLink, isLive } from './runs.js';
 
