@@ -99,12 +99,15 @@ function tickLabel(v, logScale) {
   return num(v, 3);
 }
 
+const X_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000, 100000];
+
 function axes(xLabel, yLabel, yScaleSpec = { distr: 1 }) {
   const stroke = '#333';
   const grid = { stroke: '#e6e6e6', width: 1 };
   const logScale = yScaleSpec.distr === 3 || yScaleSpec.distr === 4;
   return [
-    { label: xLabel, stroke, grid, ticks: grid },
+    // Generations are whole numbers: no ticks between them.
+    { label: xLabel, stroke, grid, ticks: grid, incrs: X_STEPS },
     { label: yLabel, stroke, grid, ticks: grid, size: 64, values: (u, splits) => splits.map((v) => tickLabel(v, logScale)) },
   ];
 }
