@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
   cli::register_lineage_commands(app, global);
   cli::register_stats_command(app, global);
   cli::register_genome_command(app, global);
+  cli::register_submit_command(app, global);
+  cli::register_status_command(app, global);
+  cli::register_daemon_commands(app, global);
 
   try {
     app.parse(argc, argv);

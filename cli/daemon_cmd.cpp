@@ -1,0 +1,127 @@
+// seedline daemon [--threads N] [--once] [--experiment X] [--stale-after S]
+// seedline run EXPERIMENT.json [--threads N]: submit, then run it to the end here.
+#include <unistd.h>
+
+#include <iostream>
+#include <thread>
+
+#include "common.hpp"
+#include "runner/daemon.hpp"
+#include "runner/status.hpp"
+#include "runner/submit.hpp"
+#include "store/experiment_repo.hpp"
+#include "util/error.hpp"
+
+namespace seedline::cli {
+namespace {
+
+struct DaemonCliOptions {
+  int threads = 0;  // 0: every core
+  bool once = false;
+  std::string experiment;
+  double stale_after = 60;
+  double poll = 1;
+};
+
+int default_threads(int requested) {
+  if (requested > 0) return requested;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+void run_daemon_cmd(const GlobalOptions& global, const DaemonCliOptions& o) {
+  auto db = open_db(global, store::OpenPurpose::kWrite);
+  runner::DaemonOptions options;
+  options.threads = default_threads(o.threads);
+  options.once = o.once;
+  options.stale_after = o.stale_after;
+  options.poll_seconds = o.poll;
+  if (!o.experiment.empty()) options.experiment_id = store::resolve_experiment(db, o.experiment).id;
+  const auto progress = runner::make_progress(std::cerr, ::isatty(2) != 0);
+  options.progress = progress.get();
+  options.log = &std::cerr;
+  const auto& stop = runner::install_stop_signals();
+  std::cerr << "seedline daemon: " << resolve_db_path(global).string() << ", " << options.threads << " thread"
+            << (options.threads == 1 ? "" : "s") << (o.once ? ", until no run is claimable" : ", polling")
+            << " (stop with Ctrl-C or SIGTERM)\n";
+  const auto report = runner::run_daemon(db, options, stop);
+  std::cout << "daemon " << report.owner << (report.stopped ? " stopped" : " done") << ": "
+            << report.finished.size() << " finished, " << report.paused.size() << " paused, " << report.failed.size()
+            << " failed, " << report.lost.size() << " handed over\n";
+}
+
+// The commands a user runs next, with --db when it is not the default.
+void print_next_steps(const GlobalOptions& global, const store::ExperimentRow& experiment,
+                      const std::vector<store::RunSummary>& runs) {
+  const std::string db = global.db.empty() ? "" : " --db " + global.db;
+  const store::RunSummary* best = nullptr;
+  for (const auto& r : runs) {
+    if (r.best_fitness && (best == nullptr || *r.best_fitness > *best->best_fitness)) best = &r;
+  }
+  const std::string id = best != nullptr ? std::to_string(*best->best_individual) : "ID";
+  std::cout << "\nNext steps:\n"
+            << "  seedline" << db << " status --experiment " << experiment.id << "\n"
+            << "  seedline" << db << " lineage " << id << "          # ancestors of the best individual, root first\n"
+            << "  seedline" << db << " genome " << id << " --out best.safetensors   # rebuild and export its genome\n"
+            << "  seedline" << db << " serve            # dashboard at http://127.0.0.1:8080\n";
+}
+
+void run_run_cmd(const GlobalOptions& global, const std::string& file, int threads) {
+  auto db = open_db(global, store::OpenPurpose::kCreate);
+  const auto submitted = runner::submit_file(db, file);
+  std::cout << "experiment " << submitted.experiment_id << " '" << submitted.name << "': " << submitted.runs.size()
+            << " run" << (submitted.runs.size() == 1 ? "" : "s") << " (" << submitted.conditions.size()
+            << " conditions x " << submitted.trials << " trials)\n"
+            << std::flush;
+  runner::DaemonOptions options;
+  options.threads = default_threads(threads);
+  options.once = true;
+  options.experiment_id = submitted.experiment_id;
+  const auto progress = runner::make_progress(std::cerr, ::isatty(2) != 0);
+  options.progress = progress.get();
+  const auto& stop = runner::install_stop_signals();
+  const auto report = runner::run_daemon(db, options, stop);
+
+  const auto experiment = store::find_experiment(db, submitted.experiment_id).value();
+  const auto runs = store::run_summaries(db, submitted.experiment_id);
+  std::cout << "\n" << runner::status_table(runs);
+  if (report.stopped) {
+    std::cout << "stopped: the unfinished runs are paused; resume them with `seedline daemon --once --experiment "
+              << experiment.id << "`\n";
+    return;
+  }
+  print_next_steps(global, experiment, runs);
+  if (!report.failed.empty()) {
+    fail(ErrorCode::kFailedPrecondition, std::to_string(report.failed.size()) + " of " + std::to_string(runs.size()) +
+                                             " runs failed (see the message column above)");
+  }
+}
+
+}  // namespace
+
+void register_daemon_commands(CLI::App& app, const GlobalOptions& global) {
+  {
+    auto* cmd = app.add_subcommand("daemon", "Claim queued, paused or stale runs and evolve them");
+    auto o = std::make_shared<DaemonCliOptions>();
+    cmd->add_option("--threads", o->threads, "Worker threads (default: every core)")->check(CLI::Range(1, 1024));
+    cmd->add_flag("--once", o->once, "Exit when no run is claimable instead of polling");
+    cmd->add_option("--experiment", o->experiment, "Only this experiment's runs (id or name)");
+    cmd->add_option("--stale-after", o->stale_after,
+                    "Seconds without a heartbeat after which a running run is taken over")
+        ->check(CLI::Range(0.05, 1e7))
+        ->capture_default_str();
+    cmd->add_option("--poll", o->poll, "Seconds between claims when idle")
+        ->check(CLI::Range(0.01, 3600.0))
+        ->capture_default_str();
+    cmd->callback([&global, o] { run_daemon_cmd(global, *o); });
+  }
+  {
+    auto* cmd = app.add_subcommand("run", "Submit an experiment and run it to the end in this process");
+    auto file = std::make_shared<std::string>();
+    auto threads = std::make_shared<int>(0);
+    cmd->add_option("EXPERIMENT", *file, "Experiment file (JSON, comments allowed)")->required();
+    cmd->add_option("--threads", *threads, "Worker threads (default: every core)")->check(CLI::Range(1, 1024));
+    cmd->callback([&global, file, threads] { run_run_cmd(global, *file, *threads); });
+  }
+}
+
+}  // namespace seedline::cli

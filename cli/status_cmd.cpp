@@ -1,0 +1,38 @@
+// seedline status [--experiment NAME|ID] [--json]: every run's state, progress and best.
+#include <iostream>
+
+#include "common.hpp"
+#include "runner/status.hpp"
+#include "store/experiment_repo.hpp"
+
+namespace seedline::cli {
+namespace {
+
+struct StatusOptions {
+  std::string experiment;
+  bool json = false;
+};
+
+void run_status(const GlobalOptions& global, const StatusOptions& options) {
+  auto db = open_db(global, store::OpenPurpose::kRead);
+  std::optional<int64_t> experiment;
+  if (!options.experiment.empty()) experiment = store::resolve_experiment(db, options.experiment).id;
+  const auto runs = store::run_summaries(db, experiment);
+  if (options.json) {
+    print_json(runner::status_json(runs));
+  } else {
+    std::cout << runner::status_table(runs);
+  }
+}
+
+}  // namespace
+
+void register_status_command(CLI::App& app, const GlobalOptions& global) {
+  auto* cmd = app.add_subcommand("status", "Show every run's state, generation and best fitness");
+  auto options = std::make_shared<StatusOptions>();
+  cmd->add_option("--experiment", options->experiment, "Only this experiment (id or name)");
+  cmd->add_flag("--json", options->json, "Print JSON");
+  cmd->callback([&global, options] { run_status(global, *options); });
+}
+
+}  // namespace seedline::cli

@@ -1,0 +1,335 @@
+#include "runner/run_driver.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <future>
+#include <limits>
+
+#include "evolve/experiment.hpp"
+#include "evolve/ga.hpp"
+#include "genome/run_genome.hpp"
+#include "lineage/rebuild.hpp"
+#include "runner/crash_point.hpp"
+#include "runner/evaluation.hpp"
+#include "store/lineage_repo.hpp"
+#include "store/run_repo.hpp"
+#include "util/error.hpp"
+
+namespace seedline::runner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Owns the coordinating thread's duties: the database connection, heartbeats while the pool
+// works on another thread, and the interrupt flag the workers poll.
+class Coordinator {
+ public:
+  Coordinator(store::Database& db, int64_t run_id, const std::string& owner, ThreadPool& pool,
+              const DriverOptions& options)
+      : db_(db), run_id_(run_id), owner_(owner), pool_(pool), options_(options), last_beat_(Clock::now()) {}
+
+  bool lost() const { return lost_.load(); }
+  bool stop_requested() const { return options_.stop != nullptr && options_.stop->load(); }
+  bool interrupted() const { return lost() || stop_requested(); }
+
+  void beat() {
+    last_beat_ = Clock::now();
+    if (!store::heartbeat(db_, run_id_, owner_, unix_now())) lost_ = true;
+  }
+  void beat_if_due() {
+    if (seconds_since(last_beat_) >= options_.heartbeat_seconds) beat();
+  }
+
+  // pool.parallel_for on a helper thread while this thread heartbeats.
+  void parallel(size_t n, const std::function<void(size_t, int)>& fn) {
+    auto done = std::async(std::launch::async, [&] { pool_.parallel_for(n, fn); });
+    const auto interval = std::chrono::duration<double>(options_.heartbeat_seconds);
+    for (;;) {
+      const auto next = last_beat_ + std::chrono::duration_cast<Clock::duration>(interval);
+      if (done.wait_until(next) == std::future_status::ready) break;
+      beat();
+    }
+    done.get();
+  }
+
+  ParallelFor parallel_for() {
+    return [this](size_t n, const std::function<void(size_t, int)>& fn) { parallel(n, fn); };
+  }
+  std::function<bool()> interrupt_check() const {
+    return [this] { return interrupted(); };
+  }
+
+ private:
+  store::Database& db_;
+  int64_t run_id_;
+  const std::string& owner_;
+  ThreadPool& pool_;
+  const DriverOptions& options_;
+  Clock::time_point last_beat_;
+  std::atomic<bool> lost_{false};
+};
+
+// Everything one run needs across its generations.
+struct RunContext {
+  const store::RunRow& run;
+  evolve::ConditionConfig config;
+  std::unique_ptr<genome::Genome> genome;
+  std::unique_ptr<tasks::Task> task;
+  RunLabel label;
+  int current = -1;  // the generation being worked on, for messages
+};
+
+struct Parents {
+  std::vector<int64_t> ids;          // best first
+  std::vector<GenotypePtr> genotypes;
+};
+
+evolve::ConditionConfig load_config(store::Database& db, const store::RunRow& run) {
+  const auto row = store::find_condition(db, run.condition_id);
+  if (!row) corruption("run " + std::to_string(run.id) + ": its condition " + std::to_string(run.condition_id) + " is missing");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(row->config);
+  } catch (const nlohmann::json::exception& e) {
+    corruption("run " + std::to_string(run.id) + ": stored condition config is not JSON: " + e.what());
+  }
+  return evolve::ConditionConfig::from_json(j);
+}
+
+Parents rebuild_parents(store::Database& db, const RunContext& ctx, const store::GenerationRow& last,
+                        lineage::GenotypeCache& cache) {
+  Parents p;
+  const auto ops = ctx.genome->ops();
+  for (int64_t id : last.parents) {
+    p.ids.push_back(id);
+    auto cached = cache.get(id);
+    p.genotypes.push_back(cached ? cached
+                                 : std::make_shared<const std::vector<float>>(lineage::rebuild(db, id, ops, &cache)));
+  }
+  if (p.ids.empty()) corruption("run " + std::to_string(ctx.run.id) + ": generation " + std::to_string(last.generation) + " lists no parents");
+  return p;
+}
+
+// The summary with NaN std (only possible with infinite fitness values) stored as +inf.
+evolve::Summary summary_of(const evolve::SelectionResult& sel) {
+  auto s = evolve::summarize(sel.evaluations, sel.parents.front());
+  if (std::isnan(s.best)) {
+    failed_precondition("every individual's fitness is NaN");
+  }
+  for (double* v : {&s.mean, &s.median, &s.std}) {
+    if (std::isnan(*v)) *v = std::numeric_limits<double>::infinity();
+  }
+  return s;
+}
+
+// Commits generation `g`; returns the new parents, or nullopt when the run was lost.
+std::optional<Parents> commit_generation(store::Database& db, const RunContext& ctx, int g,
+                                         std::span<const evolve::Slot> slots, std::span<const GenotypePtr> population,
+                                         const Parents& previous, const evolve::SelectionResult& sel,
+                                         store::GenerationRow row) {
+  const auto& ga = ctx.config.ga;
+  store::Transaction tx(db);
+  if (!store::owns_run(db, ctx.run.id, std::string(*ctx.run.owner))) return std::nullopt;
+
+  std::vector<store::NewIndividual> born;
+  born.reserve(slots.size());
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i].kind == evolve::Slot::Kind::kElite) continue;
+    store::NewIndividual n;
+    if (slots[i].kind == evolve::Slot::Kind::kChild) n.parent = previous.ids[static_cast<size_t>(slots[i].parent)];
+    n.seed = slots[i].seed;
+    n.generation = g;
+    const double f = sel.evaluations[i].fitness();
+    if (!std::isnan(f)) n.fitness = f;
+    born.push_back(n);
+  }
+  const auto [first, last] = store::insert_individuals(db, ctx.run.id, born);
+  std::vector<int64_t> ids(slots.size());
+  int64_t next = first;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    ids[i] = slots[i].kind == evolve::Slot::Kind::kElite ? previous.ids[static_cast<size_t>(slots[i].parent)] : next++;
+  }
+
+  Parents parents;
+  for (int m : sel.parents) {
+    parents.ids.push_back(ids[static_cast<size_t>(m)]);
+    parents.genotypes.push_back(population[static_cast<size_t>(m)]);
+  }
+  const bool snapshot_all = ga.snapshot_every > 0 && (g + 1) % ga.snapshot_every == 0;
+  const bool final_generation = g + 1 == ga.generations;
+  for (size_t k = 0; k < parents.ids.size(); ++k) {
+    const auto& genotype = *parents.genotypes[k];
+    const uint64_t checksum = genome::Genome::checksum(genotype);
+    if (snapshot_all || (final_generation && k == 0)) {
+      lineage::write_snapshot(db, ctx.run.id, parents.ids[k], genotype, checksum);  // sets the checksum too
+    } else {
+      store::set_checksum(db, parents.ids[k], checksum);
+    }
+  }
+  row.first_individual = first;
+  row.last_individual = last;
+  row.best_individual = parents.ids.front();
+  row.parents = parents.ids;
+  store::insert_generation(db, row);
+  maybe_crash(CrashPoint::kCommit, g);
+  tx.commit();
+  maybe_crash(CrashPoint::kCommitted, g);
+  return parents;
+}
+
+// Runs generations from `start` to the end; returns kFinished or kLost (interrupts throw).
+RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Parents parents, Coordinator& co,
+                           const DriverOptions& options, lineage::GenotypeCache& cache, RunResult& result) {
+  const auto& ga = ctx.config.ga;
+  const auto parallel = co.parallel_for();
+  const auto interrupted = co.interrupt_check();
+  double spent = 0;
+  for (int g = start; g < ga.generations; ++g) {
+    if (co.interrupted()) throw RunInterrupted{};
+    ctx.current = g;
+    const auto t0 = Clock::now();
+    const auto slots = evolve::plan_generation(ctx.run.seed, g, ga, static_cast<int>(parents.ids.size()));
+    const auto population = build_population(*ctx.genome, slots, parents.genotypes, parallel, interrupted);
+    const auto t1 = Clock::now();
+    bool first_stage = true;
+    const auto stage_evaluator = make_stage_evaluator(*ctx.genome, *ctx.task, ga, ctx.run.seed, g, population,
+                                                      parallel, interrupted);
+    const auto sel = evolve::evaluate_and_select(
+        ga.population, ga,
+        [&](std::span<const int> members, int stage, std::span<evolve::Evaluation> out) {
+          if (!first_stage) maybe_crash(CrashPoint::kEvaluate, g);
+          first_stage = false;
+          stage_evaluator(members, stage, out);
+        });
+    maybe_crash(CrashPoint::kEvaluate, g);
+    const double eval_seconds = seconds_since(t1);
+    const auto summary = summary_of(sel);
+
+    store::GenerationRow row;
+    row.run_id = ctx.run.id;
+    row.generation = g;
+    row.best = summary.best;
+    row.mean = summary.mean;
+    row.median = summary.median;
+    row.std = summary.std;
+    row.evaluations = summary.evaluations;
+    row.steps = summary.steps;
+    row.eval_seconds = eval_seconds;
+    row.total_seconds = seconds_since(t0);
+    const auto t2 = Clock::now();
+    auto next = commit_generation(db, ctx, g, slots, population, parents, sel, row);
+    if (!next) return RunOutcome::kLost;
+    const double commit_seconds = seconds_since(t2);
+    parents = std::move(*next);
+    for (size_t k = 0; k < parents.ids.size(); ++k) cache.put(parents.ids[k], parents.genotypes[k]);
+    ++result.generations_run;
+    result.last_generation = g;
+    co.beat_if_due();
+
+    const double total = seconds_since(t0);
+    spent += total;
+    if (options.on_generation) {
+      options.on_generation({ctx.run.id, g, std::chrono::duration<double>(t1 - t0).count(), eval_seconds,
+                             commit_seconds, total, summary.evaluations, summary.steps});
+    }
+    if (options.progress != nullptr) {
+      GenerationReport report;
+      report.generation = g;
+      report.best = summary.best;
+      report.evaluations_per_second = eval_seconds > 0 ? static_cast<double>(summary.evaluations) / eval_seconds : 0;
+      report.steps = summary.steps;
+      report.eta_seconds = spent / result.generations_run * (ga.generations - g - 1);
+      options.progress->generation(ctx.label, report);
+    }
+  }
+  return RunOutcome::kFinished;
+}
+
+std::string describe_failure(const std::exception& e, int generation) {
+  return (generation >= 0 ? "generation " + std::to_string(generation) + ": " : std::string()) + e.what();
+}
+
+}  // namespace
+
+std::string_view outcome_name(RunOutcome outcome) {
+  switch (outcome) {
+    case RunOutcome::kFinished: return "finished";
+    case RunOutcome::kPaused: return "paused";
+    case RunOutcome::kFailed: return "failed";
+    case RunOutcome::kLost: return "lost";
+  }
+  return "failed";
+}
+
+RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std::string& owner, ThreadPool& pool,
+                    const DriverOptions& options) {
+  store::RunRow run = claimed;
+  run.owner = owner;
+  RunResult result;
+  Coordinator co(db, run.id, owner, pool, options);
+  lineage::GenotypeCache private_cache;
+  lineage::GenotypeCache& cache = options.cache != nullptr ? *options.cache : private_cache;
+  RunContext ctx{run, {}, nullptr, nullptr, {}};
+  ctx.label.run_id = run.id;
+  ctx.label.condition = run.condition;
+  ctx.label.trial = run.trial;
+  if (const auto e = store::find_experiment(db, run.experiment_id)) ctx.label.experiment = e->name;
+  bool started = false;
+
+  const auto finish = [&](RunOutcome outcome, const std::string& message) {
+    result.outcome = outcome;
+    result.message = message;
+    if (outcome != RunOutcome::kLost) {
+      const auto state = outcome == RunOutcome::kFinished ? store::RunState::kFinished
+                         : outcome == RunOutcome::kPaused ? store::RunState::kPaused
+                                                          : store::RunState::kFailed;
+      if (!store::release_run(db, run.id, owner, state,
+                              message.empty() ? std::nullopt : std::optional<std::string>(message))) {
+        result.outcome = RunOutcome::kLost;
+      }
+    }
+    if (options.progress != nullptr && started) {
+      options.progress->run_ended(ctx.label, std::string(outcome_name(result.outcome)), result.message);
+    }
+    return result;
+  };
+
+  try {
+    ctx.config = load_config(db, run);
+    ctx.label.generations = ctx.config.ga.generations;
+    ctx.genome = std::make_unique<genome::Genome>(genome::genome_for_condition(ctx.config, run.noise_version));
+    ctx.task = options.make_task ? options.make_task(ctx.config.task) : tasks::make_task(ctx.config.task);
+    const auto last = store::last_generation(db, run.id);
+    const int start = last ? last->generation + 1 : 0;
+    result.last_generation = start - 1;
+    if (options.progress != nullptr) options.progress->run_started(ctx.label, start);
+    started = true;
+    if (start >= ctx.config.ga.generations) return finish(RunOutcome::kFinished, "");
+    Parents parents;
+    if (last) parents = rebuild_parents(db, ctx, *last, cache);
+    const auto outcome = run_generations(db, ctx, start, std::move(parents), co, options, cache, result);
+    return finish(outcome, "");
+  } catch (const RunInterrupted&) {
+    if (co.lost()) return finish(RunOutcome::kLost, "another daemon took the run over");
+    return finish(RunOutcome::kPaused, "stopped at generation " + std::to_string(result.last_generation + 1) +
+                                           "; resumes from there");
+  } catch (const Error& e) {
+    // The store could not be reached or written: leave the run to go stale and be resumed.
+    if (e.code() == ErrorCode::kIOError) throw;
+    if (co.lost()) return finish(RunOutcome::kLost, "another daemon took the run over");
+    return finish(RunOutcome::kFailed, describe_failure(e, ctx.current));
+  } catch (const std::exception& e) {
+    if (co.lost()) return finish(RunOutcome::kLost, "another daemon took the run over");
+    return finish(RunOutcome::kFailed, describe_failure(e, ctx.current));
+  }
+}
+
+}  // namespace seedline::runner

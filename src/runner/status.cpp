@@ -1,0 +1,73 @@
+#include "runner/status.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+namespace seedline::runner {
+namespace {
+
+nlohmann::json finite_or_null(const std::optional<double>& v) {
+  if (!v || !std::isfinite(*v)) return nullptr;
+  return *v;
+}
+
+std::string fitness_text(const std::optional<double>& v) {
+  if (!v) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", *v);
+  return buf;
+}
+
+}  // namespace
+
+nlohmann::json run_status_json(const store::RunSummary& s) {
+  return {{"id", s.run.id},
+          {"experiment", s.run.experiment_id},
+          {"experiment_name", s.experiment_name},
+          {"condition", s.run.condition},
+          {"trial", s.run.trial},
+          {"state", std::string(store::run_state_name(s.run.state))},
+          {"generation", s.last_generation},
+          {"generations", s.generations},
+          {"best_fitness", finite_or_null(s.best_fitness)},
+          {"best_individual", s.best_individual ? nlohmann::json(*s.best_individual) : nlohmann::json(nullptr)},
+          {"message", s.run.message ? nlohmann::json(*s.run.message) : nlohmann::json(nullptr)}};
+}
+
+nlohmann::json status_json(const std::vector<store::RunSummary>& runs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : runs) out.push_back(run_status_json(r));
+  return {{"runs", out}};
+}
+
+std::string status_table(const std::vector<store::RunSummary>& runs) {
+  if (runs.empty()) return "no runs\n";
+  std::string out;
+  char line[512];
+  std::snprintf(line, sizeof line, "%6s  %-20s  %-14s %5s  %-8s  %11s  %12s  %10s\n", "run", "experiment", "condition",
+                "trial", "state", "done", "best", "best id");
+  out += line;
+  std::map<std::string, int> states;
+  for (const auto& r : runs) {
+    const std::string experiment = r.experiment_name + "#" + std::to_string(r.run.experiment_id);
+    const std::string progress = std::to_string(r.last_generation + 1) + "/" + std::to_string(r.generations);
+    const std::string state(store::run_state_name(r.run.state));
+    ++states[state];
+    std::snprintf(line, sizeof line, "%6lld  %-20.20s  %-14.14s %5d  %-8s  %11s  %12s  %10s", static_cast<long long>(r.run.id),
+                  experiment.c_str(), r.run.condition.c_str(), r.run.trial, state.c_str(), progress.c_str(),
+                  fitness_text(r.best_fitness).c_str(),
+                  r.best_individual ? std::to_string(*r.best_individual).c_str() : "-");
+    out += line;
+    if (r.run.message && (r.run.state == store::RunState::kFailed || r.run.state == store::RunState::kPaused)) {
+      out += "  " + *r.run.message;
+    }
+    out += "\n";
+  }
+  std::string counts;
+  for (const auto& [state, n] : states) counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + state;
+  out += std::to_string(runs.size()) + " run" + (runs.size() == 1 ? "" : "s") + ": " + counts + "\n";
+  return out;
+}
+
+}  // namespace seedline::runner

@@ -1,0 +1,23 @@
+// What `seedline status` prints, from store::run_summaries.
+//
+// JSON (DESIGN.md): {"runs": [{"id", "experiment", "condition", "trial", "state",
+// "generation", "generations", "best_fitness", "best_individual", "experiment_name",
+// "message"}]}, with "experiment" the experiment id, "generation" the last committed one (-1
+// before the first commit), and null for a best that does not exist yet (or is not finite).
+// The table is one line per run, then a count per state.
+// Pure functions: safe from any thread; they do not fail.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "store/run_summary.hpp"
+
+namespace seedline::runner {
+
+nlohmann::json run_status_json(const store::RunSummary& summary);
+nlohmann::json status_json(const std::vector<store::RunSummary>& runs);
+std::string status_table(const std::vector<store::RunSummary>& runs);
+
+}  // namespace seedline::runner

@@ -1,0 +1,84 @@
+#include "runner/submit.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "genome/run_genome.hpp"
+#include "noise/noise.hpp"
+#include "store/experiment_repo.hpp"
+#include "tasks/task.hpp"
+#include "util/error.hpp"
+
+namespace seedline::runner {
+namespace {
+
+// Prefixes an Error's message with `origin` (keeping its code) unless it already names it.
+[[noreturn]] void rethrow_with_origin(const Error& e, const std::string& origin) {
+  const std::string what = e.what();
+  if (what.rfind(origin + ":", 0) == 0) throw e;
+  fail(e.code(), origin + ": " + what);
+}
+
+// The task's resolved spec (defaults filled in) and a genome built from the config, so a bad
+// network or representation is reported at submission instead of when a daemon runs it.
+void check_condition(evolve::ConditionConfig& c, size_t index, size_t count) {
+  try {
+    c.task = tasks::make_task(c.task)->resolved_spec();
+    (void)genome::genome_for_condition(c, noise::kNewestVersion);
+  } catch (const Error& e) {
+    // The task and network may come from the top level; say which condition met the problem.
+    if (count == 1) throw;
+    fail(e.code(), std::string(e.what()) + " (in condition '" + c.name + "', conditions[" +
+                       std::to_string(index) + "])");
+  }
+}
+
+}  // namespace
+
+evolve::ExperimentSpec read_experiment_file(const std::filesystem::path& path) {
+  const std::string origin = path.string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) not_found(origin + ": no such experiment file");
+    io_error(origin + ": cannot read the experiment file");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  try {
+    return evolve::parse_experiment(text.str(), origin);
+  } catch (const Error& e) {
+    rethrow_with_origin(e, origin);
+  }
+}
+
+SubmittedExperiment submit_experiment(store::Database& db, evolve::ExperimentSpec spec, const std::string& origin) {
+  try {
+    for (size_t i = 0; i < spec.conditions.size(); ++i) check_condition(spec.conditions[i], i, spec.conditions.size());
+  } catch (const Error& e) {
+    rethrow_with_origin(e, origin);
+  }
+  SubmittedExperiment out;
+  out.name = spec.name;
+  out.trials = spec.trials;
+  store::Transaction tx(db);
+  out.experiment_id = store::insert_experiment(db, spec.name, spec.source.dump());
+  for (size_t i = 0; i < spec.conditions.size(); ++i) {
+    const auto& c = spec.conditions[i];
+    const int index = static_cast<int>(i);
+    const int64_t condition_id = store::insert_condition(db, out.experiment_id, index, c.name, c.to_json().dump());
+    out.conditions.push_back(c.name);
+    for (int trial = 0; trial < spec.trials; ++trial) {
+      out.runs.push_back(store::insert_run(db, out.experiment_id, condition_id, trial,
+                                           evolve::run_seed(spec.seed, index, trial), noise::kNewestVersion));
+    }
+  }
+  tx.commit();
+  return out;
+}
+
+SubmittedExperiment submit_file(store::Database& db, const std::filesystem::path& path) {
+  return submit_experiment(db, read_experiment_file(path), path.string());
+}
+
+}  // namespace seedline::runner

@@ -1,0 +1,44 @@
+// Submitting an experiment: one experiment row, its conditions (resolved configs) and one
+// queued run per (condition, trial), written in one transaction.
+//
+// Each run gets its seed from evolve::run_seed(master seed, condition index, trial) and the
+// newest noise version of this binary. Before anything is written every condition is checked
+// as far as it can be without running it: the task is built (and stored with every default
+// filled in, docs/tasks.md), and so is the genome (network and representation). A file that
+// fails any check writes nothing.
+//
+// Thread-safety: as the Database (one per thread).
+// Failure: seedline::Error kInvalidArgument whose message starts with the file name and names
+// the field, e.g. "exp.json: conditions[1].ga.population: must be an integer >= 2 (got 1)";
+// kNotFound for a missing file; SQLite errors as thrown by the store.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "evolve/experiment.hpp"
+#include "store/database.hpp"
+
+namespace seedline::runner {
+
+struct SubmittedExperiment {
+  int64_t experiment_id = 0;
+  std::string name;
+  std::vector<std::string> conditions;
+  int trials = 0;
+  std::vector<int64_t> runs;  // run ids, condition-major (condition 0's trials first)
+};
+
+// Reads and parses an experiment file; errors are prefixed with the path.
+evolve::ExperimentSpec read_experiment_file(const std::filesystem::path& path);
+
+// Checks the conditions of `spec` (task, genome), fills the tasks' defaults, and stores it.
+// `origin` prefixes error messages (the file name).
+SubmittedExperiment submit_experiment(store::Database& db, evolve::ExperimentSpec spec, const std::string& origin);
+
+// read_experiment_file + submit_experiment.
+SubmittedExperiment submit_file(store::Database& db, const std::filesystem::path& path);
+
+}  // namespace seedline::runner
