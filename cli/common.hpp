@@ -39,5 +39,7 @@ void register_submit_command(CLI::App& app, const GlobalOptions& global);
 void register_status_command(CLI::App& app, const GlobalOptions& global);
 // daemon and run (cli/daemon_cmd.cpp).
 void register_daemon_commands(CLI::App& app, const GlobalOptions& global);
+void register_compare_command(CLI::App& app, const GlobalOptions& global);
+void register_serve_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace seedline::cli

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   cli::register_submit_command(app, global);
   cli::register_status_command(app, global);
   cli::register_daemon_commands(app, global);
+  cli::register_compare_command(app, global);
+  cli::register_serve_command(app, global);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,75 @@
+// seedline compare --experiment NAME|ID [--metric best|mean|median] [--generation G]
+//                  [--method auto|exact|asymptotic] [--json]
+// Compares an experiment's conditions at one generation; --json prints what GET
+// /api/experiments/{id}/compare returns.
+#include <iostream>
+#include <memory>
+
+#include "common.hpp"
+#include "comparison_table.hpp"
+#include "stats/experiment_compare.hpp"
+#include "store/experiment_repo.hpp"
+
+namespace seedline::cli {
+namespace {
+
+struct CompareOptions {
+  std::string experiment;
+  std::string metric = "best";
+  int generation = -1;  // -1: the last generation every run has reached
+  std::string method = "auto";
+  bool json = false;
+};
+
+void print_values(const stats::ExperimentComparison& c) {
+  std::cout << "experiment '" << c.experiment_name << "' (id " << c.experiment << "): " << stats::metric_name(c.metric)
+            << " fitness at generation " << c.generation << "\n\n";
+  size_t name_width = 11;
+  for (const auto& g : c.groups) name_width = std::max(name_width, g.name.size() + 2);
+  std::cout << pad("condition", name_width) << pad("runs", 6) << "values by trial (run id)\n";
+  for (const auto& g : c.groups) {
+    std::cout << pad(g.name, name_width) << pad(std::to_string(g.runs.size()), 6);
+    for (size_t i = 0; i < g.runs.size(); ++i) {
+      std::cout << (i ? "  " : "") << format_number(g.runs[i].value, "%.6g") << " (" << g.runs[i].run << ")";
+    }
+    std::cout << '\n';
+  }
+  std::cout << '\n';
+}
+
+void run_compare(const GlobalOptions& global, const CompareOptions& o) {
+  const auto metric = stats::parse_metric(o.metric);
+  const auto method = stats::parse_mwu_method(o.method);
+  auto db = open_db(global, store::OpenPurpose::kRead);
+  const auto experiment = store::resolve_experiment(db, o.experiment);
+  const auto result = stats::compare_experiment(db, experiment, metric,
+                                                o.generation >= 0 ? std::optional<int>(o.generation) : std::nullopt,
+                                                method);
+  if (o.json) {
+    std::cout << stats::to_json(result).dump(2) << '\n';
+    return;
+  }
+  print_values(result);
+  print_comparison_table(std::cout, result.comparison);
+}
+
+}  // namespace
+
+void register_compare_command(CLI::App& app, const GlobalOptions& global) {
+  auto* cmd = app.add_subcommand("compare", "Compare an experiment's conditions at one generation (rank tests, effect sizes)");
+  auto o = std::make_shared<CompareOptions>();
+  cmd->add_option("--experiment", o->experiment, "Experiment id or name")->required();
+  cmd->add_option("--metric", o->metric, "Per-run value: the generation's best, mean or median fitness")
+      ->check(CLI::IsMember({"best", "mean", "median"}))
+      ->capture_default_str();
+  cmd->add_option("--generation", o->generation,
+                  "Generation to compare at (default: the last generation every run has reached)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--method", o->method, "Mann-Whitney p-value: auto (scipy's rule), exact or asymptotic")
+      ->check(CLI::IsMember({"auto", "exact", "asymptotic"}))
+      ->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print JSON (as GET /api/experiments/{id}/compare)");
+  cmd->callback([&global, o] { run_compare(global, *o); });
+}
+
+}  // namespace seedline::cli

@@ -1,0 +1,188 @@
+#include "http/api.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "genome/run_genome.hpp"
+#include "lineage/tree.hpp"
+#include "stats/experiment_compare.hpp"
+#include "stats/experiment_curves.hpp"
+#include "store/lineage_repo.hpp"
+#include "store/migrations.hpp"
+#include "store/snapshot_repo.hpp"
+#include "util/error.hpp"
+
+namespace seedline::http {
+namespace {
+
+template <typename T>
+Json optional(const std::optional<T>& v) {
+  return v ? Json(*v) : Json(nullptr);
+}
+
+// A fitness as JSON: null when absent or not finite (JSON has no NaN).
+Json fitness(const std::optional<double>& v) { return v && std::isfinite(*v) ? Json(*v) : Json(nullptr); }
+
+// Seeds are decimal strings: JavaScript numbers lose precision above 2^53.
+std::string seed_text(uint64_t seed) { return std::to_string(seed); }
+
+std::string checksum_text(uint64_t checksum) {
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(checksum));
+  return buf;
+}
+
+// The stored spec/config text as JSON; it was written as JSON, so failing to parse is damage.
+Json stored_json(const std::string& text, const std::string& what) {
+  try {
+    return Json::parse(text);
+  } catch (const nlohmann::json::exception&) {
+    corruption(what + " is not valid JSON");
+  }
+}
+
+store::RunRow get_run(store::Database& db, int64_t run_id) {
+  auto run = store::find_run(db, run_id);
+  if (!run) not_found("run " + std::to_string(run_id) + " does not exist");
+  return *run;
+}
+
+
+}  // namespace
+
+Json run_json(const store::RunSummary& summary) {
+  const store::RunRow& run = summary.run;
+  return {{"id", run.id},
+          {"experiment", run.experiment_id},
+          {"experiment_name", summary.experiment_name},
+          {"condition", run.condition},
+          {"trial", run.trial},
+          {"state", store::run_state_name(run.state)},
+          {"generation", summary.last_generation},
+          {"generations", summary.generations},
+          {"best_fitness", fitness(summary.best_fitness)},
+          {"best_individual", optional(summary.best_individual)},
+          {"seed", seed_text(run.seed)},
+          {"noise_version", run.noise_version},
+          {"message", optional(run.message)},
+          {"heartbeat", optional(run.heartbeat)}};
+}
+
+Json health_json(store::Database& db) {
+  return {{"status", "ok"}, {"version", SEEDLINE_VERSION}, {"schema_version", store::schema_version(db)}};
+}
+
+Json experiments_json(store::Database& db) {
+  std::map<int64_t, Json> states;
+  for (const auto& c : store::run_state_counts(db)) {
+    auto& s = states[c.experiment_id];
+    if (s.is_null()) s = {{"queued", 0}, {"running", 0}, {"paused", 0}, {"finished", 0}, {"failed", 0}};
+    s[std::string(store::run_state_name(c.state))] = c.runs;
+  }
+  Json list = Json::array();
+  for (const auto& e : store::list_experiments(db)) {
+    Json conditions = Json::array();
+    for (const auto& c : store::list_conditions(db, e.id)) conditions.push_back(c.name);
+    Json s = states.count(e.id) ? states[e.id]
+                                : Json{{"queued", 0}, {"running", 0}, {"paused", 0}, {"finished", 0}, {"failed", 0}};
+    int64_t runs = 0;
+    for (const auto& [state, n] : s.items()) runs += n.get<int64_t>();
+    list.push_back({{"id", e.id},
+                    {"name", e.name},
+                    {"created_at", e.created_at},
+                    {"conditions", conditions},
+                    {"runs", runs},
+                    {"states", s}});
+  }
+  return {{"experiments", list}};
+}
+
+Json experiment_json(store::Database& db, const std::string& id_or_name) {
+  const auto e = store::resolve_experiment(db, id_or_name);
+  Json conditions = Json::array();
+  for (const auto& c : store::list_conditions(db, e.id)) {
+    conditions.push_back({{"id", c.id},
+                          {"name", c.name},
+                          {"position", c.position},
+                          {"config", stored_json(c.config, "config of condition " + std::to_string(c.id))}});
+  }
+  Json runs = Json::array();
+  for (const auto& r : store::run_summaries(db, e.id)) runs.push_back(run_json(r));
+  return {{"id", e.id},
+          {"name", e.name},
+          {"created_at", e.created_at},
+          {"spec", stored_json(e.spec, "spec of experiment " + std::to_string(e.id))},
+          {"conditions", conditions},
+          {"runs", runs}};
+}
+
+Json curves_json(store::Database& db, const std::string& id_or_name, stats::Metric metric, int max_points) {
+  const auto e = store::resolve_experiment(db, id_or_name);
+  return stats::to_json(stats::experiment_curves(db, e.id, metric, max_points));
+}
+
+Json compare_json(store::Database& db, const std::string& id_or_name, stats::Metric metric,
+                  std::optional<int> generation, stats::MwuMethod method) {
+  const auto e = store::resolve_experiment(db, id_or_name);
+  return stats::to_json(stats::compare_experiment(db, e, metric, generation, method));
+}
+
+Json run_detail_json(store::Database& db, int64_t run_id) {
+  auto summary = store::run_summary(db, run_id);
+  if (!summary) not_found("run " + std::to_string(run_id) + " does not exist");
+  return run_json(*summary);
+}
+
+Json run_generations_json(store::Database& db, int64_t run_id) {
+  get_run(db, run_id);
+  Json rows = Json::array();
+  for (const auto& g : store::list_generations(db, run_id)) {
+    rows.push_back({{"generation", g.generation},
+                    {"best", fitness(g.best)},
+                    {"mean", fitness(g.mean)},
+                    {"median", fitness(g.median)},
+                    {"std", fitness(g.std)},
+                    {"best_individual", g.best_individual},
+                    {"evaluations", g.evaluations},
+                    {"steps", g.steps},
+                    {"eval_seconds", g.eval_seconds},
+                    {"total_seconds", g.total_seconds}});
+  }
+  return {{"run", run_id}, {"generations", rows}};
+}
+
+Json individual_json(store::Database& db, int64_t id) {
+  const auto i = store::get_individual(db, id);
+  const auto run = get_run(db, i.run_id);
+  return {{"id", i.id},
+          {"run", i.run_id},
+          {"experiment", run.experiment_id},
+          {"condition", run.condition},
+          {"generation", i.generation},
+          {"parent", optional(i.parent)},
+          {"seed", seed_text(i.seed)},
+          {"fitness", fitness(i.fitness)},
+          {"checksum", i.checksum ? Json(checksum_text(*i.checksum)) : Json(nullptr)},
+          {"snapshot", store::has_snapshot(db, id)}};
+}
+
+Json lineage_json(store::Database& db, int64_t id) {
+  Json path = Json::array();
+  for (const auto& r : lineage::ancestors(db, id)) {
+    path.push_back({{"id", r.id},
+                    {"generation", r.generation},
+                    {"parent", optional(r.parent)},
+                    {"seed", seed_text(r.seed)},
+                    {"fitness", fitness(r.fitness)}});
+  }
+  return {{"individual", id}, {"path", path}};
+}
+
+GenomeFile genome_file(store::Database& db, int64_t id, const std::string& format, bool phenotype,
+                       lineage::GenotypeCache* cache) {
+  auto exported = genome::export_individual(db, id, genome::parse_export_format(format), phenotype, cache);
+  return {std::move(exported.bytes), std::move(exported.filename), exported.checksum};
+}
+
+}  // namespace seedline::http

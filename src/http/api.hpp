@@ -1,0 +1,53 @@
+// The JSON bodies of the /api endpoints (docs/http-api.md), one function per endpoint,
+// independent of HTTP: the router parses the request and calls these.
+//
+// As thread-safe as the Database passed in (one per thread). Failure: Error with the code the
+// router maps to a status: kNotFound (unknown experiment, run or individual), kInvalidArgument
+// (bad parameter), kFailedPrecondition (e.g. nothing to compare yet), kUnimplemented (a noise
+// version this binary lacks), kCorruption (a damaged database or a checksum mismatch), kIOError.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "lineage/genotype_cache.hpp"
+#include "stats/experiment_metric.hpp"
+#include "stats/rank_tests.hpp"
+#include "store/database.hpp"
+#include "store/experiment_repo.hpp"
+#include "store/run_summary.hpp"
+
+namespace seedline::http {
+
+using Json = nlohmann::ordered_json;
+
+// RUN of docs/http-api.md: `seedline status --json` fields plus seed, noise_version,
+// message, heartbeat.
+Json run_json(const store::RunSummary& summary);
+
+Json health_json(store::Database& db);
+Json experiments_json(store::Database& db);
+// `id_or_name`: an experiment id, or else the name of the newest experiment so named.
+Json experiment_json(store::Database& db, const std::string& id_or_name);
+Json curves_json(store::Database& db, const std::string& id_or_name, stats::Metric metric, int max_points);
+Json compare_json(store::Database& db, const std::string& id_or_name, stats::Metric metric,
+                  std::optional<int> generation, stats::MwuMethod method);
+Json run_detail_json(store::Database& db, int64_t run_id);
+Json run_generations_json(store::Database& db, int64_t run_id);
+Json individual_json(store::Database& db, int64_t id);
+Json lineage_json(store::Database& db, int64_t id);
+
+// A genome file to download: the individual rebuilt (stored checksums verified) by
+// genome::export_individual, as `seedline genome` writes it.
+struct GenomeFile {
+  std::string bytes;
+  std::string filename;
+  uint64_t checksum = 0;
+};
+// `format`: "safetensors" | "npy".
+GenomeFile genome_file(store::Database& db, int64_t id, const std::string& format, bool phenotype,
+                       lineage::GenotypeCache* cache);
+
+}  // namespace seedline::http

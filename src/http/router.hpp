@@ -1,0 +1,48 @@
+// The request handler: a pure function from one HTTP request to its response. It checks the
+// target (path traversal, malformed escapes), the token on /api requests, routes to the JSON
+// endpoints of docs/http-api.md or the embedded dashboard, and turns every failure into
+// {"error": {"code", "message"}} with its status:
+//   400 bad parameter or target   401 missing/wrong token   404 unknown id or path
+//   405 method other than GET/HEAD   409 nothing to compare yet (failed precondition)
+//   500 damaged database or a bug   501 feature missing from this build
+// (413 and 431 come from the session, which enforces the size limits while reading.)
+//
+// Thread-safety: handle_request uses only the context's Database (one per thread) and
+// thread-safe shared state (StaticFiles, GenotypeCache). It never throws.
+#pragma once
+
+#include <boost/beast/http.hpp>
+#include <string>
+#include <string_view>
+
+#include "http/static_files.hpp"
+#include "lineage/genotype_cache.hpp"
+#include "store/database.hpp"
+#include "util/error.hpp"
+
+namespace seedline::http {
+
+namespace beast_http = boost::beast::http;
+using Request = beast_http::request<beast_http::string_body>;
+using Response = beast_http::response<beast_http::string_body>;
+
+struct RouterContext {
+  store::Database& db;
+  std::string_view token;                       // empty: /api needs no token
+  const StaticFiles& web;
+  lineage::GenotypeCache* genome_cache = nullptr;
+};
+
+Response handle_request(const Request& request, RouterContext& context);
+
+// An error response with the JSON body {"error": {"code", "message"}}.
+Response error_response(beast_http::status status, std::string_view code, std::string_view message,
+                        unsigned version = 11, bool keep_alive = false);
+
+// The HTTP status an Error code is answered with.
+beast_http::status status_for(ErrorCode code);
+
+// Compares a presented token with the expected one in time independent of where they differ.
+bool token_matches(std::string_view expected, std::string_view given);
+
+}  // namespace seedline::http

@@ -1,0 +1,84 @@
+// `seedline compare` as a user runs it: the JSON of GET /api/experiments/{id}/compare, a
+// readable table, and one-line errors (exit 1) or usage errors (exit 2).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "http/http_fixture.hpp"
+#include "http/router.hpp"
+#include "support/process.hpp"
+
+namespace seedline {
+namespace {
+
+using testing::run_seedline;
+
+class CompareCommand : public ::testing::Test {
+ protected:
+  void SetUp() override { http::fixtures::fill(served_); }
+  testing::ProcessResult compare(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--db", served_.path.string(), "compare"});
+    return run_seedline(args);
+  }
+  http::fixtures::ServedDb served_;
+};
+
+TEST_F(CompareCommand, JsonIsWhatTheServerReturns) {
+  const auto r = compare({"--experiment", "demo", "--metric", "median", "--generation", "1", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto cli = nlohmann::json::parse(r.out);
+  EXPECT_EQ(cli["generation"], 1);
+  EXPECT_EQ(cli["metric"], "median");
+  EXPECT_EQ(cli["groups"][0]["values"], (nlohmann::json{2.5, 3.5}));  // factorized bests {3, 4} - 0.5
+
+  auto db = store::open_database(served_.path, store::OpenPurpose::kRead);
+  http::StaticFiles web{std::span<const http::EmbeddedFile>()};
+  http::RouterContext ctx{db, "", web, nullptr};
+  const http::Request req{http::beast_http::verb::get,
+                          "/api/experiments/" + std::to_string(served_.demo.experiment) +
+                              "/compare?metric=median&generation=1",
+                          11};
+  EXPECT_EQ(nlohmann::json::parse(http::handle_request(req, ctx).body()), cli);
+
+  // By id as well as by name; the default generation is the last every run reached.
+  const auto by_id = compare({"--experiment", std::to_string(served_.demo.experiment), "--json"});
+  ASSERT_EQ(by_id.exit_code, 0) << by_id.err;
+  EXPECT_EQ(nlohmann::json::parse(by_id.out)["generation"], 2);
+}
+
+TEST_F(CompareCommand, TableShowsValuesAndStatistics) {
+  const auto r = compare({"--experiment", "demo", "--method", "exact"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* part : {"experiment 'demo'", "best fitness at generation 2", "factorized  2     6 (",
+                           "Kruskal-Wallis", "exact"}) {
+    EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
+  }
+}
+
+TEST_F(CompareCommand, ErrorsAreOneLine) {
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    const char* message;
+  };
+  const Case cases[] = {
+      {{"--experiment", "nosuch"}, 1, "no experiment named 'nosuch'"},
+      {{"--experiment", "demo", "--generation", "3"}, 1, "has not reached generation 3"},
+      {{"--experiment", "other"}, 1, "has not committed a generation yet"},
+      {{"--experiment", "demo", "--metric", "worst"}, 2, "--metric"},
+      {{"--experiment", "demo", "--generation", "-2"}, 2, "--generation"},
+      {{}, 2, "--experiment"},
+  };
+  for (const auto& c : cases) {
+    const auto r = compare(c.args);
+    EXPECT_EQ(r.exit_code, c.exit_code) << c.message << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+    if (c.exit_code == 1) {
+      EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace seedline
