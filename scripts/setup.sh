@@ -32,3 +32,6 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The dashboard's static files (web/dist/), which `seedline serve` embeds at build time.
+bash "$(dirname "$0")/../web/build.sh"

@@ -1,6 +1,7 @@
 #include "store/database.hpp"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -8,6 +9,8 @@
 #include <thread>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <mutex>
 
 #include "util/error.hpp"
 
@@ -59,6 +62,28 @@ void check_header(const std::filesystem::path& path) {
   }
 }
 
+// The files this process has SQLite connections to, by (device, inode), with how many.
+// POSIX record locks belong to the process and are all released when it closes *any*
+// descriptor of the file, so check_header (which opens and closes the file) must not run
+// while another connection of the process holds its locks: a writer in another process
+// would then see itself as the last connection, checkpoint and delete the WAL under our
+// readers (stale reads, "database disk image is malformed").
+std::mutex& open_files_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+std::map<std::pair<uint64_t, uint64_t>, int>& open_files() {
+  static std::map<std::pair<uint64_t, uint64_t>, int> files;
+  return files;
+}
+
+std::optional<std::pair<uint64_t, uint64_t>> file_identity(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return std::pair<uint64_t, uint64_t>{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+}
+
 }  // namespace
 
 Database Database::open(const std::filesystem::path& path, const ConnectionOptions& options) {
@@ -70,7 +95,11 @@ Database Database::open(const std::filesystem::path& path, const ConnectionOptio
   if (!exists && options.access != Access::kCreate) {
     not_found(path.string() + ": no such database (create it with `seedline db init`)");
   }
-  if (exists) check_header(path);
+  // Held until this connection is registered, so no other thread's check_header can close
+  // a descriptor of the file between SQLite opening it and the registry knowing.
+  std::unique_lock registry(open_files_mutex());
+  const auto identity = exists ? file_identity(path) : std::nullopt;
+  if (exists && (!identity || open_files().count(*identity) == 0)) check_header(path);
 
   const bool read_only = options.access == Access::kReadOnly;
   if (!read_only) {
@@ -95,6 +124,11 @@ Database Database::open(const std::filesystem::path& path, const ConnectionOptio
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   Database db(raw, path, read_only);
+  if (rc == SQLITE_OK) {
+    db.file_ = file_identity(path);  // a new file exists once SQLite opened it
+    if (db.file_) ++open_files()[*db.file_];
+  }
+  registry.unlock();
   if (rc != SQLITE_OK) {
     if (raw == nullptr) io_error(path.string() + ": cannot open database (out of memory)");
     db.raise(rc, "cannot open database");
@@ -145,24 +179,38 @@ Database::Database(Database&& other) noexcept
     : db_(other.db_),
       path_(std::move(other.path_)),
       read_only_(other.read_only_),
-      busy_timeout_ms_(other.busy_timeout_ms_) {
+      busy_timeout_ms_(other.busy_timeout_ms_),
+      file_(other.file_) {
   other.db_ = nullptr;
+  other.file_.reset();
 }
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
     if (db_ != nullptr) sqlite3_close_v2(db_);
+    forget_file();
     db_ = other.db_;
     path_ = std::move(other.path_);
     read_only_ = other.read_only_;
     busy_timeout_ms_ = other.busy_timeout_ms_;
+    file_ = other.file_;
     other.db_ = nullptr;
+    other.file_.reset();
   }
   return *this;
 }
 
 Database::~Database() {
   if (db_ != nullptr) sqlite3_close_v2(db_);
+  forget_file();
+}
+
+void Database::forget_file() noexcept {
+  if (!file_) return;
+  std::lock_guard lock(open_files_mutex());
+  auto it = open_files().find(*file_);
+  if (it != open_files().end() && --it->second == 0) open_files().erase(it);
+  file_.reset();
 }
 
 void Database::raise(int rc, std::string_view what) const {

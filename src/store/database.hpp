@@ -8,7 +8,9 @@
 // Opening validates the file before SQLite may write to it: a file that is not a SQLite
 // database, is truncated, or belongs to another application is refused with a one-line
 // Error naming the file and the reason, and is left byte-identical. Schema versions are
-// checked by open_database() in store/open.hpp, not here.
+// checked by open_database() in store/open.hpp, not here. The file header is read only by
+// the first connection of the process to a file: POSIX locks are per process, and closing
+// any descriptor of the file would drop the locks SQLite holds for the other connections.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 struct sqlite3;
@@ -71,10 +74,14 @@ class Database {
  private:
   Database(sqlite3* db, std::filesystem::path path, bool read_only)
       : db_(db), path_(std::move(path)), read_only_(read_only) {}
+  // Releases this connection's entry in the process-wide registry of open files.
+  void forget_file() noexcept;
+
   sqlite3* db_ = nullptr;
   std::filesystem::path path_;
   bool read_only_ = false;
   int busy_timeout_ms_ = 0;
+  std::optional<std::pair<uint64_t, uint64_t>> file_;  // (device, inode) when registered
 };
 
 // A prepared statement. Bind indexes are 1-based (SQLite's), column indexes 0-based.

@@ -1,0 +1,139 @@
+// The comparison card of an experiment (GET .../compare?metric=&generation=G): a generation
+// slider, each condition's values at G, Kruskal-Wallis H and p, and per pair of conditions
+// the Mann-Whitney U and p, the Holm-adjusted p, Glass's delta and Vargha-Delaney A12.
+// Without a chosen generation it follows the server's default (the last generation every
+// run has reached) as runs progress. Statistics that are undefined arrive as null: "n/a".
+import { getJson } from './api.js';
+import { h, num, pval, table, card } from './dom.js';
+import { errorBox } from './errors.js';
+import { colorAt } from './charts.js';
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+
+function groupsTable(groups, conditionNames) {
+  return table(['Condition', 'n', 'Median', 'Mean', 'Min', 'Max'], groups.map((g) => {
+    const values = (g.values ?? []).filter((v) => v !== null);
+    const ci = conditionNames.indexOf(g.name);
+    return [
+      h('span', { class: 'condition' }, h('span', { class: 'legend-swatch', style: `--swatch: ${colorAt(Math.max(ci, 0))}` }), g.name),
+      String(values.length), num(median(values)), num(mean(values)),
+      num(values.length ? Math.min(...values) : null), num(values.length ? Math.max(...values) : null),
+    ];
+  }), { class: 'groups numeric' });
+}
+
+function pairsTable(pairs) {
+  const sig = (p) => h('span', { class: p !== null && p !== undefined && p < 0.05 ? 'significant' : '' }, pval(p));
+  return table([
+    'Pair (a vs b)',
+    h('abbr', { title: 'Mann-Whitney U of sample a' }, 'U'),
+    h('abbr', { title: 'two-sided Mann-Whitney p-value (method in brackets)' }, 'p'),
+    h('abbr', { title: 'p-value adjusted for all pairs (Holm)' }, 'Holm p'),
+    h('abbr', { title: "(mean(a) − mean(b)) / sd(b): b is the control" }, "Glass's Δ"),
+    h('abbr', { title: 'Vargha-Delaney A12: probability that a value of a beats one of b (ties count half)' }, 'A12'),
+  ], pairs.map((p) => [
+    `${p.a} vs ${p.b}`,
+    num(p.mwu?.U),
+    h('span', {}, pval(p.mwu?.p), p.mwu?.method ? h('span', { class: 'muted' }, ` (${p.mwu.method})`) : null),
+    sig(p.p_holm),
+    num(p.glass_delta, 3),
+    num(p.a12, 3),
+  ]), { class: 'pairs numeric' });
+}
+
+export function comparisonSection(path, conditionNames, { metric, generation, onGeneration }) {
+  let follow = generation === null || !Number.isInteger(generation);
+  let wanted = follow ? 0 : generation;  // the chosen generation, kept while the slider's max grows
+  let maxGeneration = -1;
+  let seq = 0;
+  let debounce = null;
+  const slider = h('input', {
+    type: 'range', min: 0, max: 0, value: follow ? 0 : generation, step: 1, id: 'generation-slider',
+    'aria-label': 'Generation',
+    oninput: () => {
+      follow = false;
+      wanted = Number(slider.value);
+      label.textContent = slider.value;
+      latest.hidden = false;
+      clearTimeout(debounce);
+      debounce = setTimeout(() => {
+        onGeneration(Number(slider.value));
+        load();
+      }, 150);
+    },
+  });
+  const label = h('output', { class: 'generation-value' }, follow ? '' : String(generation));
+  const followNote = h('span', { class: 'muted' });
+  const latest = h('button', {
+    type: 'button', hidden: follow,
+    onclick: () => {
+      follow = true;
+      latest.hidden = true;
+      onGeneration(null);
+      load();
+    },
+  }, 'Latest');
+  const body = h('div', { class: 'comparison-body' });
+  const element = card('Comparison',
+    h('div', { class: 'controls' }, h('label', { class: 'control slider' }, 'Generation ', slider, label), followNote, latest),
+    body);
+  element.id = 'comparison';
+
+  function render(data) {
+    const k = data.kruskal ?? {};
+    body.replaceChildren(
+      h('p', { class: 'stat-line' },
+        `${data.metric} fitness at generation ${data.generation}. Kruskal-Wallis `,
+        h('span', { class: 'kruskal' }, `H = ${num(k.H, 3)}, p = ${pval(k.p)}`),
+        data.method ? h('span', { class: 'muted' }, ` · Mann-Whitney method: ${data.method}`) : null),
+      groupsTable(data.groups ?? [], conditionNames),
+      (data.pairs ?? []).length ? pairsTable(data.pairs) : h('p', { class: 'muted' }, 'One condition: no pairs to compare.'),
+      h('p', { class: 'note' }, 'p < 0.05 after the Holm adjustment is shown in bold. Glass\'s Δ uses b as the control; ' +
+        'A12 > 0.5 means a tends to beat b.'));
+  }
+
+  async function load() {
+    const mine = ++seq;
+    if (maxGeneration < 0) {
+      body.replaceChildren(h('p', { class: 'empty' }, 'No generation has been committed yet.'));
+      return;
+    }
+    try {
+      const data = await getJson(`${path}/compare`, { metric, generation: follow ? undefined : Number(slider.value) });
+      if (mine !== seq) return;
+      if (follow && Number.isInteger(data.generation)) {
+        slider.value = String(data.generation);
+        label.textContent = String(data.generation);
+      }
+      followNote.textContent = follow ? '(the last generation every run has reached)' : '';
+      render(data);
+    } catch (e) {
+      if (mine !== seq) return;
+      followNote.textContent = '';
+      body.replaceChildren(errorBox(e, 'Comparison'));
+    }
+  }
+
+  return {
+    element,
+    load,
+    setMetric(m) {
+      metric = m;
+      load();
+    },
+    setMaxGeneration(max) {
+      maxGeneration = max;
+      slider.max = String(Math.max(0, max));
+      slider.disabled = max < 0;
+      if (!follow) slider.value = String(wanted);
+    },
+    dispose() {
+      clearTimeout(debounce);
+      seq++;
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// One individual (GET /api/individuals/{id}): its fields, its lineage (.../lineage: the
+// ancestor path from the root to it) drawn as fitness along the path and listed as a table,
+// and downloads of its rebuilt genome as safetensors or .npy.
+import { getJson, downloadGenome } from './api.js';
+import { h, num, table, card, fields } from './dom.js';
+import { errorBox } from './errors.js';
+import { lineChart } from './charts.js';
+
+function individualFields(ind) {
+  const link = (id) => (id === null || id === undefined ? 'none (a root)' : h('a', { href: `#/individuals/${id}` }, `#${id}`));
+  return fields([
+    ['Experiment', h('a', { href: `#/experiments/${ind.experiment}` }, `experiment ${ind.experiment}`)],
+    ['Run', h('a', { href: `#/runs/${ind.run}` }, `run ${ind.run}`)],
+    ['Condition', ind.condition ?? 'n/a'],
+    ['Born in generation', String(ind.generation)],
+    ['Parent', link(ind.parent)],
+    ['Seed', h('code', {}, ind.seed ?? 'n/a')],
+    ['Fitness', num(ind.fitness)],
+    ['Checksum (xxh64)', ind.checksum ? h('code', {}, ind.checksum) : 'n/a (not stored for this individual)'],
+    ['Snapshot stored', ind.snapshot ? 'yes' : 'no'],
+  ]);
+}
+
+function downloads(ind) {
+  const status = h('div', { class: 'download-status' });
+  const phenotype = h('input', { type: 'checkbox', name: 'phenotype' });
+  const button = (format) => h('button', {
+    type: 'button', class: `download download-${format}`,
+    onclick: async (e) => {
+      const btn = e.currentTarget;
+      btn.disabled = true;
+      status.replaceChildren(`Rebuilding individual #${ind.id}…`);
+      try {
+        const got = await downloadGenome(ind.id, format, phenotype.checked);
+        const matches = got.checksum && ind.checksum && !phenotype.checked
+          ? (got.checksum === ind.checksum ? ' (matches the stored checksum)' : ' (differs from the stored checksum!)') : '';
+        status.replaceChildren(`Saved ${got.filename}, ${got.bytes} bytes` + (got.checksum ? `, checksum ${got.checksum}${matches}` : '') + '.');
+      } catch (err) {
+        status.replaceChildren(errorBox(err, 'Genome download'));
+      } finally {
+        btn.disabled = false;
+      }
+    },
+  }, `Download .${format}`);
+  return h('div', {},
+    h('div', { class: 'controls' }, button('safetensors'), button('npy'),
+      h('label', { class: 'control' }, phenotype, 'phenotype (developed weights, e.g. A·B) instead of genotype')),
+    status);
+}
+
+function lineageSection(lineage, selfId) {
+  const path = lineage.path ?? [];
+  const chartBox = h('div', { class: 'chart', id: 'lineage-chart' });
+  const rows = path.map((p) => [
+    String(p.generation),
+    p.id === selfId ? h('strong', {}, `#${p.id}`) : h('a', { href: `#/individuals/${p.id}` }, `#${p.id}`),
+    p.parent === null || p.parent === undefined ? 'root' : `#${p.parent}`,
+    h('code', {}, p.seed ?? 'n/a'),
+    num(p.fitness),
+  ]);
+  const element = card(`Lineage (${path.length} ${path.length === 1 ? 'individual' : 'individuals'}, root first)`,
+    chartBox,
+    h('div', { class: 'scroll' }, table(['Generation', 'Individual', 'Parent', 'Seed', 'Fitness'], rows, { class: 'lineage numeric' })));
+  element.id = 'lineage';
+  return {
+    element,
+    draw() {
+      return lineChart(chartBox, {
+        x: path.map((p) => p.generation),
+        lines: [{ label: 'fitness along the ancestor path', values: path.map((p) => p.fitness ?? null) }],
+        xLabel: 'generation', yLabel: 'fitness', height: 220,
+      });
+    },
+  };
+}
+
+export async function renderIndividual(root, ctx, id) {
+  const ind = await getJson(`/api/individuals/${id}`);
+  if (!ctx.isCurrent()) return null;
+  document.title = `seedline · individual ${id}`;
+  const lineageBox = h('div', {}, h('p', { class: 'loading' }, 'Loading lineage…'));
+  root.replaceChildren(
+    h('nav', { class: 'crumbs' }, h('a', { href: '#/' }, 'Experiments'), ' / ',
+      h('a', { href: `#/experiments/${ind.experiment}` }, `experiment ${ind.experiment}`), ' / ',
+      h('a', { href: `#/runs/${ind.run}` }, `run ${ind.run}`), ' / ', `individual ${id}`),
+    h('h1', {}, `Individual #${id}`),
+    card('Individual', individualFields(ind)),
+    card('Genome', downloads(ind)),
+    lineageBox);
+  let chart = null;
+  try {
+    const lineage = await getJson(`/api/individuals/${id}/lineage`);
+    if (!ctx.isCurrent()) return null;
+    const section = lineageSection(lineage, id);
+    lineageBox.replaceChildren(section.element);
+    chart = section.draw();
+  } catch (e) {
+    lineageBox.replaceChildren(errorBox(e, 'Lineage'));
+  }
+  return () => chart?.destroy();
+}

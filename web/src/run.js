@@ -1,0 +1,70 @@
+// One run (GET /api/runs/{id} and .../generations): its fields, the best/mean/median
+// fitness of each generation as a chart and a table, refreshed while the run is live.
+import { getJson } from './api.js';
+import { h, num, stateBadge, table, card, fields } from './dom.js';
+import { errorBox } from './errors.js';
+import { Poller } from './poller.js';
+import { lineChart } from './charts.js';
+import { progress, individualLink, isLive } from './runs.js';
+
+const POLL_SECONDS = 3;
+
+function runFields(run) {
+  return fields([
+    ['Experiment', h('a', { href: `#/experiments/${run.experiment}` }, `experiment ${run.experiment}`)],
+    ['Condition', run.condition],
+    ['Trial', String(run.trial)],
+    ['State', h('span', {}, stateBadge(run.state), run.message ? h('div', { class: 'run-message' }, run.message) : null)],
+    ['Progress', progress(run.generation, run.generations)],
+    ['Best fitness', num(run.best_fitness)],
+    ['Best individual', individualLink(run.best_individual)],
+    ['Seed', h('code', {}, run.seed ?? 'n/a')],
+    ['Noise version', String(run.noise_version ?? 'n/a')],
+    ['Heartbeat', run.heartbeat ? new Date(run.heartbeat * 1000).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : 'n/a'],
+  ]);
+}
+
+export async function renderRun(root, ctx, id) {
+  let [run, gens] = await Promise.all([getJson(`/api/runs/${id}`), getJson(`/api/runs/${id}/generations`)]);
+  if (!ctx.isCurrent()) return null;
+  document.title = `seedline · run ${id}`;
+  const fieldsBox = h('div', {});
+  const chartBox = h('div', { class: 'chart', id: 'run-chart' });
+  const tableBox = h('div', { class: 'scroll' });
+  const pollError = h('div', {});
+  let chart = null;
+  const show = () => {
+    fieldsBox.replaceChildren(runFields(run));
+    const rows = gens.generations ?? [];
+    chart?.destroy();
+    chart = lineChart(chartBox, {
+      x: rows.map((g) => g.generation),
+      lines: ['best', 'mean', 'median'].map((m) => ({ label: m, values: rows.map((g) => g[m] ?? null), points: false })),
+      xLabel: 'generation', yLabel: 'fitness', height: 300,
+    });
+    if (!chart) chartBox.replaceChildren(h('p', { class: 'empty' }, 'No generation has been committed yet.'));
+    tableBox.replaceChildren(table(['Generation', 'Best', 'Mean', 'Median', 'Std', 'Best individual', 'Evaluations', 'Seconds'],
+      [...rows].reverse().map((g) => [String(g.generation), num(g.best), num(g.mean), num(g.median), num(g.std),
+        individualLink(g.best_individual), String(g.evaluations ?? 'n/a'), num(g.total_seconds, 3)]), { class: 'numeric' }));
+  };
+  root.replaceChildren(
+    h('nav', { class: 'crumbs' }, h('a', { href: '#/' }, 'Experiments'), ' / ',
+      h('a', { href: `#/experiments/${run.experiment}` }, `experiment ${run.experiment}`), ' / ', `run ${id}`),
+    h('h1', {}, `Run ${id}`, h('span', { class: 'muted' }, ` · ${run.condition}, trial ${run.trial}`)),
+    pollError,
+    card('Run', fieldsBox),
+    card('Fitness per generation', chartBox),
+    card('Generations (newest first)', tableBox));
+  show();
+  const poller = new Poller(async () => {
+    [run, gens] = await Promise.all([getJson(`/api/runs/${id}`), getJson(`/api/runs/${id}/generations`)]);
+    if (!ctx.isCurrent()) return false;
+    show();
+    return isLive([run]);
+  }, POLL_SECONDS, (e) => pollError.replaceChildren(e ? errorBox(e, 'Update failed (retrying)') : ''));
+  if (isLive([run])) poller.start();
+  return () => {
+    poller.stop();
+    chart?.destroy();
+  };
+}
