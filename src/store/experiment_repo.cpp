@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "store/run_columns.hpp"
 #include "util/error.hpp"
 
 namespace seedline::store {
@@ -41,27 +42,7 @@ ConditionRow read_condition(const Statement& st) {
           st.column_text(4)};
 }
 
-constexpr const char* kRunColumns =
-    "r.id, r.experiment_id, r.condition_id, c.name, r.trial, r.seed, r.noise_version, r.state, r.owner, "
-    "r.heartbeat, r.message, r.created_at, r.updated_at FROM runs r JOIN conditions c ON c.id = r.condition_id";
-
-RunRow read_run(const Statement& st) {
-  RunRow r;
-  r.id = st.column_int64(0);
-  r.experiment_id = st.column_int64(1);
-  r.condition_id = st.column_int64(2);
-  r.condition = st.column_text(3);
-  r.trial = static_cast<int>(st.column_int64(4));
-  r.seed = st.column_uint64(5);
-  r.noise_version = static_cast<int>(st.column_int64(6));
-  r.state = parse_run_state(st.column_text(7));
-  if (!st.is_null(8)) r.owner = st.column_text(8);
-  r.heartbeat = st.column_optional_double(9);
-  if (!st.is_null(10)) r.message = st.column_text(10);
-  r.created_at = st.column_text(11);
-  r.updated_at = st.column_text(12);
-  return r;
-}
+constexpr const char* kRunFrom = " FROM runs r JOIN conditions c ON c.id = r.condition_id";
 
 constexpr const char* kGenerationColumns =
     "run_id, generation, first_individual, last_individual, best, mean, median, std, best_individual, "
@@ -203,18 +184,18 @@ std::optional<ConditionRow> find_condition(Database& db, int64_t condition_id) {
 }
 
 std::optional<RunRow> find_run(Database& db, int64_t id) {
-  auto st = db.prepare(std::string("SELECT ") + kRunColumns + " WHERE r.id = ?");
+  auto st = db.prepare(std::string("SELECT ") + detail::kRunSelectList + kRunFrom + " WHERE r.id = ?");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
-  return read_run(st);
+  return detail::read_run(st);
 }
 
 std::vector<RunRow> list_runs(Database& db, std::optional<int64_t> experiment_id) {
-  auto st = db.prepare(std::string("SELECT ") + kRunColumns +
+  auto st = db.prepare(std::string("SELECT ") + detail::kRunSelectList + kRunFrom +
                        " WHERE ?1 IS NULL OR r.experiment_id = ?1 ORDER BY r.id");
   st.bind(1, experiment_id);
   std::vector<RunRow> out;
-  while (st.step()) out.push_back(read_run(st));
+  while (st.step()) out.push_back(detail::read_run(st));
   return out;
 }
 
@@ -233,5 +214,27 @@ std::optional<GenerationRow> last_generation(Database& db, int64_t run_id) {
   if (!st.step()) return std::nullopt;
   return read_generation(st);
 }
+
+namespace detail {
+
+RunRow read_run(const Statement& st) {
+  RunRow r;
+  r.id = st.column_int64(0);
+  r.experiment_id = st.column_int64(1);
+  r.condition_id = st.column_int64(2);
+  r.condition = st.column_text(3);
+  r.trial = static_cast<int>(st.column_int64(4));
+  r.seed = st.column_uint64(5);
+  r.noise_version = static_cast<int>(st.column_int64(6));
+  r.state = parse_run_state(st.column_text(7));
+  if (!st.is_null(8)) r.owner = st.column_text(8);
+  r.heartbeat = st.column_optional_double(9);
+  if (!st.is_null(10)) r.message = st.column_text(10);
+  r.created_at = st.column_text(11);
+  r.updated_at = st.column_text(12);
+  return r;
+}
+
+}  // namespace detail
 
 }  // namespace seedline::store
