@@ -12,6 +12,7 @@
 #include "evolve/experiment.hpp"
 #include "genome/genome.hpp"
 #include "genome/run_genome.hpp"
+#include "golden/golden_values.hpp"
 #include "noise/noise.hpp"
 #include "util/error.hpp"
 
@@ -269,27 +270,18 @@ TEST(Genome, BuildMlpMapsRowMajorWeights) {
   EXPECT_THROW(build_mlp(conv, std::vector<float>(2)), Error);
 }
 
-// Golden checksums of init + three mutations on a small architecture, direct and factorized.
-// Produced by this implementation (g++ 12, x86-64) on 2026-11-25 in a Release build; the same
-// values must hold in Debug, Release and any other build type, on any x86-64 machine (the
-// genotype path is float32, elementwise, without FMA). Never change them: stored lineages
-// depend on them.
+// Golden checksums of init + three mutations on a small architecture, direct and factorized
+// (tests/golden/golden_values.hpp says where they came from). The same values must hold in
+// Debug, Release and any other build type, on any x86-64 machine (the genotype path is
+// float32, elementwise, without FMA); tests/golden/golden_check.cpp checks them at -O0.
+// Never change them: stored lineages depend on them.
 TEST(Genome, GoldenGenotypeChecksumsHoldInEveryBuildType) {
-  const char* net = R"([{"type": "dense", "in": 5, "out": 6, "activation": "tanh"}, {"type": "dense", "out": 2}])";
-  struct Case {
-    const char* name;
-    Representation rep;
-    uint64_t checksum;
-  };
-  const Case cases[] = {
-      {"direct", {}, 0x682b9ee49a9b975eULL},
-      {"factorized rank 2", factorized(2), 0x3ee8ad642af51d70ULL},
-  };
-  for (const auto& c : cases) {
+  for (const auto& c : golden::kGenomeChecksums) {
     SCOPED_TRACE(c.name);
-    const Genome g = make(net, c.rep, {0.02, 0.01});
-    auto x = g.init(0x5eedULL);
-    for (const uint64_t s : {1ULL, 0xffffffffffffffffULL, 424242ULL}) g.mutate(x, s);
+    const Genome g = make(golden::kGenomeNetwork, c.factorized_rank > 0 ? factorized(c.factorized_rank) : Representation{},
+                          {golden::kGenomeMutationRate, golden::kGenomeBiasStd});
+    auto x = g.init(golden::kGenomeInitSeed);
+    for (const uint64_t s : golden::kGenomeMutateSeeds) g.mutate(x, s);
     EXPECT_EQ(Genome::checksum(x), c.checksum) << std::hex << "0x" << Genome::checksum(x);
   }
 }

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <vector>
 
+#include "golden/golden_values.hpp"
 #include "noise/block_paths.hpp"
 #include "noise/noise.hpp"
 #include "util/error.hpp"
@@ -184,32 +185,30 @@ TEST(Noise, NeighbouringSeedsTensorsAndElementsAreUncorrelated) {
 
 uint64_t xxh(const std::vector<float>& v) { return XXH64(v.data(), v.size() * sizeof(float), 0); }
 
-// Golden values: produced by this implementation (g++ 12, x86-64, Release) on 2026-11-25 when
-// noise v1 was defined. They must NEVER change: every stored lineage of noise version 1
-// depends on these bits. A change to the algorithm is a new noise version, not an edit here.
+// Golden values (tests/golden/golden_values.hpp says where they came from): they must NEVER
+// change, every stored lineage of noise version 1 depends on these bits. A change to the
+// algorithm is a new noise version, not an edit there. tests/golden/golden_check.cpp checks
+// the same constants in an -O0 build.
 TEST(Noise, GoldenChecksumsOfVersion1) {
-  struct Case {
-    uint64_t seed;
-    uint32_t tensor;
-    uint64_t first;
-    size_t n;
-    uint64_t xxh64;
-  };
-  const Case cases[] = {
-      {0, 0, 0, 1000, 0xd609a2d2f48eac98ULL},
-      {1, 0, 0, 4096, 0x945fc919009bd6d2ULL},
-      {0xfffffffffffffffeULL, 3, 1, 777, 0x842b761948274db9ULL},
-      {20261125, 0xffffffffu, (uint64_t{1} << 40) + 5, 513, 0x77cae36779267c07ULL},
-      {0x5eed, 17, 123456789, 100000, 0x05831805ea7befb3ULL},
-  };
-  for (const auto& c : cases) {
+  for (const auto& c : golden::kNoiseStreams) {
     SCOPED_TRACE("seed " + std::to_string(c.seed) + " tensor " + std::to_string(c.tensor));
     EXPECT_EQ(xxh(stream(c.seed, c.tensor, c.first, c.n)), c.xxh64)
         << std::hex << "0x" << xxh(stream(c.seed, c.tensor, c.first, c.n));
   }
   // A few single values, readable in a diff.
-  EXPECT_EQ(bits(eps_v1(0, 0, 0)), 0x3f7dbb2fu) << std::hex << bits(eps_v1(0, 0, 0));
-  EXPECT_EQ(bits(eps_v1(1, 2, 3)), 0x3ed12a76u) << std::hex << bits(eps_v1(1, 2, 3));
+  for (const auto& v : golden::kNoiseValues) {
+    EXPECT_EQ(bits(eps_v1(v.seed, v.tensor, v.element)), v.bits) << std::hex << bits(eps_v1(v.seed, v.tensor, v.element));
+  }
+}
+
+TEST(Noise, GoldenChecksumsOfAddScaled) {
+  for (const auto& c : golden::kAddScaled) {
+    SCOPED_TRACE("seed " + std::to_string(c.seed) + " tensor " + std::to_string(c.tensor));
+    std::vector<float> acc(c.n);
+    for (size_t i = 0; i < c.n; ++i) acc[i] = golden::kAddScaledBase + golden::kAddScaledStep * static_cast<float>(i);
+    add_scaled_v1(c.seed, c.tensor, c.first, c.scale, acc);
+    EXPECT_EQ(xxh(acc), c.xxh64) << std::hex << "0x" << xxh(acc);
+  }
 }
 
 TEST(Noise, UnknownVersionsAreRefused) {
