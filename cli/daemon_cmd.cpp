@@ -66,8 +66,11 @@ void print_next_steps(const GlobalOptions& global, const store::ExperimentRow& e
 }
 
 void run_run_cmd(const GlobalOptions& global, const std::string& file, int threads) {
+  // Checked before the database is opened, so a bad file does not create or initialize it.
+  auto spec = runner::read_experiment_file(file);
+  runner::check_experiment(spec, file);
   auto db = open_db(global, store::OpenPurpose::kCreate);
-  const auto submitted = runner::submit_file(db, file);
+  const auto submitted = runner::submit_experiment(db, std::move(spec), file);
   std::cout << "experiment " << submitted.experiment_id << " '" << submitted.name << "': " << submitted.runs.size()
             << " run" << (submitted.runs.size() == 1 ? "" : "s") << " (" << submitted.conditions.size()
             << " conditions x " << submitted.trials << " trials)\n"
