@@ -166,11 +166,12 @@ ExperimentSpec parse_experiment(const std::string& text, const std::string& orig
   json doc;
   try {
     doc = json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
-    // nlohmann's message carries the line and column.
+  } catch (const json::exception& e) {
+    // A parse_error carries the line and column; a number too large for a double (1e999) is
+    // an out_of_range error. Either way, drop nlohmann's "[json.exception.*] " prefix.
     std::string what = e.what();
-    const auto pos = what.find("parse error");
-    invalid_argument(origin + ": not valid JSON: " + (pos == std::string::npos ? what : what.substr(pos)));
+    const auto pos = what.find("] ");
+    invalid_argument(origin + ": not valid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
   }
   FieldReader r(doc, "");
   ExperimentSpec spec;

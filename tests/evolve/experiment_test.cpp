@@ -105,6 +105,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"NotJson", "{\"name\": ", "bad.json: not valid JSON"},
         BadCase{"NotAnObject", "[1]", "must be an object"},
+        // QA: a number beyond double range threw nlohmann's out_of_range, reported as an
+        // "internal error" without the file name.
+        BadCase{"NumberOverflow", R"({"ga": {"mutation_rate": 1e999}})",
+                "bad.json: not valid JSON: number overflow parsing '1e999'"},
         BadCase{"UnknownTopField", R"({"sed": 1})", "sed: unknown field"},
         BadCase{"UnknownGaField", R"({"ga": {"popsize": 3}})", "ga.popsize: unknown field"},
         BadCase{"StageKeepGrows",
