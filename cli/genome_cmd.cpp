@@ -12,6 +12,7 @@
 #include "common.hpp"
 #include "genome/run_genome.hpp"
 #include "util/error.hpp"
+#include "util/output_path.hpp"
 
 namespace seedline::cli {
 namespace {
@@ -54,6 +55,7 @@ genome::ExportFormat choose_format(const GenomeOptions& o) {
 }
 
 void run_genome(const GlobalOptions& global, const GenomeOptions& o) {
+  check_output_path(o.out);
   const auto format = choose_format(o);
   auto db = open_db(global, store::OpenPurpose::kRead);
   const auto exported = genome::export_individual(db, o.id, format, o.phenotype);
