@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include "genome/run_genome.hpp"
 #include "noise/noise.hpp"
@@ -75,16 +74,24 @@ void check_condition(evolve::ConditionConfig& c, size_t index, size_t count) {
 
 evolve::ExperimentSpec read_experiment_file(const std::filesystem::path& path) {
   const std::string origin = path.string();
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) invalid_argument(origin + ": is a directory, not an experiment file");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    std::error_code ec;
     if (!std::filesystem::exists(path, ec)) not_found(origin + ": no such experiment file");
     io_error(origin + ": cannot read the experiment file");
   }
-  std::ostringstream text;
-  text << in.rdbuf();
+  // Read at most one byte past the limit, so /dev/zero or a wrong huge file cannot exhaust memory.
+  std::string text(static_cast<size_t>(kMaxExperimentFileBytes) + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (in.bad()) io_error(origin + ": cannot read the experiment file");
+  if (text.size() > static_cast<size_t>(kMaxExperimentFileBytes)) {
+    invalid_argument(origin + ": larger than " + std::to_string(kMaxExperimentFileBytes >> 20) +
+                     " MiB; an experiment file is a few hundred bytes of JSON");
+  }
   try {
-    return evolve::parse_experiment(text.str(), origin);
+    return evolve::parse_experiment(text, origin);
   } catch (const Error& e) {
     rethrow_with_origin(e, origin);
   }

@@ -36,7 +36,11 @@ struct SubmittedExperiment {
 // The memory one generation may need in a daemon: 16 GiB.
 inline constexpr int64_t kMaxGenerationBytes = int64_t{16} << 30;
 
-// Reads and parses an experiment file; errors are prefixed with the path.
+// The largest experiment file read: 1 MiB.
+inline constexpr int64_t kMaxExperimentFileBytes = int64_t{1} << 20;
+
+// Reads and parses an experiment file; errors are prefixed with the path. A directory or a
+// file over kMaxExperimentFileBytes (e.g. /dev/zero) is kInvalidArgument.
 evolve::ExperimentSpec read_experiment_file(const std::filesystem::path& path);
 
 // Checks the conditions of `spec` (task, genome, runnability) and fills the tasks' defaults,

@@ -91,6 +91,22 @@ TEST(Submit, ErrorsNameTheFileAndTheFieldAndWriteNothing) {
     EXPECT_EQ(store::database_info(db).experiments, 0);
     EXPECT_EQ(store::database_info(db).runs, 0);
   }
+  // QA: /dev/zero was read without end until the process was killed; a directory was
+  // reported as "not valid JSON".
+  const std::vector<std::pair<std::filesystem::path, std::string>> unreadable = {
+      {"/dev/zero", "/dev/zero: larger than 1 MiB"},
+      {dir.path(), dir.path().string() + ": is a directory, not an experiment file"},
+  };
+  for (const auto& [path, message] : unreadable) {
+    SCOPED_TRACE(path.string());
+    try {
+      submit_file(db, path);
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  }
   try {
     submit_file(db, dir / "missing.json");
     ADD_FAILURE() << "accepted a missing file";
