@@ -107,6 +107,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"NotAnObject", "[1]", "must be an object"},
         // QA: a number beyond double range threw nlohmann's out_of_range, reported as an
         // "internal error" without the file name.
+        // QA: nlohmann keeps the last of two equal keys, so these ran silently with 20 and 'b'.
+        BadCase{"DuplicateGaKey", R"({"ga": {"population": 10, "population": 20}})",
+                "ga.population: given twice in the same object"},
+        BadCase{"DuplicateTopKey", R"({"name": "a", "name": "b"})", "name: given twice in the same object"},
+        BadCase{"DuplicateKeyInCondition", R"({"conditions": [{"name": "a", "ga": {"elites": 1, "elites": 2}}]})",
+                "conditions[].ga.elites: given twice in the same object"},
         BadCase{"NumberOverflow", R"({"ga": {"mutation_rate": 1e999}})",
                 "bad.json: not valid JSON: number overflow parsing '1e999'"},
         BadCase{"UnknownTopField", R"({"sed": 1})", "sed: unknown field"},
