@@ -1,4 +1,5 @@
 // seedline stats [--method auto|exact|asymptotic] [--json] < {"groups": {"name": [numbers]}}
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -7,6 +8,7 @@
 #include "comparison_table.hpp"
 #include "stats/compare.hpp"
 #include "util/error.hpp"
+#include "util/json_fields.hpp"
 
 namespace seedline::cli {
 namespace {
@@ -20,7 +22,8 @@ void run_stats(const StatsOptions& options) {
   const std::string input{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
   nlohmann::ordered_json doc;
   try {
-    doc = nlohmann::ordered_json::parse(input);
+    DuplicateKeyCheck<nlohmann::ordered_json> check;  // a group given twice is an error, not replaced
+    doc = nlohmann::ordered_json::parse(input, std::ref(check));
   } catch (const nlohmann::json::exception& e) {
     // Syntax errors and numbers that overflow a double; keep the message on one line.
     std::string what = e.what();
@@ -28,6 +31,8 @@ void run_stats(const StatsOptions& options) {
       if (ch == '\n') ch = ' ';
     }
     invalid_argument("stats input on stdin is not valid JSON: " + what);
+  } catch (const Error& e) {
+    invalid_argument(std::string("stats input: ") + e.what());
   }
   const auto groups = stats::groups_from_json(doc);
   const auto comparison = stats::compare_groups(groups, stats::parse_mwu_method(options.method));

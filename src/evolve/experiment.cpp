@@ -2,8 +2,6 @@
 
 #include <filesystem>
 #include <functional>
-#include <set>
-#include <vector>
 
 #include "evolve/seeds.hpp"
 #include "util/error.hpp"
@@ -165,56 +163,10 @@ ConditionConfig ConditionConfig::from_json(const nlohmann::json& j) {
   }
 }
 
-// nlohmann keeps the last of two equal keys in an object without a word, so a file giving
-// "population" twice would silently run with the second. This parser callback refuses a key
-// seen before in the same object, naming its path ("ga.population", "conditions[].ga.elites").
-class DuplicateKeyCheck {
- public:
-  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start: {
-        std::string path;
-        if (!frames_.empty()) {
-          const Frame& parent = frames_.back();
-          path = parent.is_object ? (parent.path.empty() ? "" : parent.path + ".") + parent.last_key
-                                  : parent.path + "[]";
-        }
-        frames_.push_back({event == json::parse_event_t::object_start, std::move(path), {}, {}});
-        break;
-      }
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        frames_.pop_back();
-        break;
-      case json::parse_event_t::key: {
-        Frame& f = frames_.back();
-        f.last_key = parsed.get<std::string>();
-        if (!f.keys.insert(f.last_key).second) {
-          invalid_argument((f.path.empty() ? "" : f.path + ".") + f.last_key + ": given twice in the same object");
-        }
-        break;
-      }
-      case json::parse_event_t::value:
-        break;
-    }
-    return true;
-  }
-
- private:
-  struct Frame {
-    bool is_object = false;
-    std::string path;
-    std::string last_key;
-    std::set<std::string> keys;
-  };
-  std::vector<Frame> frames_;
-};
-
 ExperimentSpec parse_experiment(const std::string& text, const std::string& origin) {
   json doc;
   try {
-    DuplicateKeyCheck check;
+    DuplicateKeyCheck<json> check;
     doc = json::parse(text, std::ref(check), /*allow_exceptions=*/true, /*ignore_comments=*/true);
   } catch (const json::exception& e) {
     // A parse_error carries the line and column; a number too large for a double (1e999) is

@@ -11,6 +11,9 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
+
+#include "util/error.hpp"
 
 namespace seedline {
 
@@ -41,5 +44,57 @@ class FieldReader {
 
 // Compact rendering of a JSON value for messages, cut at ~40 characters.
 std::string describe(const nlohmann::json& value);
+
+// A parser callback for nlohmann::json / ordered_json that refuses a key given twice in one
+// object (nlohmann keeps the last without a word, so "population" given twice would silently
+// run with the second, and a stats group given twice would replace the first). The Error
+// (kInvalidArgument) names the key's path: "ga.population", "conditions[].ga.elites".
+// Use: DuplicateKeyCheck<json> check; json::parse(text, std::ref(check), true, comments).
+template <typename Json>
+class DuplicateKeyCheck {
+ public:
+  using Event = typename Json::parse_event_t;
+
+  bool operator()(int /*depth*/, Event event, Json& parsed) {
+    switch (event) {
+      case Event::object_start:
+      case Event::array_start: {
+        std::string path;
+        if (!frames_.empty()) {
+          const Frame& parent = frames_.back();
+          path = parent.is_object ? (parent.path.empty() ? "" : parent.path + ".") + parent.last_key
+                                  : parent.path + "[]";
+        }
+        frames_.push_back({event == Event::object_start, std::move(path), {}, {}});
+        break;
+      }
+      case Event::object_end:
+      case Event::array_end:
+        frames_.pop_back();
+        break;
+      case Event::key: {
+        Frame& f = frames_.back();
+        f.last_key = parsed.template get<std::string>();
+        if (!f.keys.insert(f.last_key).second) {
+          throw Error(ErrorCode::kInvalidArgument,
+                      (f.path.empty() ? "" : f.path + ".") + f.last_key + ": given twice in the same object");
+        }
+        break;
+      }
+      case Event::value:
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool is_object = false;
+    std::string path;
+    std::string last_key;
+    std::set<std::string> keys;
+  };
+  std::vector<Frame> frames_;
+};
 
 }  // namespace seedline

@@ -62,6 +62,9 @@ TEST(StatsCommand, BadInputIsOneLineErrorExit1) {
       {R"({"groups": {"a": [1, 2]}})", "at least 2 groups"},
       {R"({"groups": {"a": [1, 2], "b": [1, "two"]}})", "group 'b': element 1 is not a number"},
       {R"({"groups": {"a": [1e999], "b": [2]}})", "not valid JSON"},  // overflows a double
+      // QA: the second "a" silently replaced the first (a group's data lost without a word).
+      {R"({"groups": {"a": [1, 2, 3], "a": [7, 8, 9], "b": [4, 5, 6]}})",
+       "stats input: groups.a: given twice in the same object"},
   };
   for (const auto& [input, message] : cases) {
     const auto r = run_seedline({"stats", "--json"}, input);
