@@ -1,6 +1,7 @@
 #include "common.hpp"
 
 #include <cstdio>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
@@ -29,6 +30,21 @@ CLI::Option* add_id_option(CLI::App* cmd, const std::string& name, int64_t& id, 
       },
       "ID");
   return cmd->add_option(name, id, description)->required()->check(positive_id);
+}
+
+CLI::Validator finite_range(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v < lo || v > hi) {
+          char range[96];
+          std::snprintf(range, sizeof range, "must be a number from %g to %g", lo, hi);
+          return std::string(range) + " (got '" + text + "')";
+        }
+        return {};
+      },
+      "NUMBER");
 }
 
 void print_json(const nlohmann::json& value) { std::cout << value.dump(2) << '\n'; }

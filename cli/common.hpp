@@ -28,6 +28,11 @@ store::Database open_db(const GlobalOptions& global, store::OpenPurpose purpose)
 // and negatives; this refuses them as usage errors naming the value.
 CLI::Option* add_id_option(CLI::App* cmd, const std::string& name, int64_t& id, const std::string& description);
 
+// A validator for a number of seconds or similar: finite and within [lo, hi]. CLI::Range
+// lets "nan" through (every comparison with NaN is false); `daemon --poll nan` then spun a
+// core polling the database.
+CLI::Validator finite_range(double lo, double hi);
+
 // Prints JSON to stdout, indented, with a trailing newline.
 void print_json(const nlohmann::json& value);
 

@@ -110,10 +110,10 @@ void register_daemon_commands(CLI::App& app, const GlobalOptions& global) {
     cmd->add_option("--experiment", o->experiment, "Only this experiment's runs (id or name)");
     cmd->add_option("--stale-after", o->stale_after,
                     "Seconds without a heartbeat after which a running run is taken over")
-        ->check(CLI::Range(0.05, 1e7))
+        ->check(finite_range(0.05, 1e7))
         ->capture_default_str();
     cmd->add_option("--poll", o->poll, "Seconds between claims when idle")
-        ->check(CLI::Range(0.01, 3600.0))
+        ->check(finite_range(0.01, 3600.0))
         ->capture_default_str();
     cmd->callback([&global, o] { run_daemon_cmd(global, *o); });
   }
