@@ -22,7 +22,7 @@ void run_stats(const StatsOptions& options) {
   const std::string input{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
   nlohmann::ordered_json doc;
   try {
-    DuplicateKeyCheck<nlohmann::ordered_json> check;  // a group given twice is an error, not replaced
+    JsonInputCheck<nlohmann::ordered_json> check;  // a group given twice is an error, not replaced
     doc = nlohmann::ordered_json::parse(input, std::ref(check));
   } catch (const nlohmann::json::exception& e) {
     // Syntax errors and numbers that overflow a double; keep the message on one line.

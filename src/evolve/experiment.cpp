@@ -166,7 +166,7 @@ ConditionConfig ConditionConfig::from_json(const nlohmann::json& j) {
 ExperimentSpec parse_experiment(const std::string& text, const std::string& origin) {
   json doc;
   try {
-    DuplicateKeyCheck<json> check;
+    JsonInputCheck<json> check;
     doc = json::parse(text, std::ref(check), /*allow_exceptions=*/true, /*ignore_comments=*/true);
   } catch (const json::exception& e) {
     // A parse_error carries the line and column; a number too large for a double (1e999) is

@@ -56,7 +56,7 @@ TEST(StatsCommand, MethodFlagAndTable) {
 }
 
 TEST(StatsCommand, BadInputIsOneLineErrorExit1) {
-  const std::pair<const char*, const char*> cases[] = {
+  const std::pair<std::string, const char*> cases[] = {
       {"not json", "not valid JSON"},
       {"{}", "missing field 'groups'"},
       {R"({"groups": {"a": [1, 2]}})", "at least 2 groups"},
@@ -65,6 +65,9 @@ TEST(StatsCommand, BadInputIsOneLineErrorExit1) {
       // QA: the second "a" silently replaced the first (a group's data lost without a word).
       {R"({"groups": {"a": [1, 2, 3], "a": [7, 8, 9], "b": [4, 5, 6]}})",
        "stats input: groups.a: given twice in the same object"},
+      // QA: 1,000,000 nested '[' crashed with a stack overflow.
+      {R"({"groups": {"a": )" + std::string(1'000'000, '[') + std::string(1'000'000, ']') + "}}",
+       "stats input: values nested more than 256 levels deep"},
   };
   for (const auto& [input, message] : cases) {
     const auto r = run_seedline({"stats", "--json"}, input);

@@ -90,6 +90,29 @@ struct BadCase {
 
 class ExperimentErrors : public ::testing::TestWithParam<BadCase> {};
 
+// QA: a file of 400,000 nested '[' (800 KB) crashed seedline with a stack overflow.
+TEST(Experiment, DeepNestingIsAnErrorNotACrash) {
+  for (const size_t depth : {257u, 400'000u}) {
+    SCOPED_TRACE(depth);
+    const std::string text = "{\"name\": " + std::string(depth, '[') + std::string(depth, ']') + "}";
+    try {
+      parse_experiment(text, "deep.json");
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find("nested more than 256 levels deep"), std::string::npos) << e.what();
+    }
+  }
+  // 255 levels inside the document's object are still read (and refused for their type).
+  const std::string ok = "{\"name\": " + std::string(255, '[') + std::string(255, ']') + "}";
+  EXPECT_THROW(
+      try { parse_experiment(ok, "ok.json"); } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("name: must be a string"), std::string::npos) << e.what();
+        throw;
+      },
+      Error);
+}
+
 TEST_P(ExperimentErrors, NameTheField) {
   try {
     parse_experiment(GetParam().text, "bad.json");
