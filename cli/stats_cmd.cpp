@@ -1,7 +1,6 @@
 // seedline stats [--method auto|exact|asymptotic] [--json] < {"groups": {"name": [numbers]}}
 #include <functional>
 #include <iostream>
-#include <iterator>
 #include <memory>
 
 #include "common.hpp"
@@ -19,7 +18,15 @@ struct StatsOptions {
 };
 
 void run_stats(const StatsOptions& options) {
-  const std::string input{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+  // At most kMaxInput bytes (about ten million numbers): `seedline stats < /dev/zero` read
+  // until the process was killed.
+  constexpr size_t kMaxInput = size_t{256} << 20;
+  std::string input;
+  char buffer[1 << 16];
+  while (std::cin.read(buffer, sizeof buffer) || std::cin.gcount() > 0) {
+    input.append(buffer, static_cast<size_t>(std::cin.gcount()));
+    if (input.size() > kMaxInput) invalid_argument("stats input on stdin is larger than 256 MiB");
+  }
   nlohmann::ordered_json doc;
   try {
     JsonInputCheck<nlohmann::ordered_json> check;  // a group given twice is an error, not replaced
