@@ -22,7 +22,8 @@ CLI::Option* add_id_option(CLI::App* cmd, const std::string& name, int64_t& id, 
   // Validators see the text before it is converted, so the conversion only ever sees digits.
   const CLI::Validator positive_id(
       [](std::string& text) -> std::string {
-        const bool digits = !text.empty() && text.size() <= 19 && text.find_first_not_of("0123456789") == std::string::npos;
+        const bool digits =
+            !text.empty() && text.size() <= 19 && text.find_first_not_of("0123456789") == std::string::npos;
         if (!digits || std::stoull(text) == 0 || std::stoull(text) > static_cast<uint64_t>(INT64_MAX)) {
           return "must be a positive decimal integer up to 9223372036854775807 (got '" + text + "')";
         }

@@ -80,7 +80,8 @@ TEST(StatsCommand, BadInputIsOneLineErrorExit1) {
 
 // QA: stdin was read without bound, so `seedline stats < /dev/zero` ran until it was killed.
 TEST(StatsCommand, EndlessInputIsRefused) {
-  const auto r = seedline::testing::run_process({"/bin/sh", "-c", std::string("exec ") + SEEDLINE_BIN + " stats < /dev/zero"});
+  const auto r =
+      seedline::testing::run_process({"/bin/sh", "-c", std::string("exec ") + SEEDLINE_BIN + " stats < /dev/zero"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("stats input on stdin is larger than 256 MiB"), std::string::npos) << r.err;
 }
