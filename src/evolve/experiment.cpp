@@ -1,5 +1,6 @@
 #include "evolve/experiment.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 
@@ -179,7 +180,12 @@ ExperimentSpec parse_experiment(const std::string& text, const std::string& orig
   ExperimentSpec spec;
   const std::string stem = std::filesystem::path(origin).stem().string();
   spec.name = r.string("name", stem.empty() ? std::string("experiment") : stem);
-  if (spec.name.empty() || spec.name.size() > 128) invalid_argument("name: must be 1-128 characters");
+  // Control characters (a newline, an escape sequence) would garble status tables and logs.
+  const bool control = std::any_of(spec.name.begin(), spec.name.end(),
+                                   [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
+  if (spec.name.empty() || spec.name.size() > 128 || control) {
+    invalid_argument("name: must be 1-128 characters without control characters (got " + describe(spec.name) + ")");
+  }
   spec.seed = r.unsigned64("seed", 0);
   spec.trials = static_cast<int>(r.integer("trials", 1, 1, 100'000));
 

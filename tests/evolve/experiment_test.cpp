@@ -136,6 +136,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"DuplicateTopKey", R"({"name": "a", "name": "b"})", "name: given twice in the same object"},
         BadCase{"DuplicateKeyInCondition", R"({"conditions": [{"name": "a", "ga": {"elites": 1, "elites": 2}}]})",
                 "conditions[].ga.elites: given twice in the same object"},
+        // QA: a newline or escape sequence in the name was stored and garbled `seedline status`.
+        BadCase{"NameWithNewline", R"({"name": "a\nb"})", "name: must be 1-128 characters without control characters"},
+        BadCase{"NameWithEscape", R"({"name": "\u001b[2J"})", "name: must be 1-128 characters"},
         BadCase{"NumberOverflow", R"({"ga": {"mutation_rate": 1e999}})",
                 "bad.json: not valid JSON: number overflow parsing '1e999'"},
         BadCase{"UnknownTopField", R"({"sed": 1})", "sed: unknown field"},
