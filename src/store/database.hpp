@@ -7,7 +7,9 @@
 //
 // Opening validates the file before SQLite may write to it: a file that is not a SQLite
 // database, is truncated, or belongs to another application is refused with a one-line
-// Error naming the file and the reason, and is left byte-identical. Schema versions are
+// Error naming the file and the reason, and is left byte-identical. A file that looks
+// truncated is re-read for up to 0.3 s first, since a concurrent commit or checkpoint writes
+// page 1 before it appends the pages that page 1 counts. Schema versions are
 // checked by open_database() in store/open.hpp, not here.
 #pragma once
 
