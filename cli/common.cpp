@@ -1,6 +1,8 @@
 #include "common.hpp"
 
 #include <cstdio>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 
@@ -14,6 +16,36 @@ std::filesystem::path resolve_db_path(const GlobalOptions& global) {
 
 store::Database open_db(const GlobalOptions& global, store::OpenPurpose purpose) {
   return store::open_database(resolve_db_path(global), purpose);
+}
+
+CLI::Option* add_id_option(CLI::App* cmd, const std::string& name, int64_t& id, const std::string& description) {
+  // Validators see the text before it is converted, so the conversion only ever sees digits.
+  const CLI::Validator positive_id(
+      [](std::string& text) -> std::string {
+        const bool digits =
+            !text.empty() && text.size() <= 19 && text.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits || std::stoull(text) == 0 || std::stoull(text) > static_cast<uint64_t>(INT64_MAX)) {
+          return "must be a positive decimal integer up to 9223372036854775807 (got '" + text + "')";
+        }
+        return {};
+      },
+      "ID");
+  return cmd->add_option(name, id, description)->required()->check(positive_id);
+}
+
+CLI::Validator finite_range(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v < lo || v > hi) {
+          char range[96];
+          std::snprintf(range, sizeof range, "must be a number from %g to %g", lo, hi);
+          return std::string(range) + " (got '" + text + "')";
+        }
+        return {};
+      },
+      "NUMBER");
 }
 
 void print_json(const nlohmann::json& value) { std::cout << value.dump(2) << '\n'; }

@@ -23,6 +23,16 @@ std::filesystem::path resolve_db_path(const GlobalOptions& global);
 // Opens the resolved database for `purpose` (see store::open_database).
 store::Database open_db(const GlobalOptions& global, store::OpenPurpose purpose);
 
+// Adds a required positional or named id option (individual, run): a decimal integer from 1
+// to 2^63-1. CLI11 alone accepts 0x10 as 16, clamps 9223372036854775808 to 2^63-1 and takes 0
+// and negatives; this refuses them as usage errors naming the value.
+CLI::Option* add_id_option(CLI::App* cmd, const std::string& name, int64_t& id, const std::string& description);
+
+// A validator for a number of seconds or similar: finite and within [lo, hi]. CLI::Range
+// lets "nan" through (every comparison with NaN is false); `daemon --poll nan` then spun a
+// core polling the database.
+CLI::Validator finite_range(double lo, double hi);
+
 // Prints JSON to stdout, indented, with a trailing newline.
 void print_json(const nlohmann::json& value);
 

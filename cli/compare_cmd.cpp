@@ -64,7 +64,7 @@ void register_compare_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--generation", o->generation,
                   "Generation to compare at (default: the last generation every run has reached)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 1'000'000'000));
   cmd->add_option("--method", o->method, "Mann-Whitney p-value: auto (scipy's rule), exact or asymptotic")
       ->check(CLI::IsMember({"auto", "exact", "asymptotic"}))
       ->capture_default_str();

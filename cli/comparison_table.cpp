@@ -13,8 +13,10 @@ std::string format_number(double v, const char* format) {
   return buf;
 }
 
+// At least one space follows, so a value as wide as its column ("group", "4.9393e+09") does not
+// run into the next one.
 std::string pad(std::string s, size_t width) {
-  if (s.size() < width) s.append(width - s.size(), ' ');
+  s.append(s.size() < width ? width - s.size() : 1, ' ');
   return s;
 }
 

@@ -66,8 +66,11 @@ void print_next_steps(const GlobalOptions& global, const store::ExperimentRow& e
 }
 
 void run_run_cmd(const GlobalOptions& global, const std::string& file, int threads) {
+  // Checked before the database is opened, so a bad file does not create or initialize it.
+  auto spec = runner::read_experiment_file(file);
+  runner::check_experiment(spec, file);
   auto db = open_db(global, store::OpenPurpose::kCreate);
-  const auto submitted = runner::submit_file(db, file);
+  const auto submitted = runner::submit_experiment(db, std::move(spec), file);
   std::cout << "experiment " << submitted.experiment_id << " '" << submitted.name << "': " << submitted.runs.size()
             << " run" << (submitted.runs.size() == 1 ? "" : "s") << " (" << submitted.conditions.size()
             << " conditions x " << submitted.trials << " trials)\n"
@@ -107,10 +110,10 @@ void register_daemon_commands(CLI::App& app, const GlobalOptions& global) {
     cmd->add_option("--experiment", o->experiment, "Only this experiment's runs (id or name)");
     cmd->add_option("--stale-after", o->stale_after,
                     "Seconds without a heartbeat after which a running run is taken over")
-        ->check(CLI::Range(0.05, 1e7))
+        ->check(finite_range(0.05, 1e7))
         ->capture_default_str();
     cmd->add_option("--poll", o->poll, "Seconds between claims when idle")
-        ->check(CLI::Range(0.01, 3600.0))
+        ->check(finite_range(0.01, 3600.0))
         ->capture_default_str();
     cmd->callback([&global, o] { run_daemon_cmd(global, *o); });
   }

@@ -12,6 +12,7 @@
 #include "common.hpp"
 #include "genome/run_genome.hpp"
 #include "util/error.hpp"
+#include "util/output_path.hpp"
 
 namespace seedline::cli {
 namespace {
@@ -54,6 +55,7 @@ genome::ExportFormat choose_format(const GenomeOptions& o) {
 }
 
 void run_genome(const GlobalOptions& global, const GenomeOptions& o) {
+  check_output_path(o.out);
   const auto format = choose_format(o);
   auto db = open_db(global, store::OpenPurpose::kRead);
   const auto exported = genome::export_individual(db, o.id, format, o.phenotype);
@@ -88,7 +90,7 @@ void run_genome(const GlobalOptions& global, const GenomeOptions& o) {
 void register_genome_command(CLI::App& app, const GlobalOptions& global) {
   auto* cmd = app.add_subcommand("genome", "Rebuild an individual's genome and export it (safetensors or npy)");
   auto o = std::make_shared<GenomeOptions>();
-  cmd->add_option("ID", o->id, "Individual id")->required();
+  add_id_option(cmd, "ID", o->id, "Individual id");
   cmd->add_option("--out", o->out, "Output file (written atomically)")->required();
   cmd->add_option("--format", o->format, "safetensors or npy (default: from the --out extension, else safetensors)");
   cmd->add_flag("--phenotype", o->phenotype, "Export the developed network tensors instead of the genotype");

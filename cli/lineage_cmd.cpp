@@ -113,7 +113,7 @@ void register_lineage_commands(CLI::App& app, const GlobalOptions& global) {
     auto* cmd = app.add_subcommand("lineage", "Print an individual's ancestors, root first");
     auto id = std::make_shared<int64_t>(0);
     auto json = std::make_shared<bool>(false);
-    cmd->add_option("ID", *id, "Individual id")->required();
+    add_id_option(cmd, "ID", *id, "Individual id");
     cmd->add_flag("--json", *json, "Print JSON");
     cmd->callback([&global, id, json] { run_lineage(global, *id, *json); });
   }
@@ -122,9 +122,9 @@ void register_lineage_commands(CLI::App& app, const GlobalOptions& global) {
     auto id = std::make_shared<int64_t>(0);
     auto depth = std::make_shared<int>(-1);
     auto json = std::make_shared<bool>(false);
-    cmd->add_option("ID", *id, "Individual id")->required();
+    add_id_option(cmd, "ID", *id, "Individual id");
     cmd->add_option("--depth", *depth, "Generations of descent to follow (default: all)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Range(0, 1'000'000'000));
     cmd->add_flag("--json", *json, "Print JSON");
     cmd->callback([&global, id, depth, json] {
       run_descendants(global, *id, *depth >= 0 ? std::optional<int>(*depth) : std::nullopt, *json);
@@ -135,8 +135,8 @@ void register_lineage_commands(CLI::App& app, const GlobalOptions& global) {
     auto a = std::make_shared<int64_t>(0);
     auto b = std::make_shared<int64_t>(0);
     auto json = std::make_shared<bool>(false);
-    cmd->add_option("A", *a, "First individual id")->required();
-    cmd->add_option("B", *b, "Second individual id")->required();
+    add_id_option(cmd, "A", *a, "First individual id");
+    add_id_option(cmd, "B", *b, "Second individual id");
     cmd->add_flag("--json", *json, "Print JSON");
     cmd->callback([&global, a, b, json] { run_mrca(global, *a, *b, *json); });
   }
@@ -144,7 +144,7 @@ void register_lineage_commands(CLI::App& app, const GlobalOptions& global) {
     auto* cmd = app.add_subcommand("phylogeny", "Export a run's phylogeny as ALife standard CSV");
     auto run = std::make_shared<int64_t>(0);
     auto out = std::make_shared<std::string>();
-    cmd->add_option("--run", *run, "Run id")->required();
+    add_id_option(cmd, "--run", *run, "Run id");
     cmd->add_option("--out", *out, "Output CSV file (written atomically)")->required();
     cmd->callback([&global, run, out] { run_phylogeny(global, *run, *out); });
   }

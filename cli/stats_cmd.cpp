@@ -1,12 +1,13 @@
 // seedline stats [--method auto|exact|asymptotic] [--json] < {"groups": {"name": [numbers]}}
+#include <functional>
 #include <iostream>
-#include <iterator>
 #include <memory>
 
 #include "common.hpp"
 #include "comparison_table.hpp"
 #include "stats/compare.hpp"
 #include "util/error.hpp"
+#include "util/json_fields.hpp"
 
 namespace seedline::cli {
 namespace {
@@ -17,10 +18,19 @@ struct StatsOptions {
 };
 
 void run_stats(const StatsOptions& options) {
-  const std::string input{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+  // At most kMaxInput bytes (about ten million numbers): `seedline stats < /dev/zero` read
+  // until the process was killed.
+  constexpr size_t kMaxInput = size_t{256} << 20;
+  std::string input;
+  char buffer[1 << 16];
+  while (std::cin.read(buffer, sizeof buffer) || std::cin.gcount() > 0) {
+    input.append(buffer, static_cast<size_t>(std::cin.gcount()));
+    if (input.size() > kMaxInput) invalid_argument("stats input on stdin is larger than 256 MiB");
+  }
   nlohmann::ordered_json doc;
   try {
-    doc = nlohmann::ordered_json::parse(input);
+    JsonInputCheck<nlohmann::ordered_json> check;  // a group given twice is an error, not replaced
+    doc = nlohmann::ordered_json::parse(input, std::ref(check));
   } catch (const nlohmann::json::exception& e) {
     // Syntax errors and numbers that overflow a double; keep the message on one line.
     std::string what = e.what();
@@ -28,6 +38,8 @@ void run_stats(const StatsOptions& options) {
       if (ch == '\n') ch = ' ';
     }
     invalid_argument("stats input on stdin is not valid JSON: " + what);
+  } catch (const Error& e) {
+    invalid_argument(std::string("stats input: ") + e.what());
   }
   const auto groups = stats::groups_from_json(doc);
   const auto comparison = stats::compare_groups(groups, stats::parse_mwu_method(options.method));

@@ -13,8 +13,11 @@ struct SubmitOptions {
 };
 
 void run_submit(const GlobalOptions& global, const SubmitOptions& options) {
+  // Checked before the database is opened, so a bad file does not create or initialize it.
+  auto spec = runner::read_experiment_file(options.file);
+  runner::check_experiment(spec, options.file);
   auto db = open_db(global, store::OpenPurpose::kCreate);
-  const auto s = runner::submit_file(db, options.file);
+  const auto s = runner::submit_experiment(db, std::move(spec), options.file);
   if (options.json) {
     print_json({{"experiment", s.experiment_id},
                 {"name", s.name},

@@ -1,6 +1,8 @@
 #include "evolve/experiment.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 
 #include "evolve/seeds.hpp"
 #include "util/error.hpp"
@@ -165,18 +167,25 @@ ConditionConfig ConditionConfig::from_json(const nlohmann::json& j) {
 ExperimentSpec parse_experiment(const std::string& text, const std::string& origin) {
   json doc;
   try {
-    doc = json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
-    // nlohmann's message carries the line and column.
+    JsonInputCheck<json> check;
+    doc = json::parse(text, std::ref(check), /*allow_exceptions=*/true, /*ignore_comments=*/true);
+  } catch (const json::exception& e) {
+    // A parse_error carries the line and column; a number too large for a double (1e999) is
+    // an out_of_range error. Either way, drop nlohmann's "[json.exception.*] " prefix.
     std::string what = e.what();
-    const auto pos = what.find("parse error");
-    invalid_argument(origin + ": not valid JSON: " + (pos == std::string::npos ? what : what.substr(pos)));
+    const auto pos = what.find("] ");
+    invalid_argument(origin + ": not valid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
   }
   FieldReader r(doc, "");
   ExperimentSpec spec;
   const std::string stem = std::filesystem::path(origin).stem().string();
   spec.name = r.string("name", stem.empty() ? std::string("experiment") : stem);
-  if (spec.name.empty() || spec.name.size() > 128) invalid_argument("name: must be 1-128 characters");
+  // Control characters (a newline, an escape sequence) would garble status tables and logs.
+  const bool control = std::any_of(spec.name.begin(), spec.name.end(),
+                                   [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
+  if (spec.name.empty() || spec.name.size() > 128 || control) {
+    invalid_argument("name: must be 1-128 characters without control characters (got " + describe(spec.name) + ")");
+  }
   spec.seed = r.unsigned64("seed", 0);
   spec.trials = static_cast<int>(r.integer("trials", 1, 1, 100'000));
 

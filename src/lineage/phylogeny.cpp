@@ -10,6 +10,7 @@
 
 #include "store/lineage_repo.hpp"
 #include "util/error.hpp"
+#include "util/output_path.hpp"
 
 namespace seedline::lineage {
 namespace {
@@ -20,6 +21,7 @@ class TempFile {
   explicit TempFile(std::filesystem::path target)
       : target_(std::move(target)),
         temp_(target_.string() + ".tmp." + std::to_string(::getpid())) {
+    check_output_path(target_);
     file_ = std::fopen(temp_.c_str(), "wb");
     if (file_ == nullptr) io_error(target_.string() + ": cannot create " + temp_.string() + ": " + std::strerror(errno));
   }

@@ -5,7 +5,8 @@
 //
 // The file is written to a temporary sibling and renamed into place, so readers never see a
 // half-written file and a failure leaves any previous file untouched. Thread-safety: as the
-// Database. Throws kNotFound for an unknown run, kIOError when the file cannot be written.
+// Database. Throws kNotFound for an unknown run, kInvalidArgument when `path` exists and is
+// not a regular file (util/output_path.hpp), kIOError when the file cannot be written.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 #include "runner/submit.hpp"
 
+#include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include "genome/run_genome.hpp"
 #include "noise/noise.hpp"
@@ -19,12 +19,49 @@ namespace {
   fail(e.code(), origin + ": " + what);
 }
 
+// What a daemon can run: an environment task drives the network as an MLP (dense layers
+// only) whose last layer gives one output per action; and one generation (every member's
+// genotype and developed phenotype, float32) must fit in kMaxGenerationBytes.
+void check_runnable(const evolve::ConditionConfig& c, const tasks::Task& task, const genome::Genome& genome) {
+  const auto& arch = genome.architecture();
+  if (!task.scores_phenotype()) {
+    const std::string type = c.task.value("type", "");
+    for (size_t i = 0; i < arch.layers.size(); ++i) {
+      if (arch.layers[i].type != "dense") {
+        invalid_argument("network[" + std::to_string(i) + "].type: task '" + type +
+                         "' runs the network as an MLP, which takes only dense layers (got '" +
+                         arch.layers[i].type + "')");
+      }
+    }
+    const auto& last = arch.tensors.at(static_cast<size_t>(arch.layers.back().tensors.front()));
+    const int64_t out = last.shape.front();
+    if (out != task.action_size()) {
+      invalid_argument("network[" + std::to_string(arch.layers.size() - 1) + "].out: must equal task '" + type +
+                       "''s action size " + std::to_string(task.action_size()) + " (got " + std::to_string(out) +
+                       ")");
+    }
+  }
+  const double bytes = static_cast<double>(c.ga.population) *
+                       static_cast<double>(genome.genotype_size() + genome.phenotype_size()) * sizeof(float);
+  if (bytes > static_cast<double>(kMaxGenerationBytes)) {
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  "network: a generation of %d individuals of %zu genotype + %zu phenotype float32 values needs "
+                  "%.1f GiB, more than the limit of %lld GiB",
+                  c.ga.population, genome.genotype_size(), genome.phenotype_size(), bytes / (1 << 30),
+                  static_cast<long long>(kMaxGenerationBytes >> 30));
+    invalid_argument(text);
+  }
+}
+
 // The task's resolved spec (defaults filled in) and a genome built from the config, so a bad
 // network or representation is reported at submission instead of when a daemon runs it.
 void check_condition(evolve::ConditionConfig& c, size_t index, size_t count) {
   try {
-    c.task = tasks::make_task(c.task)->resolved_spec();
-    (void)genome::genome_for_condition(c, noise::kNewestVersion);
+    const auto task = tasks::make_task(c.task);
+    c.task = task->resolved_spec();
+    const auto genome = genome::genome_for_condition(c, noise::kNewestVersion);
+    check_runnable(c, *task, genome);
   } catch (const Error& e) {
     // The task and network may come from the top level; say which condition met the problem.
     if (count == 1) throw;
@@ -37,27 +74,39 @@ void check_condition(evolve::ConditionConfig& c, size_t index, size_t count) {
 
 evolve::ExperimentSpec read_experiment_file(const std::filesystem::path& path) {
   const std::string origin = path.string();
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) invalid_argument(origin + ": is a directory, not an experiment file");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    std::error_code ec;
     if (!std::filesystem::exists(path, ec)) not_found(origin + ": no such experiment file");
     io_error(origin + ": cannot read the experiment file");
   }
-  std::ostringstream text;
-  text << in.rdbuf();
+  // Read at most one byte past the limit, so /dev/zero or a wrong huge file cannot exhaust memory.
+  std::string text(static_cast<size_t>(kMaxExperimentFileBytes) + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (in.bad()) io_error(origin + ": cannot read the experiment file");
+  if (text.size() > static_cast<size_t>(kMaxExperimentFileBytes)) {
+    invalid_argument(origin + ": larger than " + std::to_string(kMaxExperimentFileBytes >> 20) +
+                     " MiB; an experiment file is a few hundred bytes of JSON");
+  }
   try {
-    return evolve::parse_experiment(text.str(), origin);
+    return evolve::parse_experiment(text, origin);
+  } catch (const Error& e) {
+    rethrow_with_origin(e, origin);
+  }
+}
+
+void check_experiment(evolve::ExperimentSpec& spec, const std::string& origin) {
+  try {
+    for (size_t i = 0; i < spec.conditions.size(); ++i) check_condition(spec.conditions[i], i, spec.conditions.size());
   } catch (const Error& e) {
     rethrow_with_origin(e, origin);
   }
 }
 
 SubmittedExperiment submit_experiment(store::Database& db, evolve::ExperimentSpec spec, const std::string& origin) {
-  try {
-    for (size_t i = 0; i < spec.conditions.size(); ++i) check_condition(spec.conditions[i], i, spec.conditions.size());
-  } catch (const Error& e) {
-    rethrow_with_origin(e, origin);
-  }
+  check_experiment(spec, origin);
   SubmittedExperiment out;
   out.name = spec.name;
   out.trials = spec.trials;

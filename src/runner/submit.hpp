@@ -4,8 +4,10 @@
 // Each run gets its seed from evolve::run_seed(master seed, condition index, trial) and the
 // newest noise version of this binary. Before anything is written every condition is checked
 // as far as it can be without running it: the task is built (and stored with every default
-// filled in, docs/tasks.md), and so is the genome (network and representation). A file that
-// fails any check writes nothing.
+// filled in, docs/tasks.md), and so is the genome (network and representation). For an
+// environment task the network must be all dense layers ending in the task's action size, and
+// one generation (population x (genotype + phenotype) float32 values) must fit in
+// kMaxGenerationBytes. A file that fails any check writes nothing.
 //
 // Thread-safety: as the Database (one per thread).
 // Failure: seedline::Error kInvalidArgument whose message starts with the file name and names
@@ -31,8 +33,19 @@ struct SubmittedExperiment {
   std::vector<int64_t> runs;  // run ids, condition-major (condition 0's trials first)
 };
 
-// Reads and parses an experiment file; errors are prefixed with the path.
+// The memory one generation may need in a daemon: 16 GiB.
+inline constexpr int64_t kMaxGenerationBytes = int64_t{16} << 30;
+
+// The largest experiment file read: 1 MiB.
+inline constexpr int64_t kMaxExperimentFileBytes = int64_t{1} << 20;
+
+// Reads and parses an experiment file; errors are prefixed with the path. A directory or a
+// file over kMaxExperimentFileBytes (e.g. /dev/zero) is kInvalidArgument.
 evolve::ExperimentSpec read_experiment_file(const std::filesystem::path& path);
+
+// Checks the conditions of `spec` (task, genome, runnability) and fills the tasks' defaults,
+// without storing anything; errors are prefixed with `origin`.
+void check_experiment(evolve::ExperimentSpec& spec, const std::string& origin);
 
 // Checks the conditions of `spec` (task, genome), fills the tasks' defaults, and stores it.
 // `origin` prefixes error messages (the file name).

@@ -24,13 +24,17 @@ uint32_t be32(const unsigned char* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
 }
 
-// Checks the file header without letting SQLite touch the file, so a file we refuse is left
-// byte-identical. An empty file is a valid (new) database.
-void check_header(const std::filesystem::path& path) {
+// What the raw header says, read without letting SQLite touch the file.
+struct HeaderCheck {
+  std::string problem;     // empty: looks like a whole SQLite file
+  bool truncated = false;  // the problem is only that the file is shorter than its header says
+};
+
+HeaderCheck read_header(const std::filesystem::path& path) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
   if (ec) io_error(path.string() + ": cannot read file size: " + ec.message());
-  if (size == 0) return;
+  if (size == 0) return {};
   std::ifstream in(path, std::ios::binary);
   if (!in) io_error(path.string() + ": cannot open for reading: " + std::strerror(errno));
   std::array<unsigned char, 100> header{};
@@ -38,16 +42,17 @@ void check_header(const std::filesystem::path& path) {
   const auto got = static_cast<size_t>(in.gcount());
   if (got < kSqliteMagic.size() ||
       std::memcmp(header.data(), kSqliteMagic.data(), kSqliteMagic.size()) != 0) {
-    corruption(path.string() + ": not a SQLite database (bad header)");
+    return {path.string() + ": not a SQLite database (bad header)", false};
   }
   if (got < header.size()) {
-    corruption(path.string() + ": truncated SQLite file (" + std::to_string(size) +
-               " bytes, smaller than the 100-byte header)");
+    return {path.string() + ": truncated SQLite file (" + std::to_string(size) +
+                " bytes, smaller than the 100-byte header)",
+            false};
   }
   uint32_t page_size = (uint32_t{header[16]} << 8) | header[17];
   if (page_size == 1) page_size = 65536;
   if (page_size < 512 || (page_size & (page_size - 1)) != 0) {
-    corruption(path.string() + ": corrupt SQLite header (page size " + std::to_string(page_size) + ")");
+    return {path.string() + ": corrupt SQLite header (page size " + std::to_string(page_size) + ")", false};
   }
   // The in-header page count is valid when the change counter equals version-valid-for.
   const uint32_t change_counter = be32(&header[24]);
@@ -56,10 +61,38 @@ void check_header(const std::filesystem::path& path) {
   if (page_count != 0 && change_counter == valid_for) {
     const uint64_t expected = uint64_t{page_count} * page_size;
     if (size < expected) {
-      corruption(path.string() + ": truncated SQLite file (" + std::to_string(size) +
-                 " bytes, header says " + std::to_string(expected) + ")");
+      return {path.string() + ": truncated SQLite file (" + std::to_string(size) + " bytes, header says " +
+                  std::to_string(expected) + ")",
+              true};
     }
   }
+  return {};
+}
+
+// Checks the file header without letting SQLite touch the file, so a file we refuse is left
+// byte-identical. An empty file is a valid (new) database.
+//
+// Another process may be writing the file right now: a commit or WAL checkpoint writes page 1
+// (with the new page count) before it appends the new pages, so for a moment a healthy file
+// looks truncated (QA saw `db init` racing `db init` fail so). A file is only called truncated
+// once it has looked so, with an unchanged size, for kSettle.
+void check_header(const std::filesystem::path& path) {
+  constexpr auto kSettle = std::chrono::milliseconds(300);
+  constexpr auto kStep = std::chrono::milliseconds(10);
+  auto check = read_header(path);
+  auto stable_since = std::chrono::steady_clock::now();
+  std::error_code ec;
+  auto last_size = std::filesystem::file_size(path, ec);
+  while (check.truncated && std::chrono::steady_clock::now() - stable_since < kSettle) {
+    std::this_thread::sleep_for(kStep);
+    check = read_header(path);
+    const auto size = std::filesystem::file_size(path, ec);
+    if (size != last_size) {
+      last_size = size;
+      stable_since = std::chrono::steady_clock::now();
+    }
+  }
+  if (!check.problem.empty()) corruption(check.problem);
 }
 
 // The files this process has SQLite connections to, by (device, inode), with how many.

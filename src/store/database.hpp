@@ -7,10 +7,12 @@
 //
 // Opening validates the file before SQLite may write to it: a file that is not a SQLite
 // database, is truncated, or belongs to another application is refused with a one-line
-// Error naming the file and the reason, and is left byte-identical. Schema versions are
-// checked by open_database() in store/open.hpp, not here. The file header is read only by
-// the first connection of the process to a file: POSIX locks are per process, and closing
-// any descriptor of the file would drop the locks SQLite holds for the other connections.
+// Error naming the file and the reason, and is left byte-identical. A file that looks
+// truncated is re-read for up to 0.3 s first, since a concurrent commit or checkpoint writes
+// page 1 before it appends the pages that page 1 counts. The file header is read only by the
+// first connection of the process to a file: POSIX locks are per process, and closing any
+// descriptor of the file would drop the locks SQLite holds for the other connections.
+// Schema versions are checked by open_database() in store/open.hpp, not here.
 #pragma once
 
 #include <cstdint>

@@ -11,6 +11,9 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
+
+#include "util/error.hpp"
 
 namespace seedline {
 
@@ -41,5 +44,69 @@ class FieldReader {
 
 // Compact rendering of a JSON value for messages, cut at ~40 characters.
 std::string describe(const nlohmann::json& value);
+
+// A parser callback for nlohmann::json / ordered_json that refuses a key given twice in one
+// object (nlohmann keeps the last without a word, so "population" given twice would silently
+// run with the second, and a stats group given twice would replace the first), and nesting
+// deeper than kMaxDepth. The Error (kInvalidArgument) names the key's path: "ga.population",
+// "conditions[].ga.elites".
+// Use: JsonInputCheck<json> check; json::parse(text, std::ref(check), true, comments).
+template <typename Json>
+class JsonInputCheck {
+ public:
+  using Event = typename Json::parse_event_t;
+
+  // Deeper nesting than this is refused: nlohmann copies, prints and destroys values
+  // recursively, and 400,000 nested '[' overflowed the stack.
+  static constexpr int kMaxDepth = 256;
+
+  bool operator()(int depth, Event event, Json& parsed) {
+    switch (event) {
+      case Event::object_start:
+      case Event::array_start: {
+        if (depth > kMaxDepth) {
+          throw Error(ErrorCode::kInvalidArgument,
+                      "values nested more than " + std::to_string(kMaxDepth) + " levels deep");
+        }
+        // Only the step from the parent is kept; the full path is built on error, so memory
+        // stays linear in the nesting depth.
+        std::string step;
+        if (!frames_.empty()) step = frames_.back().is_object ? frames_.back().last_key : "[]";
+        frames_.push_back({event == Event::object_start, std::move(step), {}, {}});
+        break;
+      }
+      case Event::object_end:
+      case Event::array_end:
+        frames_.pop_back();
+        break;
+      case Event::key: {
+        Frame& f = frames_.back();
+        f.last_key = parsed.template get<std::string>();
+        if (!f.keys.insert(f.last_key).second) {
+          std::string path;
+          for (size_t i = 1; i < frames_.size(); ++i) {
+            const bool index = frames_[i].step == "[]";
+            path += (path.empty() || index ? "" : ".") + frames_[i].step;
+          }
+          throw Error(ErrorCode::kInvalidArgument,
+                      (path.empty() ? "" : path + ".") + f.last_key + ": given twice in the same object");
+        }
+        break;
+      }
+      case Event::value:
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool is_object = false;
+    std::string step;  // the key (or "[]") under which the parent holds this value
+    std::string last_key;
+    std::set<std::string> keys;
+  };
+  std::vector<Frame> frames_;
+};
 
 }  // namespace seedline

@@ -56,12 +56,18 @@ TEST(StatsCommand, MethodFlagAndTable) {
 }
 
 TEST(StatsCommand, BadInputIsOneLineErrorExit1) {
-  const std::pair<const char*, const char*> cases[] = {
+  const std::pair<std::string, const char*> cases[] = {
       {"not json", "not valid JSON"},
       {"{}", "missing field 'groups'"},
       {R"({"groups": {"a": [1, 2]}})", "at least 2 groups"},
       {R"({"groups": {"a": [1, 2], "b": [1, "two"]}})", "group 'b': element 1 is not a number"},
       {R"({"groups": {"a": [1e999], "b": [2]}})", "not valid JSON"},  // overflows a double
+      // QA: the second "a" silently replaced the first (a group's data lost without a word).
+      {R"({"groups": {"a": [1, 2, 3], "a": [7, 8, 9], "b": [4, 5, 6]}})",
+       "stats input: groups.a: given twice in the same object"},
+      // QA: 1,000,000 nested '[' crashed with a stack overflow.
+      {R"({"groups": {"a": )" + std::string(1'000'000, '[') + std::string(1'000'000, ']') + "}}",
+       "stats input: values nested more than 256 levels deep"},
   };
   for (const auto& [input, message] : cases) {
     const auto r = run_seedline({"stats", "--json"}, input);
@@ -70,6 +76,14 @@ TEST(StatsCommand, BadInputIsOneLineErrorExit1) {
     EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
   }
+}
+
+// QA: stdin was read without bound, so `seedline stats < /dev/zero` ran until it was killed.
+TEST(StatsCommand, EndlessInputIsRefused) {
+  const auto r =
+      seedline::testing::run_process({"/bin/sh", "-c", std::string("exec ") + SEEDLINE_BIN + " stats < /dev/zero"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("stats input on stdin is larger than 256 MiB"), std::string::npos) << r.err;
 }
 
 TEST(StatsCommand, BadMethodIsUsageErrorExit2) {

@@ -90,6 +90,29 @@ struct BadCase {
 
 class ExperimentErrors : public ::testing::TestWithParam<BadCase> {};
 
+// QA: a file of 400,000 nested '[' (800 KB) crashed seedline with a stack overflow.
+TEST(Experiment, DeepNestingIsAnErrorNotACrash) {
+  for (const size_t depth : {257u, 400'000u}) {
+    SCOPED_TRACE(depth);
+    const std::string text = "{\"name\": " + std::string(depth, '[') + std::string(depth, ']') + "}";
+    try {
+      parse_experiment(text, "deep.json");
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find("nested more than 256 levels deep"), std::string::npos) << e.what();
+    }
+  }
+  // 255 levels inside the document's object are still read (and refused for their type).
+  const std::string ok = "{\"name\": " + std::string(255, '[') + std::string(255, ']') + "}";
+  EXPECT_THROW(
+      try { parse_experiment(ok, "ok.json"); } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("name: must be a string"), std::string::npos) << e.what();
+        throw;
+      },
+      Error);
+}
+
 TEST_P(ExperimentErrors, NameTheField) {
   try {
     parse_experiment(GetParam().text, "bad.json");
@@ -105,6 +128,19 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"NotJson", "{\"name\": ", "bad.json: not valid JSON"},
         BadCase{"NotAnObject", "[1]", "must be an object"},
+        // QA: a number beyond double range threw nlohmann's out_of_range, reported as an
+        // "internal error" without the file name.
+        // QA: nlohmann keeps the last of two equal keys, so these ran silently with 20 and 'b'.
+        BadCase{"DuplicateGaKey", R"({"ga": {"population": 10, "population": 20}})",
+                "ga.population: given twice in the same object"},
+        BadCase{"DuplicateTopKey", R"({"name": "a", "name": "b"})", "name: given twice in the same object"},
+        BadCase{"DuplicateKeyInCondition", R"({"conditions": [{"name": "a", "ga": {"elites": 1, "elites": 2}}]})",
+                "conditions[].ga.elites: given twice in the same object"},
+        // QA: a newline or escape sequence in the name was stored and garbled `seedline status`.
+        BadCase{"NameWithNewline", R"({"name": "a\nb"})", "name: must be 1-128 characters without control characters"},
+        BadCase{"NameWithEscape", R"({"name": "\u001b[2J"})", "name: must be 1-128 characters"},
+        BadCase{"NumberOverflow", R"({"ga": {"mutation_rate": 1e999}})",
+                "bad.json: not valid JSON: number overflow parsing '1e999'"},
         BadCase{"UnknownTopField", R"({"sed": 1})", "sed: unknown field"},
         BadCase{"UnknownGaField", R"({"ga": {"popsize": 3}})", "ga.popsize: unknown field"},
         BadCase{"StageKeepGrows",

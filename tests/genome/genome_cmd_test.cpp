@@ -2,6 +2,7 @@
 // configs, as a user runs it: the checksum a fresh process rebuilds, the files numpy reads
 // back, and the errors for damaged data, unknown noise versions and unknown ids.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <bit>
 #include <filesystem>
@@ -254,6 +255,29 @@ TEST_F(GenomeCommand, DamagedDataFailsNamingTheIndividualAndWritesNothing) {
   }
   // Above the damage everything still exports.
   EXPECT_EQ(run({"genome", std::to_string(chains_[1].ids[11]), "--out", out.string()}).exit_code, 0);
+}
+
+// QA: `genome ID --out /dev/full` run as root replaced the device node with the exported file
+// (the temporary file was renamed over it). A FIFO shows the same without root.
+TEST_F(GenomeCommand, RefusesAnOutputThatIsNotARegularFile) {
+  const auto fifo = dir_ / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  struct Case {
+    std::string out;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {fifo.string(), fifo.string() + ": is a FIFO"},
+      {dir_.path().string(), dir_.path().string() + ": is a directory"},
+      {"", "output path is empty"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.out);
+    const auto r = run({"genome", std::to_string(chains_[0].ids[3]), "--out", c.out});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(std::filesystem::status(fifo).type(), std::filesystem::file_type::fifo);
 }
 
 TEST_F(GenomeCommand, UnknownNoiseVersionsIdsAndFormatsAreClearErrors) {

@@ -1,6 +1,7 @@
 // `seedline lineage | descendants | mrca | phylogeny` against a database file built with the
 // writer API, as a user runs them: JSON shapes, readable text, exit codes for bad ids.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
@@ -128,6 +129,20 @@ TEST_F(LineageCommand, PhylogenyWritesTheCsv) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "seedline: error: run 99 does not exist\n");
   EXPECT_EQ(run({"phylogeny", "--run", std::to_string(run_)}).exit_code, 2);
+}
+
+// QA: the CSV's temporary file was renamed over whatever --out named, so a FIFO (or, as root,
+// a device such as /dev/full) was replaced by a regular file.
+TEST_F(LineageCommand, PhylogenyRefusesAnOutputThatIsNotARegularFile) {
+  const auto fifo = dir_ / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const auto& out : {fifo, dir_.path()}) {
+    SCOPED_TRACE(out.string());
+    const auto r = run({"phylogeny", "--run", std::to_string(run_), "--out", out.string()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find(out.string() + ": is a"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(std::filesystem::status(fifo).type(), std::filesystem::file_type::fifo);
 }
 
 }  // namespace

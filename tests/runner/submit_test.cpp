@@ -59,6 +59,19 @@ TEST(Submit, ErrorsNameTheFileAndTheFieldAndWriteNothing) {
       {"task field", bad_task, "task.max_stepz"},
       {"unknown top-level field", R"({"name": "x", "trails": 3})", "trails"},
       {"not json", "{\"name\": ", "not valid JSON"},
+      // QA: the next four were accepted and only failed in the daemon ("build_mlp: only an
+      // architecture of dense layers runs as an MLP", "mlp forward: output has 2 values,
+      // expected 3", std::bad_alloc).
+      {"conv on cartpole",
+       R"({"network": [{"type": "conv", "out": 4, "kernel": 3}, {"type": "dense"}]})",
+       "network[0].type: task 'cartpole' runs the network as an MLP, which takes only dense layers (got 'conv')"},
+      {"embedding on cartpole", R"({"network": [{"type": "embedding", "vocab": 4, "dim": 3}, {"type": "dense"}]})",
+       "network[0].type: task 'cartpole' runs the network as an MLP"},
+      {"output width is not the action size", R"({"network": [{"type": "dense", "out": 3}]})",
+       "network[0].out: must equal task 'cartpole''s action size 2 (got 3)"},
+      {"10,000-wide network",
+       R"({"network": [{"type": "dense", "out": 10000}, {"type": "dense", "out": 10000}, {"type": "dense"}]})",
+       "more than the limit of 16 GiB"},
   };
   TempDir dir;
   auto db = store::open_database(dir / "a.db", store::OpenPurpose::kCreate);
@@ -78,12 +91,46 @@ TEST(Submit, ErrorsNameTheFileAndTheFieldAndWriteNothing) {
     EXPECT_EQ(store::database_info(db).experiments, 0);
     EXPECT_EQ(store::database_info(db).runs, 0);
   }
+  // QA: /dev/zero was read without end until the process was killed; a directory was
+  // reported as "not valid JSON".
+  const std::vector<std::pair<std::filesystem::path, std::string>> unreadable = {
+      {"/dev/zero", "/dev/zero: larger than 1 MiB"},
+      {dir.path(), dir.path().string() + ": is a directory, not an experiment file"},
+  };
+  for (const auto& [path, message] : unreadable) {
+    SCOPED_TRACE(path.string());
+    try {
+      submit_file(db, path);
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  }
   try {
     submit_file(db, dir / "missing.json");
     ADD_FAILURE() << "accepted a missing file";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kNotFound);
     EXPECT_NE(std::string(e.what()).find("missing.json"), std::string::npos);
+  }
+}
+
+// QA: `submit`/`run` opened (and so created and initialized) the database before reading the
+// file, so a typo in the file left a new empty seedline.db behind, or initialized an empty file.
+TEST(SubmitCli, ABadFileCreatesNoDatabase) {
+  TempDir dir;
+  write_file(dir / "bad.json", R"({"network": [{"type": "dense", "out": 3}]})");
+  write_file(dir / "empty.db", "");
+  for (const char* command : {"submit", "run"}) {
+    for (const char* db : {"new.db", "empty.db"}) {
+      SCOPED_TRACE(std::string(command) + " " + db);
+      const auto r = run_seedline({"--db", (dir / db).string(), command, (dir / "bad.json").string()});
+      EXPECT_EQ(r.exit_code, 1);
+      EXPECT_NE(r.err.find("network[0].out"), std::string::npos) << r.err;
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir / "new.db"));
+    EXPECT_EQ(std::filesystem::file_size(dir / "empty.db"), 0u);
   }
 }
 

@@ -3,6 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
 #include "util/error.hpp"
 
 namespace seedline::store {
@@ -55,6 +62,39 @@ TEST(Database, BadSqlNamesTheProblem) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("no_such_table"), std::string::npos) << e.what();
   }
+}
+
+// QA: `db init` racing `db init` (and any reader racing a commit or checkpoint) failed with
+// "truncated SQLite file": the writer puts the new page count in page 1 before it appends the
+// pages. A file that catches up shortly is healthy; one that stays short is still refused.
+TEST(Database, AFileThatIsBeingExtendedIsNotCalledTruncated) {
+  testing::TempDir dir;
+  const auto whole = dir / "whole.db";
+  {
+    auto db = Database::open(whole, {.access = Access::kCreate});
+    db.exec("CREATE TABLE t (x BLOB); INSERT INTO t VALUES (zeroblob(20000))");
+  }
+  const std::string bytes = testing::read_file(whole);
+  ASSERT_GT(bytes.size(), 8192u);
+  const auto growing = dir / "growing.db";
+  testing::write_file(growing, bytes.substr(0, 4096));
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    std::ofstream(growing, std::ios::binary | std::ios::app) << bytes.substr(4096);
+  });
+  EXPECT_NO_THROW(Database::open(growing, {.access = Access::kReadOnly}));
+  writer.join();
+
+  const auto truncated = dir / "truncated.db";
+  testing::write_file(truncated, bytes.substr(0, 4096));
+  try {
+    Database::open(truncated, {.access = Access::kReadOnly});
+    ADD_FAILURE() << "accepted a truncated file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+    EXPECT_NE(std::string(e.what()).find("truncated SQLite file (4096 bytes"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(testing::read_file(truncated), bytes.substr(0, 4096));
 }
 
 }  // namespace
