@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +12,7 @@
 #include "genome/run_genome.hpp"
 #include "util/error.hpp"
 #include "util/output_path.hpp"
+#include "util/hex.hpp"
 
 namespace seedline::cli {
 namespace {
@@ -61,8 +61,7 @@ void run_genome(const GlobalOptions& global, const GenomeOptions& o) {
   const auto exported = genome::export_individual(db, o.id, format, o.phenotype);
   write_atomically(o.out, exported.bytes);
 
-  char checksum[17];
-  std::snprintf(checksum, sizeof checksum, "%016llx", static_cast<unsigned long long>(exported.checksum));
+  const std::string checksum = hex16(exported.checksum);
   const char* format_name = format == genome::ExportFormat::kNpy ? "npy" : "safetensors";
   if (o.json) {
     print_json({{"individual", o.id},

@@ -1,6 +1,5 @@
 #include "genome/run_genome.hpp"
 
-#include <cstdio>
 #include <cstring>
 
 #include "noise/noise.hpp"
@@ -9,17 +8,12 @@
 #include "store/snapshot_repo.hpp"
 #include "tasks/task.hpp"
 #include "util/error.hpp"
+#include "util/hex.hpp"
 
 namespace seedline::genome {
 namespace {
 
 using nlohmann::json;
-
-std::string hex16(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 void append_le32(std::string& out, std::span<const float> values) {
   const auto bytes = store::genotype_to_bytes(values);

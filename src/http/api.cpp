@@ -1,7 +1,6 @@
 #include "http/api.hpp"
 
 #include <cmath>
-#include <cstdio>
 #include <map>
 
 #include "genome/run_genome.hpp"
@@ -12,6 +11,7 @@
 #include "store/migrations.hpp"
 #include "store/snapshot_repo.hpp"
 #include "util/error.hpp"
+#include "util/hex.hpp"
 
 namespace seedline::http {
 namespace {
@@ -27,11 +27,7 @@ Json fitness(const std::optional<double>& v) { return v && std::isfinite(*v) ? J
 // Seeds are decimal strings: JavaScript numbers lose precision above 2^53.
 std::string seed_text(uint64_t seed) { return std::to_string(seed); }
 
-std::string checksum_text(uint64_t checksum) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(checksum));
-  return buf;
-}
+std::string checksum_text(uint64_t checksum) { return hex16(checksum); }
 
 // The stored spec/config text as JSON; it was written as JSON, so failing to parse is damage.
 Json stored_json(const std::string& text, const std::string& what) {

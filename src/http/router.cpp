@@ -8,6 +8,7 @@
 #include "http/api.hpp"
 #include "http/target.hpp"
 #include "stats/experiment_curves.hpp"
+#include "util/hex.hpp"
 
 namespace seedline::http {
 namespace {
@@ -79,9 +80,7 @@ Response genome_download(const Call& c, const QueryParams& q) {
                                 q.flag("phenotype", false), c.ctx.genome_cache);
   auto res = make_response(c.req, status::ok, "application/octet-stream", file.bytes);
   res.set(beast_http::field::content_disposition, "attachment; filename=\"" + file.filename + "\"");
-  char checksum[20];
-  std::snprintf(checksum, sizeof checksum, "%016llx", static_cast<unsigned long long>(file.checksum));
-  res.set("X-Seedline-Checksum", checksum);
+  res.set("X-Seedline-Checksum", hex16(file.checksum));
   res.set(beast_http::field::cache_control, "no-store");
   return res;
 }

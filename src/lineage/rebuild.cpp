@@ -1,20 +1,14 @@
 #include "lineage/rebuild.hpp"
 
-#include <cstdio>
 #include <string>
 
 #include "store/lineage_repo.hpp"
 #include "store/snapshot_repo.hpp"
 #include "util/error.hpp"
+#include "util/hex.hpp"
 
 namespace seedline::lineage {
 namespace {
-
-std::string hex64(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 void verify(int64_t target, int64_t id, uint64_t actual, uint64_t stored, const char* what, RebuildStats& stats) {
   ++stats.checksums_verified;

@@ -1,21 +1,15 @@
 #include "store/lineage_repo.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <limits>
 #include <string>
 #include <unordered_map>
 
 #include "util/error.hpp"
+#include "util/hex.hpp"
 
 namespace seedline::store {
 namespace {
-
-std::string hex64(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 [[noreturn]] void no_such_individual(int64_t id) {
   not_found("individual " + std::to_string(id) + " does not exist");

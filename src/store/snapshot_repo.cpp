@@ -3,20 +3,14 @@
 #include <zstd.h>
 
 #include <bit>
-#include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "util/error.hpp"
+#include "util/hex.hpp"
 
 namespace seedline::store {
 namespace {
-
-std::string hex64(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 [[noreturn]] void corrupt(int64_t id, const std::string& why) {
   corruption("snapshot of individual " + std::to_string(id) + " is corrupt: " + why);

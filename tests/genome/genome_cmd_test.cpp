@@ -15,6 +15,7 @@
 #include "store/migrations.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "util/hex.hpp"
 
 namespace seedline::genome {
 namespace {
@@ -59,12 +60,6 @@ std::string python_with_numpy() {
     if (run_process({p, "-c", "import numpy"}).exit_code == 0) return p;
   }
   return {};
-}
-
-std::string hex16(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 class GenomeCommand : public ::testing::Test {

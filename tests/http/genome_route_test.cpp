@@ -13,6 +13,7 @@
 #include "store/migrations.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
+#include "util/hex.hpp"
 
 namespace seedline::http {
 namespace {
@@ -21,12 +22,6 @@ constexpr const char* kExperiment = R"({"name": "genome-http", "seed": 5, "task"
   "network": [{"type": "dense", "in": 4, "out": 3, "activation": "tanh"}, {"type": "dense", "out": 2}],
   "conditions": [{"name": "factorized", "representation": {"type": "factorized", "rank": 1}},
                  {"name": "direct", "representation": {"type": "direct"}}]})";
-
-std::string hex16(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 class GenomeRoute : public ::testing::Test {
  protected:
