@@ -130,10 +130,12 @@ Json run_detail_json(store::Database& db, int64_t run_id) {
   return run_json(*summary);
 }
 
-Json run_generations_json(store::Database& db, int64_t run_id) {
+Json run_generations_json(store::Database& db, int64_t run_id, int max_points) {
   get_run(db, run_id);
+  const auto all = store::list_generations(db, run_id);
   Json rows = Json::array();
-  for (const auto& g : store::list_generations(db, run_id)) {
+  for (size_t k : stats::downsample_indices(all.size(), static_cast<size_t>(max_points))) {
+    const auto& g = all[k];
     rows.push_back({{"generation", g.generation},
                     {"best", fitness(g.best)},
                     {"mean", fitness(g.mean)},
@@ -145,7 +147,7 @@ Json run_generations_json(store::Database& db, int64_t run_id) {
                     {"eval_seconds", g.eval_seconds},
                     {"total_seconds", g.total_seconds}});
   }
-  return {{"run", run_id}, {"generations", rows}};
+  return {{"run", run_id}, {"total", all.size()}, {"generations", rows}};
 }
 
 Json individual_json(store::Database& db, int64_t id) {

@@ -35,7 +35,9 @@ Json curves_json(store::Database& db, const std::string& id_or_name, stats::Metr
 Json compare_json(store::Database& db, const std::string& id_or_name, stats::Metric metric,
                   std::optional<int> generation, stats::MwuMethod method);
 Json run_detail_json(store::Database& db, int64_t run_id);
-Json run_generations_json(store::Database& db, int64_t run_id);
+// At most `max_points` summary rows, evenly spaced, keeping the first and the last; "total"
+// says how many generations the run has committed.
+Json run_generations_json(store::Database& db, int64_t run_id, int max_points);
 Json individual_json(store::Database& db, int64_t id);
 Json lineage_json(store::Database& db, int64_t id);
 

@@ -110,9 +110,11 @@ const std::vector<Route>& api_routes() {
                  }),
       json_route({"api", "runs", "{id}"}, {},
                  [](const Call& c, const QueryParams&) { return run_detail_json(c.ctx.db, parse_id(c.id, "run")); }),
-      json_route({"api", "runs", "{id}", "generations"}, {},
-                 [](const Call& c, const QueryParams&) {
-                   return run_generations_json(c.ctx.db, parse_id(c.id, "run"));
+      json_route({"api", "runs", "{id}", "generations"}, {"max_points"},
+                 [](const Call& c, const QueryParams& q) {
+                   const auto points =
+                       q.integer("max_points", stats::kMaxPoints, stats::kMinPoints, stats::kMaxPoints);
+                   return run_generations_json(c.ctx.db, parse_id(c.id, "run"), static_cast<int>(*points));
                  }),
       json_route({"api", "individuals", "{id}"}, {},
                  [](const Call& c, const QueryParams&) {

@@ -115,7 +115,14 @@ TEST_F(Router, RunGenerations) {
   const int64_t id = run("factorized", 1);
   const auto j = get_json("/api/runs/" + std::to_string(id) + "/generations");
   EXPECT_EQ(j["run"], id);
+  EXPECT_EQ(j["total"], 4);
   ASSERT_EQ(j["generations"].size(), 4u);
+  // Downsampled: the first and the last generation are always kept.
+  const auto two = get_json("/api/runs/" + std::to_string(id) + "/generations?max_points=2");
+  EXPECT_EQ(two["total"], 4);
+  ASSERT_EQ(two["generations"].size(), 2u);
+  EXPECT_EQ(two["generations"][0]["generation"], 0);
+  EXPECT_EQ(two["generations"][1]["generation"], 3);
   const auto& g = j["generations"][3];
   expect_keys(g, {"generation", "best", "mean", "median", "std", "best_individual", "evaluations", "steps",
                   "eval_seconds", "total_seconds"},
@@ -237,6 +244,8 @@ TEST_F(Router, ErrorsHaveTheirStatusAndShape) {
       {"/api/runs/99999999999999999999", status::bad_request, "invalid_argument", "run id"},
       {"/api/runs/999", status::not_found, "not_found", "run 999 does not exist"},
       {"/api/runs/999/generations", status::not_found, "not_found", "run 999 does not exist"},
+      {"/api/runs/1/generations?max_points=1", status::bad_request, "invalid_argument",
+       "'max_points' must be an integer in 2..10000"},
       {"/api/individuals/999999", status::not_found, "not_found", "individual 999999 does not exist"},
       {"/api/individuals/999999/lineage", status::not_found, "not_found", "individual 999999"},
       {"/api/individuals/x/lineage", status::bad_request, "invalid_argument", "individual id"},
