@@ -11,7 +11,7 @@
 #include "evolve/experiment.hpp"
 #include "genome/run_genome.hpp"
 #include "lineage/lineage_testing.hpp"
-#include "noise/noise.hpp"
+#include "runner/submit.hpp"
 #include "store/migrations.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -66,13 +66,9 @@ class GenomeCommand : public ::testing::Test {
  protected:
   void SetUp() override {
     auto db = store::open_database(path_, store::OpenPurpose::kCreate);
-    const auto spec = evolve::parse_experiment(kExperiment, "test");
-    const int64_t e = store::insert_experiment(db, spec.name, spec.source.dump());
-    for (int i = 0; i < 2; ++i) {
-      const int64_t c = store::insert_condition(db, e, i, spec.conditions[static_cast<size_t>(i)].name,
-                                                spec.conditions[static_cast<size_t>(i)].to_json().dump());
-      runs_[i] = store::insert_run(db, e, c, 0, evolve::run_seed(spec.seed, i, 0), noise::kNewestVersion);
-    }
+    const auto submitted = runner::submit_experiment(db, evolve::parse_experiment(kExperiment, "test"), "test");
+    ASSERT_EQ(submitted.runs.size(), 2u);
+    for (int i = 0; i < 2; ++i) runs_[i] = submitted.runs[static_cast<size_t>(i)];
     // Run 0 (factorized) has snapshots every 10 generations, run 1 (direct) none.
     const Genome f = genome_for_run(db, runs_[0]);
     chains_[0] = lineage::fixtures::build_chain(db, runs_[0], f.ops(), {.depth = 35, .snapshot_every = 10});

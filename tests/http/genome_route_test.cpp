@@ -9,7 +9,7 @@
 #include "genome/run_genome.hpp"
 #include "http/server.hpp"
 #include "lineage/lineage_testing.hpp"
-#include "noise/noise.hpp"
+#include "runner/submit.hpp"
 #include "store/migrations.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
@@ -27,12 +27,10 @@ class GenomeRoute : public ::testing::Test {
  protected:
   void SetUp() override {
     auto db = store::open_database(path_, store::OpenPurpose::kCreate);
-    const auto spec = evolve::parse_experiment(kExperiment, "test");
-    const int64_t e = store::insert_experiment(db, spec.name, spec.source.dump());
+    const auto submitted = runner::submit_experiment(db, evolve::parse_experiment(kExperiment, "test"), "test");
+    ASSERT_EQ(submitted.runs.size(), 2u);
     for (int i = 0; i < 2; ++i) {
-      const auto& condition = spec.conditions[static_cast<size_t>(i)];
-      const int64_t c = store::insert_condition(db, e, i, condition.name, condition.to_json().dump());
-      const int64_t run = store::insert_run(db, e, c, 0, evolve::run_seed(spec.seed, i, 0), noise::kNewestVersion);
+      const int64_t run = submitted.runs[static_cast<size_t>(i)];
       const auto genome = genome::genome_for_run(db, run);
       chains_[i] = lineage::fixtures::build_chain(db, run, genome.ops(), {.depth = 12, .snapshot_every = 5,
                                                                          .seed_base = 7u + static_cast<uint64_t>(i)});

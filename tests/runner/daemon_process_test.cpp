@@ -34,6 +34,25 @@ void submit_all(const TempDir& dir, const std::filesystem::path& db) {
   }
 }
 
+// Submits the test cartpole experiment with `trials` trials of `generations` generations,
+// once into each of `dbs` (same spec, so the same run seeds).
+void submit_cartpole(const TempDir& dir, int trials, int generations,
+                     std::initializer_list<std::filesystem::path> dbs) {
+  std::string spec = testing::kCartpoleExperiment;
+  const auto set = [&spec](const std::string& field, const std::string& from, int to) {
+    const auto at = spec.find("\"" + field + "\": " + from);
+    ASSERT_NE(at, std::string::npos) << field;
+    spec.replace(at, field.size() + 4 + from.size(), "\"" + field + "\": " + std::to_string(to));
+  };
+  set("trials", "2", trials);
+  set("generations", "6", generations);
+  write_file(dir / "variant.json", spec);
+  for (const auto& db : dbs) {
+    const auto r = run_seedline({"--db", db.string(), "submit", (dir / "variant.json").string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+}
+
 // Runs every run of `db` to the end in one uninterrupted daemon.
 void run_reference(const std::filesystem::path& db, int threads) {
   const auto r = run_seedline({"--db", db.string(), "daemon", "--once", "--threads", std::to_string(threads)});
@@ -93,14 +112,7 @@ TEST(DaemonProcess, TwoDaemonsShareADatabaseAndFinishEveryRunOnce) {
   TempDir dir;
   const auto reference = dir / "reference.db", shared = dir / "shared.db";
   // Six cartpole runs of ~0.2 s each, so the second daemon finds work even on a slow start.
-  std::string spec = testing::kCartpoleExperiment;
-  spec.replace(spec.find("\"trials\": 2"), 11, "\"trials\": 6");
-  spec.replace(spec.find("\"generations\": 6"), 16, "\"generations\": 15");
-  write_file(dir / "six.json", spec);
-  for (const auto& db : {reference, shared}) {
-    const auto r = run_seedline({"--db", db.string(), "submit", (dir / "six.json").string()});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
+  ASSERT_NO_FATAL_FAILURE(submit_cartpole(dir, 6, 15, {reference, shared}));
   run_reference(reference, 1);
 
   Child a({"--db", shared.string(), "daemon", "--once", "--threads", "1"}, dir.path(), "a");
@@ -133,14 +145,7 @@ TEST(DaemonProcess, SigtermPausesTheRunExitsZeroAndTheRunResumes) {
   TempDir dir;
   const auto reference = dir / "reference.db", paused = dir / "paused.db";
   // Enough generations that SIGTERM lands mid-run.
-  std::string spec = testing::kCartpoleExperiment;
-  spec.replace(spec.find("\"generations\": 6"), 16, "\"generations\": 400");
-  spec.replace(spec.find("\"trials\": 2"), 11, "\"trials\": 1");
-  write_file(dir / "long.json", spec);
-  for (const auto& db : {reference, paused}) {
-    const auto r = run_seedline({"--db", db.string(), "submit", (dir / "long.json").string()});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
+  ASSERT_NO_FATAL_FAILURE(submit_cartpole(dir, 1, 400, {reference, paused}));
   run_reference(reference, 2);
 
   Child daemon({"--db", paused.string(), "daemon", "--threads", "2"}, dir.path(), "daemon");
