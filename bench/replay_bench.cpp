@@ -6,6 +6,8 @@
 //   table     the same update reading eps from a precomputed noise table at a seed-derived
 //             offset (the "shared noise table" trick of Such et al.), the speed of light
 //   fill      noise::fill_v1 alone, to show the cost of the noise itself
+//   fill-sse2, fill-avx2, fill-avx512   the same through each block path this CPU can run
+//             (same bits; shows what a CPU without AVX-512 would pay)
 // bench/replay_numpy.py does the numpy version; bench/replay_compare.sh prints all of them
 // side by side. Usage: replay_bench [PARAMS] [STEPS]   (defaults 1000000 and 30)
 // Prints one line per method: "<method> <param*steps per second> <ns per parameter*step>".
@@ -14,9 +16,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <utility>
 #include <vector>
 
 #include "genome/genome.hpp"
+#include "noise/block_paths.hpp"
 #include "noise/noise.hpp"
 
 namespace {
@@ -93,5 +97,16 @@ int main(int argc, char** argv) {
     for (int s = 0; s < steps; ++s) noise::fill_v1(splitmix(static_cast<uint64_t>(s)), 0, 0, z);
   });
   report("fill", work, t_fill, z[0]);
+
+  const std::pair<noise::BlockPath, const char*> paths[] = {
+      {noise::BlockPath::kSse2, "fill-sse2"}, {noise::BlockPath::kAvx2, "fill-avx2"},
+      {noise::BlockPath::kAvx512, "fill-avx512"}};
+  for (const auto& [path, name] : paths) {
+    if (!noise::block_path_supported(path)) continue;
+    const double t = best_seconds(reps, [&] {
+      for (int s = 0; s < steps; ++s) noise::fill_v1_with(path, splitmix(static_cast<uint64_t>(s)), 0, 0, z);
+    });
+    report(name, work, t, z[0]);
+  }
   return 0;
 }
