@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "util/utf8.hpp"
+
 namespace seedline::cli {
 
 std::filesystem::path resolve_db_path(const GlobalOptions& global) {
@@ -48,7 +50,9 @@ CLI::Validator finite_range(double lo, double hi) {
       "NUMBER");
 }
 
-void print_json(const nlohmann::json& value) { std::cout << value.dump(2) << '\n'; }
+// A stored name another program wrote may not be UTF-8: it is printed with U+FFFD rather than
+// failing the whole command.
+void print_json(const nlohmann::json& value) { std::cout << dump_json(value, 2) << '\n'; }
 
 std::string format_bytes(int64_t bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};

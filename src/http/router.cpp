@@ -9,11 +9,14 @@
 #include "http/target.hpp"
 #include "stats/experiment_curves.hpp"
 #include "util/hex.hpp"
+#include "util/utf8.hpp"
 
 namespace seedline::http {
 namespace {
 
 using beast_http::status;
+
+std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
 const std::string kServerName = std::string("seedline/") + SEEDLINE_VERSION;
 
@@ -29,7 +32,9 @@ Response make_response(const Request& req, status s, std::string_view content_ty
 }
 
 Response json_response(const Request& req, const Json& body) {
-  auto res = make_response(req, status::ok, "application/json", body.dump());
+  // A stored string that is not UTF-8 (written by another program) becomes U+FFFD rather
+  // than an exception.
+  auto res = make_response(req, status::ok, "application/json", dump_json(body));
   res.set(beast_http::field::cache_control, "no-store");
   return res;
 }
@@ -214,7 +219,14 @@ Response error_response(status s, std::string_view code, std::string_view messag
   res.set(beast_http::field::cache_control, "no-store");
   res.set("X-Content-Type-Options", "nosniff");
   res.keep_alive(keep_alive);
-  res.body() = Json{{"error", {{"code", code}, {"message", message}}}}.dump();
+  // The message may quote client or stored bytes that are not UTF-8: dump_json replaces them
+  // instead of throwing, so building an error never fails with another error (which used to
+  // escape the handler and drop the connection unanswered).
+  try {
+    res.body() = dump_json(Json{{"error", {{"code", code}, {"message", message}}}});
+  } catch (const std::exception&) {
+    res.body() = R"({"error":{"code":"internal","message":"the error message could not be built"}})";
+  }
   res.prepare_payload();
   return res;
 }
@@ -236,12 +248,13 @@ Response handle_request(const Request& req, RouterContext& ctx) {
   } catch (const Error& e) {
     const auto s = status_for(e.code());
     if (s == status::internal_server_error) {
-      std::cerr << "seedline serve: " << req.method_string() << ' ' << req.target() << ": " << e.what() << '\n';
+      std::cerr << "seedline serve: " << escape_bytes(sv(req.method_string())) << ' ' << escape_bytes(sv(req.target()))
+                << ": " << escape_bytes(e.what()) << '\n';
     }
     return error_response(s, error_code_name(e.code()), e.what(), req.version(), req.keep_alive());
   } catch (const std::exception& e) {
-    std::cerr << "seedline serve: " << req.method_string() << ' ' << req.target() << ": internal error: " << e.what()
-              << '\n';
+    std::cerr << "seedline serve: " << escape_bytes(sv(req.method_string())) << ' ' << escape_bytes(sv(req.target()))
+              << ": internal error: " << escape_bytes(e.what()) << '\n';
     return error_response(status::internal_server_error, "internal", std::string("internal error: ") + e.what(),
                           req.version(), req.keep_alive());
   }

@@ -35,7 +35,8 @@ struct RouterContext {
 
 Response handle_request(const Request& request, RouterContext& context);
 
-// An error response with the JSON body {"error": {"code", "message"}}.
+// An error response with the JSON body {"error": {"code", "message"}}. Any message bytes are
+// accepted (invalid UTF-8 becomes U+FFFD); it does not throw for any input.
 Response error_response(beast_http::status status, std::string_view code, std::string_view message,
                         unsigned version = 11, bool keep_alive = false);
 

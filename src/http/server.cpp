@@ -136,15 +136,23 @@ class Session : public std::enable_shared_from_this<Session> {
       return close();
     }
     const Request request = parser_->release();
-    Response response = t_db == nullptr
-                            ? error_response(status::internal_server_error, "internal",
-                                             "this worker has no database connection", request.version())
-                            : [&] {
-                                RouterContext context{*t_db, core_.options.token, core_.web, &core_.cache};
-                                return handle_request(request, context);
-                              }();
+    Response response = respond(request);
     if (core_.stopping || stop_requested_) response.keep_alive(false);
     send(std::move(response), request.method() == beast_http::verb::head);
+  }
+
+  Response respond(const Request& request) {
+    if (request.version() >= 11 && request.find(beast_http::field::host) == request.end()) {
+      // RFC 9112 section 3.2: an HTTP/1.1 request without Host is answered 400.
+      return error_response(status::bad_request, "bad_request", "HTTP/1.1 request without a Host header",
+                            request.version(), request.keep_alive());
+    }
+    if (t_db == nullptr) {
+      return error_response(status::internal_server_error, "internal", "this worker has no database connection",
+                            request.version());
+    }
+    RouterContext context{*t_db, core_.options.token, core_.web, &core_.cache};
+    return handle_request(request, context);
   }
 
   void send(Response&& response, bool head) {
