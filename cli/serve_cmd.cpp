@@ -7,6 +7,7 @@
 
 #include "common.hpp"
 #include "http/server.hpp"
+#include "read_only_note.hpp"
 
 namespace seedline::cli {
 namespace {
@@ -30,6 +31,7 @@ void run_serve(const GlobalOptions& global, const ServeOptions& o) {
   options.threads = o.threads;
   options.stop_on_signals = true;
   http::Server server(options);
+  note_if_immutable(options.db_path);
   std::cout << "seedline: serving " << options.db_path.string() << " at " << server.url()
             << (options.token.empty() ? "" : " (token required for /api)") << std::endl;
   std::cout << "seedline: press Ctrl-C to stop" << std::endl;
