@@ -48,7 +48,13 @@ void register_serve_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--port", o->port, "TCP port; 0 picks a free one")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  cmd->add_option("--token", o->token, "Require 'Authorization: Bearer TOKEN' on /api (default: $SEEDLINE_TOKEN)");
+  cmd->add_option("--token", o->token, "Require 'Authorization: Bearer TOKEN' on /api (default: $SEEDLINE_TOKEN)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            const auto problem = http::token_problem(text);
+            return problem ? *problem : std::string();
+          },
+          "TOKEN"));
   cmd->add_option("--threads", o->threads, "Worker threads, each with its own database connection")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
