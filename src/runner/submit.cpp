@@ -6,6 +6,7 @@
 #include "genome/run_genome.hpp"
 #include "noise/noise.hpp"
 #include "store/experiment_repo.hpp"
+#include "store/run_batch.hpp"
 #include "tasks/task.hpp"
 #include "util/error.hpp"
 
@@ -98,6 +99,13 @@ evolve::ExperimentSpec read_experiment_file(const std::filesystem::path& path) {
 }
 
 void check_experiment(evolve::ExperimentSpec& spec, const std::string& origin) {
+  const int64_t runs = static_cast<int64_t>(spec.conditions.size()) * spec.trials;
+  if (runs > kMaxRunsPerExperiment) {
+    invalid_argument(origin + ": conditions x trials = " + std::to_string(spec.conditions.size()) + " x " +
+                     std::to_string(spec.trials) + " = " + std::to_string(runs) + " runs; at most " +
+                     std::to_string(kMaxRunsPerExperiment) +
+                     " runs per experiment (split it into several experiments)");
+  }
   try {
     for (size_t i = 0; i < spec.conditions.size(); ++i) check_condition(spec.conditions[i], i, spec.conditions.size());
   } catch (const Error& e) {
@@ -117,10 +125,10 @@ SubmittedExperiment submit_experiment(store::Database& db, evolve::ExperimentSpe
     const int index = static_cast<int>(i);
     const int64_t condition_id = store::insert_condition(db, out.experiment_id, index, c.name, c.to_json().dump());
     out.conditions.push_back(c.name);
-    for (int trial = 0; trial < spec.trials; ++trial) {
-      out.runs.push_back(store::insert_run(db, out.experiment_id, condition_id, trial,
-                                           evolve::run_seed(spec.seed, index, trial), noise::kNewestVersion));
-    }
+    std::vector<uint64_t> seeds;
+    for (int trial = 0; trial < spec.trials; ++trial) seeds.push_back(evolve::run_seed(spec.seed, index, trial));
+    const auto ids = store::insert_queued_runs(db, out.experiment_id, condition_id, seeds, noise::kNewestVersion);
+    out.runs.insert(out.runs.end(), ids.begin(), ids.end());
   }
   tx.commit();
   return out;

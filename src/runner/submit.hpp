@@ -7,7 +7,8 @@
 // filled in, docs/tasks.md), and so is the genome (network and representation). For an
 // environment task the network must be all dense layers ending in the task's action size, and
 // one generation (population x (genotype + phenotype) float32 values) must fit in
-// kMaxGenerationBytes. A file that fails any check writes nothing.
+// kMaxGenerationBytes; and conditions x trials must not exceed kMaxRunsPerExperiment. A file
+// that fails any check writes nothing.
 //
 // Thread-safety: as the Database (one per thread).
 // Failure: seedline::Error kInvalidArgument whose message starts with the file name and names
@@ -35,6 +36,11 @@ struct SubmittedExperiment {
 
 // The memory one generation may need in a daemon: 16 GiB.
 inline constexpr int64_t kMaxGenerationBytes = int64_t{16} << 30;
+
+// The most runs (conditions x trials) one experiment may have: 100,000. Checked before
+// anything is written; all runs are inserted in the submission's one transaction, which at
+// this bound holds the write lock for well under a second (docs/guarantees.md).
+inline constexpr int64_t kMaxRunsPerExperiment = 100'000;
 
 // The largest experiment file read: 1 MiB.
 inline constexpr int64_t kMaxExperimentFileBytes = int64_t{1} << 20;
