@@ -6,7 +6,7 @@
 #include <mutex>
 #include <optional>
 
-#include "runner/evaluation.hpp"
+#include "runner/work.hpp"
 #include "util/error.hpp"
 
 namespace seedline::distributed {

@@ -15,7 +15,7 @@
 
 #include "distributed/local_fabric.hpp"
 #include "distributed/worker.hpp"
-#include "runner/evaluation.hpp"
+#include "runner/work.hpp"
 #include "util/error.hpp"
 
 namespace seedline::distributed {
