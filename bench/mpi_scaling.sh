@@ -17,7 +17,7 @@ cmake --build "$build" -j"$(nproc)" --target seedline mpi_wire_bench >/dev/null
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpirun=(mpirun --oversubscribe)
 
-echo "== the wire and the dealing (mpirun -n 4, $(nproc) cores)"
+echo "== the wire and the dealing (mpirun -n 4, $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 "${mpirun[@]}" -n 4 "$build/bench/mpi_wire_bench"
 
 tmp=$(mktemp -d)
@@ -40,7 +40,7 @@ wall() {
   python3 -c "print(f'{$t1 - $t0:.2f}')"
 }
 echo
-echo "== scaling: 64 Pendulum episodes x 5 generations, one thread per rank"
+echo "== scaling: 64 Pendulum episodes x 5 generations, one thread per rank (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 base=$(wall "$build/seedline" --db "$tmp/plain.db" run "$tmp/cpu.json" --threads 1)
 printf '%-30s %7s s\n' "one process, 1 thread" "$base"
 for n in 1 2 4; do
