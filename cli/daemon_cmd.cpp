@@ -1,7 +1,8 @@
 // seedline daemon [--threads N] [--once] [--experiment X] [--stale-after S] [--mpi [--wire-stats F]]
 // seedline run EXPERIMENT.json [--threads N] [--mpi [--wire-stats F]]: submit, then run it to
-// the end here. With --mpi (under mpirun) rank 0 does all of that and every other rank only
-// evaluates (cli/mpi_option.hpp, docs/distributed.md).
+// the end here; exits 1 naming every run that did not finish (a failed database write, a run
+// failed by its task). With --mpi (under mpirun) rank 0 does all of that and every other
+// rank only evaluates (cli/mpi_option.hpp, docs/distributed.md).
 #include <unistd.h>
 
 #include <algorithm>
