@@ -11,6 +11,8 @@
 #include "lineage/rebuild.hpp"
 #include "runner/crash_point.hpp"
 #include "runner/evaluation.hpp"
+#include "runner/external_evaluation.hpp"
+#include "store/evaluator_repo.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/run_repo.hpp"
 #include "util/error.hpp"
@@ -60,6 +62,14 @@ class Coordinator {
     done.get();
   }
 
+  // Called by the evaluator pool while it waits: heartbeats, and stops on a stop request.
+  std::function<void()> tick() {
+    return [this] {
+      beat_if_due();
+      if (interrupted()) throw RunInterrupted{};
+    };
+  }
+
   ParallelFor parallel_for() {
     return [this](size_t n, const std::function<void(size_t, int)>& fn) { parallel(n, fn); };
   }
@@ -85,6 +95,8 @@ struct RunContext {
   std::unique_ptr<tasks::Task> task;
   RunLabel label;
   int current = -1;  // the generation being worked on, for messages
+  // The external task's evaluator processes, alive from the run's start to its end.
+  std::unique_ptr<evaluator::EvaluatorPool> evaluators;
 };
 
 struct Parents {
@@ -185,6 +197,23 @@ std::optional<Parents> commit_generation(store::Database& db, const RunContext& 
   return parents;
 }
 
+// Names population member m of generation g for evaluator error messages.
+std::function<std::string(int)> describe_members(int g, std::span<const evolve::Slot> slots, const Parents& parents) {
+  return [g, slots = std::vector<evolve::Slot>(slots.begin(), slots.end()), ids = parents.ids](int m) {
+    const auto& slot = slots.at(static_cast<size_t>(m));
+    const std::string who = "member " + std::to_string(m) + " of generation " + std::to_string(g);
+    switch (slot.kind) {
+      case evolve::Slot::Kind::kRoot: return who + " (a root, seed " + std::to_string(slot.seed) + ")";
+      case evolve::Slot::Kind::kElite:
+        return who + " (elite individual " + std::to_string(ids.at(static_cast<size_t>(slot.parent))) + ")";
+      case evolve::Slot::Kind::kChild:
+        return who + " (a child of individual " + std::to_string(ids.at(static_cast<size_t>(slot.parent))) +
+               ", seed " + std::to_string(slot.seed) + ")";
+    }
+    return who;
+  };
+}
+
 // Runs generations from `start` to the end; returns kFinished or kLost (interrupts throw).
 RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Parents parents, Coordinator& co,
                            const DriverOptions& options, lineage::GenotypeCache& cache, RunResult& result) {
@@ -200,8 +229,12 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
     const auto population = build_population(*ctx.genome, slots, parents.genotypes, parallel, interrupted);
     const auto t1 = Clock::now();
     bool first_stage = true;
-    const auto stage_evaluator = make_stage_evaluator(*ctx.genome, *ctx.task, ga, ctx.run.seed, g, population,
-                                                      parallel, interrupted);
+    const auto stage_evaluator =
+        ctx.evaluators ? make_external_stage_evaluator(*ctx.genome, *ctx.evaluators, ga, ctx.run.seed, g, population,
+                                                       describe_members(g, slots, parents), parallel, interrupted,
+                                                       co.tick())
+                       : make_stage_evaluator(*ctx.genome, *ctx.task, ga, ctx.run.seed, g, population, parallel,
+                                              interrupted);
     const auto sel = evolve::evaluate_and_select(
         ga.population, ga,
         [&](std::span<const int> members, int stage, std::span<evolve::Evaluation> out) {
@@ -253,6 +286,36 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
   return RunOutcome::kFinished;
 }
 
+// Starts the evaluator processes, records who answered with the run (the first time) and
+// warns loudly when a resumed run meets an evaluator of another name or version.
+void start_evaluators(store::Database& db, RunContext& ctx, Coordinator& co, const DriverOptions& options) {
+  ctx.evaluators->start(co.tick());
+  const auto& id = ctx.evaluators->identity();
+  const auto& task = dynamic_cast<const tasks::ExternalTask&>(*ctx.task);
+  store::RunEvaluator now;
+  now.run_id = ctx.run.id;
+  now.command = nlohmann::json(task.spec().command).dump();
+  now.name = id.name;
+  now.version = id.version;
+  now.protocol = id.protocol;
+  const auto before = store::find_run_evaluator(db, ctx.run.id);
+  if (!before) store::record_run_evaluator(db, now);
+  if (options.log == nullptr) return;
+  *options.log << "seedline: run " << ctx.run.id << ": evaluator '" << id.name << "' version '" << id.version
+               << "' (protocol " << id.protocol << ")\n";
+  if (before && (before->name != id.name || before->version != id.version)) {
+    *options.log << "seedline: WARNING: run " << ctx.run.id << " was started with evaluator '" << before->name
+                 << "' version '" << before->version << "' (" << before->recorded_at << ") but resumes with '"
+                 << id.name << "' version '" << id.version
+                 << "': generations from here on may not be comparable with the earlier ones\n";
+  }
+  if (before && before->command != now.command) {
+    *options.log << "seedline: WARNING: run " << ctx.run.id << ": the evaluator command was " << before->command
+                 << " and is now " << now.command << "\n";
+  }
+  *options.log << std::flush;
+}
+
 std::string describe_failure(const std::exception& e, int generation) {
   return (generation >= 0 ? "generation " + std::to_string(generation) + ": " : std::string()) + e.what();
 }
@@ -277,7 +340,7 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
   Coordinator co(db, run.id, owner, pool, options);
   lineage::GenotypeCache private_cache;
   lineage::GenotypeCache& cache = options.cache != nullptr ? *options.cache : private_cache;
-  RunContext ctx{run, {}, nullptr, nullptr, {}};
+  RunContext ctx{run, {}, nullptr, nullptr, {}, -1, nullptr};
   ctx.label.run_id = run.id;
   ctx.label.condition = run.condition;
   ctx.label.trial = run.trial;
@@ -285,6 +348,7 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
   bool started = false;
 
   const auto finish = [&](RunOutcome outcome, const std::string& message) {
+    ctx.evaluators.reset();  // no evaluator process outlives the run's claim
     result.outcome = outcome;
     result.message = message;
     if (outcome != RunOutcome::kLost) {
@@ -307,12 +371,16 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
     ctx.label.generations = ctx.config.ga.generations;
     ctx.genome = std::make_unique<genome::Genome>(genome::genome_for_condition(ctx.config, run.noise_version));
     ctx.task = options.make_task ? options.make_task(ctx.config.task) : tasks::make_task(ctx.config.task);
+    if (const auto* external = dynamic_cast<const tasks::ExternalTask*>(ctx.task.get())) {
+      ctx.evaluators = make_evaluator_pool(*external, *ctx.genome, ctx.config.network);
+    }
     const auto last = store::last_generation(db, run.id);
     const int start = last ? last->generation + 1 : 0;
     result.last_generation = start - 1;
     if (options.progress != nullptr) options.progress->run_started(ctx.label, start);
     started = true;
     if (start >= ctx.config.ga.generations) return finish(RunOutcome::kFinished, "");
+    if (ctx.evaluators) start_evaluators(db, ctx, co, options);
     Parents parents;
     if (last) parents = rebuild_parents(db, ctx, *last, cache);
     const auto outcome = run_generations(db, ctx, start, std::move(parents), co, options, cache, result);

@@ -32,6 +32,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 
 #include "lineage/genotype_cache.hpp"
@@ -67,6 +68,8 @@ struct DriverOptions {
   // Builds the task from the stored spec. Default (empty): tasks::make_task. Tests inject
   // tasks that throw.
   std::function<std::unique_ptr<tasks::Task>(const nlohmann::json&)> make_task;
+  // Lines about the run that are not progress (the evaluator's identity, warnings). May be null.
+  std::ostream* log = nullptr;
   // Called after each committed generation. May be empty.
   std::function<void(const GenerationTiming&)> on_generation;
 };

@@ -67,11 +67,11 @@ class Task {
 };
 
 // Builds a task from the "task" object of an experiment file. Fields (docs/tasks.md):
-//   type       required: "cartpole" | "pendulum" | "sphere" | "rastrigin"
+//   type       required: "cartpole" | "pendulum" | "sphere" | "rastrigin" | "external"
 //   episodes   default 1, 1..100000 (function tasks: only 1, they are deterministic)
 //   max_steps  environment tasks only; default 500 (cartpole) / 200 (pendulum)
 //   shift      function tasks only; default 0: the optimum sits at x_i = shift
-// Unknown fields are errors.
+// `external` has its own fields (tasks/external_task.hpp). Unknown fields are errors.
 std::unique_ptr<Task> make_task(const nlohmann::json& spec);
 
 }  // namespace seedline::tasks
