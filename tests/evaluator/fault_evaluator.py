@@ -16,6 +16,8 @@ process it started in /proc and prove none is left behind. MODE:
   exit_at_start prints a reason and exits with status 3 before the handshake
   slow          ok, sleeping ARG seconds per item
   grandchild    ok, after starting a `sleep` grandchild that also carries MARKER
+  policy        reward 0; metrics out0, out1, ... = build_policy(weights, network) applied to
+                the observation x_i = 0.1 * (i + 1) (checks the weight layout end to end)
 """
 import os
 import subprocess
@@ -37,7 +39,18 @@ def deterministic(weights, seed):
     return -norm2 + (seed % 1000) / 1000.0, 1 + seed % 7, {"norm2": norm2}
 
 
+NETWORK = []
+
+
+def setup(hello):
+    NETWORK[:] = hello["network"]
+
+
 def evaluate(weights, seed):
+    if MODE == "policy":
+        width = NETWORK[0]["in"]
+        out = se.build_policy(weights, NETWORK)(np.arange(1, width + 1, dtype=np.float32) * np.float32(0.1))
+        return 0.0, 0, {"out%d" % i: float(v) for i, v in enumerate(out)}
     if MODE == "crash" or (MODE == "crash_once" and not os.path.exists(ARG)):
         if MODE == "crash_once":
             open(ARG, "w").close()
@@ -68,4 +81,4 @@ if __name__ == "__main__":
         sys.exit(3)
     if MODE == "grandchild":
         subprocess.Popen(["sleep", "1000", MARKER])
-    se.serve(evaluate, name="fault-evaluator", version=os.environ.get("FAULT_EVALUATOR_VERSION", "1.0"))
+    se.serve(evaluate, name="fault-evaluator", version=os.environ.get("FAULT_EVALUATOR_VERSION", "1.0"), setup=setup)
