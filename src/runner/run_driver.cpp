@@ -10,11 +10,12 @@
 #include "genome/run_genome.hpp"
 #include "lineage/rebuild.hpp"
 #include "runner/crash_point.hpp"
-#include "runner/evaluation.hpp"
-#include "runner/external_evaluation.hpp"
+#include "runner/external_executor.hpp"
+#include "runner/local_executor.hpp"
 #include "store/evaluator_repo.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/run_repo.hpp"
+#include "tasks/external_task.hpp"
 #include "util/error.hpp"
 
 namespace seedline::runner {
@@ -31,12 +32,11 @@ double unix_now() {
 }
 
 // Owns the coordinating thread's duties: the database connection, heartbeats while the pool
-// works on another thread, and the interrupt flag the workers poll.
+// works on another thread, and the interrupt flag the executor polls.
 class Coordinator {
  public:
-  Coordinator(store::Database& db, int64_t run_id, const std::string& owner, ThreadPool& pool,
-              const DriverOptions& options)
-      : db_(db), run_id_(run_id), owner_(owner), pool_(pool), options_(options), last_beat_(Clock::now()) {}
+  Coordinator(store::Database& db, int64_t run_id, const std::string& owner, const DriverOptions& options)
+      : db_(db), run_id_(run_id), owner_(owner), options_(options), last_beat_(Clock::now()) {}
 
   bool lost() const { return lost_.load(); }
   bool stop_requested() const { return options_.stop != nullptr && options_.stop->load(); }
@@ -50,9 +50,9 @@ class Coordinator {
     if (seconds_since(last_beat_) >= options_.heartbeat_seconds) beat();
   }
 
-  // pool.parallel_for on a helper thread while this thread heartbeats.
-  void parallel(size_t n, const std::function<void(size_t, int)>& fn) {
-    auto done = std::async(std::launch::async, [&] { pool_.parallel_for(n, fn); });
+  // Runs `fn` (a call into the executor) on a helper thread while this thread heartbeats.
+  void background(const std::function<void()>& fn) {
+    auto done = std::async(std::launch::async, fn);
     const auto interval = std::chrono::duration<double>(options_.heartbeat_seconds);
     for (;;) {
       const auto next = last_beat_ + std::chrono::duration_cast<Clock::duration>(interval);
@@ -62,17 +62,6 @@ class Coordinator {
     done.get();
   }
 
-  // Called by the evaluator pool while it waits: heartbeats, and stops on a stop request.
-  std::function<void()> tick() {
-    return [this] {
-      beat_if_due();
-      if (interrupted()) throw RunInterrupted{};
-    };
-  }
-
-  ParallelFor parallel_for() {
-    return [this](size_t n, const std::function<void(size_t, int)>& fn) { parallel(n, fn); };
-  }
   std::function<bool()> interrupt_check() const {
     return [this] { return interrupted(); };
   }
@@ -81,7 +70,6 @@ class Coordinator {
   store::Database& db_;
   int64_t run_id_;
   const std::string& owner_;
-  ThreadPool& pool_;
   const DriverOptions& options_;
   Clock::time_point last_beat_;
   std::atomic<bool> lost_{false};
@@ -93,10 +81,9 @@ struct RunContext {
   evolve::ConditionConfig config;
   std::unique_ptr<genome::Genome> genome;
   std::unique_ptr<tasks::Task> task;
+  Executor* executor = nullptr;
   RunLabel label;
   int current = -1;  // the generation being worked on, for messages
-  // The external task's evaluator processes, alive from the run's start to its end.
-  std::unique_ptr<evaluator::EvaluatorPool> evaluators;
 };
 
 struct Parents {
@@ -143,8 +130,9 @@ evolve::Summary summary_of(const evolve::SelectionResult& sel) {
 }
 
 // Commits generation `g`; returns the new parents, or nullopt when the run was lost.
+// `genotypes` are the new parents' (sel.parents' members), best first.
 std::optional<Parents> commit_generation(store::Database& db, const RunContext& ctx, int g,
-                                         std::span<const evolve::Slot> slots, std::span<const GenotypePtr> population,
+                                         std::span<const evolve::Slot> slots, std::vector<GenotypePtr> genotypes,
                                          const Parents& previous, const evolve::SelectionResult& sel,
                                          store::GenerationRow row) {
   const auto& ga = ctx.config.ga;
@@ -171,10 +159,8 @@ std::optional<Parents> commit_generation(store::Database& db, const RunContext& 
   }
 
   Parents parents;
-  for (int m : sel.parents) {
-    parents.ids.push_back(ids[static_cast<size_t>(m)]);
-    parents.genotypes.push_back(population[static_cast<size_t>(m)]);
-  }
+  for (int m : sel.parents) parents.ids.push_back(ids[static_cast<size_t>(m)]);
+  parents.genotypes = std::move(genotypes);
   const bool snapshot_all = ga.snapshot_every > 0 && (g + 1) % ga.snapshot_every == 0;
   const bool final_generation = g + 1 == ga.generations;
   for (size_t k = 0; k < parents.ids.size(); ++k) {
@@ -197,54 +183,54 @@ std::optional<Parents> commit_generation(store::Database& db, const RunContext& 
   return parents;
 }
 
-// Names population member m of generation g for evaluator error messages.
-std::function<std::string(int)> describe_members(int g, std::span<const evolve::Slot> slots, const Parents& parents) {
-  return [g, slots = std::vector<evolve::Slot>(slots.begin(), slots.end()), ids = parents.ids](int m) {
-    const auto& slot = slots.at(static_cast<size_t>(m));
-    const std::string who = "member " + std::to_string(m) + " of generation " + std::to_string(g);
-    switch (slot.kind) {
-      case evolve::Slot::Kind::kRoot: return who + " (a root, seed " + std::to_string(slot.seed) + ")";
-      case evolve::Slot::Kind::kElite:
-        return who + " (elite individual " + std::to_string(ids.at(static_cast<size_t>(slot.parent))) + ")";
-      case evolve::Slot::Kind::kChild:
-        return who + " (a child of individual " + std::to_string(ids.at(static_cast<size_t>(slot.parent))) +
-               ", seed " + std::to_string(slot.seed) + ")";
-    }
-    return who;
-  };
+// The new parents' genotypes after executor.advance_parents: the executor's own when it
+// shares them (in process), else derived here from the previous parents.
+std::vector<GenotypePtr> advance_parents(RunContext& ctx, Coordinator& co, const Parents& previous,
+                                         std::span<const evolve::Slot> sources) {
+  co.background([&] { ctx.executor->advance_parents(sources); });
+  auto genotypes = ctx.executor->shared_parents();
+  if (genotypes.size() == sources.size()) return genotypes;
+  genotypes.clear();
+  for (const auto& s : sources) genotypes.push_back(derive_genotype(*ctx.genome, s, previous.genotypes));
+  return genotypes;
+}
+
+// One generation's evaluation: stage by stage, each stage's items through the executor.
+evolve::SelectionResult evaluate_generation(RunContext& ctx, Coordinator& co, int g,
+                                            std::span<const evolve::Slot> slots) {
+  const auto& ga = ctx.config.ga;
+  bool first_stage = true;
+  return evolve::evaluate_and_select(
+      ga.population, ga, [&](std::span<const int> members, int stage, std::span<evolve::Evaluation> out) {
+        if (!first_stage) maybe_crash(CrashPoint::kEvaluate, g);
+        first_stage = false;
+        const auto items = stage_items(members, slots, stage, evolve::stage_episodes(ga, stage),
+                                       ctx.task->scores_once(), ctx.run.seed, g);
+        std::vector<ItemResult> results(items.size());
+        co.background([&] { ctx.executor->evaluate(items, results); });
+        accumulate(items, results, out);
+      });
 }
 
 // Runs generations from `start` to the end; returns kFinished or kLost (interrupts throw).
 RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Parents parents, Coordinator& co,
                            const DriverOptions& options, lineage::GenotypeCache& cache, RunResult& result) {
   const auto& ga = ctx.config.ga;
-  const auto parallel = co.parallel_for();
-  const auto interrupted = co.interrupt_check();
   double spent = 0;
   for (int g = start; g < ga.generations; ++g) {
     if (co.interrupted()) throw RunInterrupted{};
     ctx.current = g;
     const auto t0 = Clock::now();
     const auto slots = evolve::plan_generation(ctx.run.seed, g, ga, static_cast<int>(parents.ids.size()));
-    const auto population = build_population(*ctx.genome, slots, parents.genotypes, parallel, interrupted);
-    const auto t1 = Clock::now();
-    bool first_stage = true;
-    const auto stage_evaluator =
-        ctx.evaluators ? make_external_stage_evaluator(*ctx.genome, *ctx.evaluators, ga, ctx.run.seed, g, population,
-                                                       describe_members(g, slots, parents), parallel, interrupted,
-                                                       co.tick())
-                       : make_stage_evaluator(*ctx.genome, *ctx.task, ga, ctx.run.seed, g, population, parallel,
-                                              interrupted);
-    const auto sel = evolve::evaluate_and_select(
-        ga.population, ga,
-        [&](std::span<const int> members, int stage, std::span<evolve::Evaluation> out) {
-          if (!first_stage) maybe_crash(CrashPoint::kEvaluate, g);
-          first_stage = false;
-          stage_evaluator(members, stage, out);
-        });
+    const auto sel = evaluate_generation(ctx, co, g, slots);
     maybe_crash(CrashPoint::kEvaluate, g);
-    const double eval_seconds = seconds_since(t1);
+    const auto t1 = Clock::now();
+    const double eval_seconds = seconds_since(t0);
     const auto summary = summary_of(sel);
+    std::vector<evolve::Slot> sources;
+    for (const int m : sel.parents) sources.push_back(slots[static_cast<size_t>(m)]);
+    auto genotypes = advance_parents(ctx, co, parents, sources);
+    const double build_seconds = seconds_since(t1);
 
     store::GenerationRow row;
     row.run_id = ctx.run.id;
@@ -258,7 +244,7 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
     row.eval_seconds = eval_seconds;
     row.total_seconds = seconds_since(t0);
     const auto t2 = Clock::now();
-    auto next = commit_generation(db, ctx, g, slots, population, parents, sel, row);
+    auto next = commit_generation(db, ctx, g, slots, std::move(genotypes), parents, sel, row);
     if (!next) return RunOutcome::kLost;
     const double commit_seconds = seconds_since(t2);
     parents = std::move(*next);
@@ -270,8 +256,8 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
     const double total = seconds_since(t0);
     spent += total;
     if (options.on_generation) {
-      options.on_generation({ctx.run.id, g, std::chrono::duration<double>(t1 - t0).count(), eval_seconds,
-                             commit_seconds, total, summary.evaluations, summary.steps});
+      options.on_generation({ctx.run.id, g, build_seconds, eval_seconds, commit_seconds, total, summary.evaluations,
+                             summary.steps});
     }
     if (options.progress != nullptr) {
       GenerationReport report;
@@ -286,15 +272,14 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
   return RunOutcome::kFinished;
 }
 
-// Starts the evaluator processes, records who answered with the run (the first time) and
-// warns loudly when a resumed run meets an evaluator of another name or version.
-void start_evaluators(store::Database& db, RunContext& ctx, Coordinator& co, const DriverOptions& options) {
-  ctx.evaluators->start(co.tick());
-  const auto& id = ctx.evaluators->identity();
-  const auto& task = dynamic_cast<const tasks::ExternalTask&>(*ctx.task);
+// Records who evaluates the run (the first time its evaluators start) and warns loudly when
+// a resumed run meets an evaluator of another name, version or command.
+void record_evaluator(store::Database& db, const RunContext& ctx, const ExternalExecutor& external,
+                      const DriverOptions& options) {
+  const auto& id = external.identity();
   store::RunEvaluator now;
   now.run_id = ctx.run.id;
-  now.command = nlohmann::json(task.spec().command).dump();
+  now.command = nlohmann::json(external.command()).dump();
   now.name = id.name;
   now.version = id.version;
   now.protocol = id.protocol;
@@ -337,10 +322,23 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
   store::RunRow run = claimed;
   run.owner = owner;
   RunResult result;
-  Coordinator co(db, run.id, owner, pool, options);
+  Coordinator co(db, run.id, owner, options);
+  LocalExecutor local(pool, co.interrupt_check());
+  // An external task's evaluator processes, when no executor was given (created once the
+  // task is known); it outlives end_run below.
+  std::unique_ptr<ExternalExecutor> external;
+  Executor* executor = options.executor != nullptr ? options.executor : &local;
+  // Whatever way the run ends, the executor drops its parents (and stops its processes).
+  struct EndRun {
+    Executor*& e;
+    bool begun = false;
+    ~EndRun() {
+      if (begun) e->end_run();
+    }
+  } end_run{executor};
   lineage::GenotypeCache private_cache;
   lineage::GenotypeCache& cache = options.cache != nullptr ? *options.cache : private_cache;
-  RunContext ctx{run, {}, nullptr, nullptr, {}, -1, nullptr};
+  RunContext ctx{run, {}, nullptr, nullptr, executor, {}};
   ctx.label.run_id = run.id;
   ctx.label.condition = run.condition;
   ctx.label.trial = run.trial;
@@ -348,7 +346,6 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
   bool started = false;
 
   const auto finish = [&](RunOutcome outcome, const std::string& message) {
-    ctx.evaluators.reset();  // no evaluator process outlives the run's claim
     result.outcome = outcome;
     result.message = message;
     if (outcome != RunOutcome::kLost) {
@@ -371,8 +368,9 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
     ctx.label.generations = ctx.config.ga.generations;
     ctx.genome = std::make_unique<genome::Genome>(genome::genome_for_condition(ctx.config, run.noise_version));
     ctx.task = options.make_task ? options.make_task(ctx.config.task) : tasks::make_task(ctx.config.task);
-    if (const auto* external = dynamic_cast<const tasks::ExternalTask*>(ctx.task.get())) {
-      ctx.evaluators = make_evaluator_pool(*external, *ctx.genome, ctx.config.network);
+    if (options.executor == nullptr && dynamic_cast<const tasks::ExternalTask*>(ctx.task.get()) != nullptr) {
+      external = std::make_unique<ExternalExecutor>(pool, co.interrupt_check());
+      executor = ctx.executor = external.get();
     }
     const auto last = store::last_generation(db, run.id);
     const int start = last ? last->generation + 1 : 0;
@@ -380,9 +378,18 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
     if (options.progress != nullptr) options.progress->run_started(ctx.label, start);
     started = true;
     if (start >= ctx.config.ga.generations) return finish(RunOutcome::kFinished, "");
-    if (ctx.evaluators) start_evaluators(db, ctx, co, options);
     Parents parents;
     if (last) parents = rebuild_parents(db, ctx, *last, cache);
+    RunSetup setup;
+    setup.run_id = run.id;
+    setup.condition = ctx.config.to_json();
+    setup.noise_version = run.noise_version;
+    setup.genome = ctx.genome.get();
+    setup.task = ctx.task.get();
+    end_run.begun = true;
+    // In the background: starting evaluator processes may take seconds of heartbeats.
+    co.background([&] { executor->begin_run(setup, parents.genotypes); });
+    if (external) record_evaluator(db, ctx, *external, options);
     const auto outcome = run_generations(db, ctx, start, std::move(parents), co, options, cache, result);
     return finish(outcome, "");
   } catch (const RunInterrupted&) {

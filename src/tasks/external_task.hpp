@@ -44,6 +44,7 @@ class ExternalTask final : public Task {
   int action_size() const override { return spec_.actions.value_or(0); }
   ActionKind action_kind() const override { return ActionKind::kContinuous; }
   bool scores_phenotype() const override { return !spec_.observation_shape.has_value(); }
+  bool scores_once() const override { return false; }  // one item per episode, always
   nlohmann::json resolved_spec() const override;
   EpisodeResult run_episode(Policy& policy, uint64_t episode_seed) const override;
   double score(std::span<const float> parameters) const override;

@@ -47,6 +47,10 @@ class Task {
   virtual int action_size() const = 0;        // network outputs expected; 0 for function tasks
   virtual ActionKind action_kind() const = 0; // function tasks report kContinuous
   virtual bool scores_phenotype() const = 0;  // true for sphere/rastrigin
+  // True when one evaluation per stage says all there is (deterministic function tasks), so
+  // the runner sends one work item per member and stage instead of one per episode.
+  // Default: scores_phenotype(); the external task says false (its evaluator may draw on the seed).
+  virtual bool scores_once() const { return scores_phenotype(); }
   // The spec with every default filled in, e.g. {"type":"cartpole","episodes":1,"max_steps":500};
   // make_task(resolved_spec()) builds an equal task.
   virtual nlohmann::json resolved_spec() const = 0;

@@ -126,7 +126,7 @@ TEST(ExternalRun, ACrashingEvaluatorFailsItsRunWithAMessageNamingTheIndividualAn
     ASSERT_TRUE(s);
     EXPECT_EQ(s->run.state, store::RunState::kFailed);
     ASSERT_TRUE(s->run.message);
-    for (const char* part : {"generation 0: member ", "of generation 0 (a root, seed", ", stage 0, episode ",
+    for (const char* part : {"generation 0: member ", " (root, seed ", "), stage 0, episode ", "(episode seed ",
                              "external evaluator worker",
                              "exited with status 3", "attempt 3 of 3", "crashing on purpose"}) {
       EXPECT_NE(s->run.message->find(part), std::string::npos) << part << " missing from: " << *s->run.message;

@@ -15,7 +15,7 @@ process it started in /proc and prove none is left behind. MODE:
   raise         evaluate raises ValueError
   exit_at_start prints a reason and exits with status 3 before the handshake
   slow          ok, sleeping ARG seconds per item
-  grandchild    ok, after starting a `sleep` grandchild that also carries MARKER
+  grandchild    ok, after starting a sleeping Python grandchild that also carries MARKER
   policy        reward 0; metrics out0, out1, ... = build_policy(weights, network) applied to
                 the observation x_i = 0.1 * (i + 1) (checks the weight layout end to end)
 """
@@ -80,5 +80,5 @@ if __name__ == "__main__":
         print("fault_evaluator: cannot start: no licence for the simulator", file=sys.stderr)
         sys.exit(3)
     if MODE == "grandchild":
-        subprocess.Popen(["sleep", "1000", MARKER])
+        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1000)", MARKER])
     se.serve(evaluate, name="fault-evaluator", version=os.environ.get("FAULT_EVALUATOR_VERSION", "1.0"), setup=setup)

@@ -242,7 +242,7 @@ TEST(EvaluatorPool, StoppingTakesTheEvaluatorsProcessGroupWithIt) {
     EvaluatorPool pool(options_for(fault_command("grandchild", dir.path().string()), 1));
     Work work;
     work.run(pool);
-    // The Python evaluator and its `sleep` grandchild.
+    // The Python evaluator and its sleeping grandchild.
     EXPECT_EQ(processes_with(dir.path().string()).size(), 2u);
   }
   EXPECT_EQ(wait_until_gone(dir.path().string(), 0), std::vector<int>{});

@@ -10,7 +10,7 @@
 #include "evaluator_testing.hpp"
 #include "genome/architecture.hpp"
 #include "genome/genome.hpp"
-#include "runner/external_evaluation.hpp"
+#include "runner/external_executor.hpp"
 #include "support/temp_dir.hpp"
 
 namespace seedline::evaluator {
