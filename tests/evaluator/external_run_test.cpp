@@ -135,7 +135,9 @@ TEST(ExternalRun, ACrashingEvaluatorFailsItsRunWithAMessageNamingTheIndividualAn
   EXPECT_EQ(wait_until_gone(marker(dir), 0), std::vector<int>{});
 }
 
-TEST(ExternalRun, SigtermPausesTheRunAndLeavesNoEvaluatorProcess) {
+// SIGINT (Ctrl-C: it reaches seedline only, the evaluators have their own process group) and
+// SIGTERM both pause the run; seedline stops its evaluators before it exits.
+void expect_signal_pauses_and_leaves_no_evaluator(int sig) {
   TempDir dir;
   const auto db = dir / "paused.db";
   ASSERT_NO_FATAL_FAILURE(submit(db, dir / "slow.json", fault_experiment(dir, "slow", 1000, "0.01")));
@@ -147,13 +149,21 @@ TEST(ExternalRun, SigtermPausesTheRunAndLeavesNoEvaluatorProcess) {
     runner::testing::sleep_seconds(0.01);
   }
   EXPECT_EQ(processes_with(marker(dir)).size(), 2u);
-  daemon.signal(SIGTERM);
+  daemon.signal(sig);
   EXPECT_EQ(daemon.wait(), std::make_pair(0, 0)) << daemon.err();
   EXPECT_EQ(processes_with(marker(dir)), std::vector<int>{}) << daemon.err();
   auto store = store::open_database(db, store::OpenPurpose::kRead);
   const auto s = store::run_summary(store, 1);
   ASSERT_TRUE(s);
   EXPECT_EQ(s->run.state, store::RunState::kPaused) << daemon.err();
+}
+
+TEST(ExternalRun, SigtermPausesTheRunAndLeavesNoEvaluatorProcess) {
+  expect_signal_pauses_and_leaves_no_evaluator(SIGTERM);
+}
+
+TEST(ExternalRun, SigintPausesTheRunAndLeavesNoEvaluatorProcess) {
+  expect_signal_pauses_and_leaves_no_evaluator(SIGINT);
 }
 
 TEST(ExternalRun, WhenSeedlineIsKilledItsEvaluatorsExitToo) {
