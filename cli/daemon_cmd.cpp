@@ -40,7 +40,7 @@ void run_daemon_cmd(const GlobalOptions& global, const DaemonCliOptions& o) {
   options.progress = progress.get();
   options.log = &std::cerr;
   const auto& stop = runner::install_stop_signals();
-  std::cerr << "seedline daemon: " << resolve_db_path(global).string() << ", " << options.threads << " thread"
+  std::cerr << runner::log_timestamp() << " seedline daemon: " << resolve_db_path(global).string() << ", " << options.threads << " thread"
             << (options.threads == 1 ? "" : "s") << (o.once ? ", until no run is claimable" : ", polling")
             << " (stop with Ctrl-C or SIGTERM)\n";
   const auto report = runner::run_daemon(db, options, stop);
@@ -52,17 +52,17 @@ void run_daemon_cmd(const GlobalOptions& global, const DaemonCliOptions& o) {
 // The commands a user runs next, with --db when it is not the default.
 void print_next_steps(const GlobalOptions& global, const store::ExperimentRow& experiment,
                       const std::vector<store::RunSummary>& runs) {
-  const std::string db = global.db.empty() ? "" : " --db " + global.db;
+  const std::string seedline = seedline_command(global);
   const store::RunSummary* best = nullptr;
   for (const auto& r : runs) {
     if (r.best_fitness && (best == nullptr || *r.best_fitness > *best->best_fitness)) best = &r;
   }
   const std::string id = best != nullptr ? std::to_string(*best->best_individual) : "ID";
   std::cout << "\nNext steps:\n"
-            << "  seedline" << db << " status --experiment " << experiment.id << "\n"
-            << "  seedline" << db << " lineage " << id << "          # ancestors of the best individual, root first\n"
-            << "  seedline" << db << " genome " << id << " --out best.safetensors   # rebuild and export its genome\n"
-            << "  seedline" << db << " serve            # dashboard at http://127.0.0.1:8080\n";
+            << "  " << seedline << " status --experiment " << experiment.id << "\n"
+            << "  " << seedline << " lineage " << id << "          # ancestors of the best individual, root first\n"
+            << "  " << seedline << " genome " << id << " --out best.safetensors   # rebuild and export its genome\n"
+            << "  " << seedline << " serve            # dashboard at http://127.0.0.1:8080\n";
 }
 
 void run_run_cmd(const GlobalOptions& global, const std::string& file, int threads) {
@@ -88,7 +88,8 @@ void run_run_cmd(const GlobalOptions& global, const std::string& file, int threa
   const auto runs = store::run_summaries(db, submitted.experiment_id);
   std::cout << "\n" << runner::status_table(runs);
   if (report.stopped) {
-    std::cout << "stopped: the unfinished runs are paused; resume them with `seedline daemon --once --experiment "
+    std::cout << "stopped: the unfinished runs are paused; resume them with `" << seedline_command(global)
+              << " daemon --once --experiment "
               << experiment.id << "`\n";
     return;
   }
