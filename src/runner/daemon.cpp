@@ -123,6 +123,7 @@ DaemonReport run_daemon(store::Database& db, const DaemonOptions& options, const
         *options.log << log_timestamp() << " seedline daemon: run " << run->id << ": " << e.what() << "\n";
       }
       report.lost.push_back(run->id);
+      report.lost_because[run->id] = e.what();
       idle(options.poll_seconds, stop);
       continue;
     }
@@ -130,7 +131,10 @@ DaemonReport run_daemon(store::Database& db, const DaemonOptions& options, const
       case RunOutcome::kFinished: report.finished.push_back(run->id); break;
       case RunOutcome::kPaused: report.paused.push_back(run->id); break;
       case RunOutcome::kFailed: report.failed.push_back(run->id); break;
-      case RunOutcome::kLost: report.lost.push_back(run->id); break;
+      case RunOutcome::kLost:
+        report.lost.push_back(run->id);
+        report.lost_because[run->id] = result.message;
+        break;
     }
     if (options.log != nullptr) {
       *options.log << log_timestamp() << " seedline daemon " << report.owner << ": run " << run->id << " " << outcome_name(result.outcome)
