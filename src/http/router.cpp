@@ -77,7 +77,7 @@ Route json_route(std::vector<std::string_view> pattern, std::vector<std::string_
 
 Response genome_download(const Call& c, const QueryParams& q) {
   const auto file = genome_file(c.ctx.db, parse_id(c.id, "individual"), q.get("format").value_or("safetensors"),
-                                q.flag("phenotype", false), c.ctx.genome_cache);
+                                q.flag("phenotype", false), c.ctx.genome_cache, c.ctx.rebuild_pool);
   auto res = make_response(c.req, status::ok, "application/octet-stream", file.bytes);
   res.set(beast_http::field::content_disposition, "attachment; filename=\"" + file.filename + "\"");
   res.set("X-Seedline-Checksum", hex16(file.checksum));

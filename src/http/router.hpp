@@ -17,6 +17,7 @@
 
 #include "http/static_files.hpp"
 #include "lineage/genotype_cache.hpp"
+#include "runner/thread_pool.hpp"
 #include "store/database.hpp"
 #include "util/error.hpp"
 
@@ -31,6 +32,7 @@ struct RouterContext {
   std::string_view token;                       // empty: /api needs no token
   const StaticFiles& web;
   lineage::GenotypeCache* genome_cache = nullptr;
+  runner::ThreadPool* rebuild_pool = nullptr;  // splits genome rebuilds over threads; may be null
 };
 
 Response handle_request(const Request& request, RouterContext& context);

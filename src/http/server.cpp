@@ -52,7 +52,8 @@ struct ServerCore {
         acceptor(asio::make_strand(io)),
         accept_retry(acceptor.get_executor()),
         web(options.web_files),
-        cache(options.genome_cache_bytes) {}
+        cache(options.genome_cache_bytes),
+        rebuild_pool(std::max(1, options.threads)) {}
 
   void accept();
   void on_accept(error_code ec, tcp::socket socket);
@@ -67,6 +68,7 @@ struct ServerCore {
   std::optional<asio::signal_set> signals;
   StaticFiles web;
   lineage::GenotypeCache cache;
+  runner::ThreadPool rebuild_pool;  // genome downloads split their replay over it
   uint16_t port = 0;
   std::atomic<bool> stopping{false};
 
@@ -140,7 +142,7 @@ class Session : public std::enable_shared_from_this<Session> {
                             ? error_response(status::internal_server_error, "internal",
                                              "this worker has no database connection", request.version())
                             : [&] {
-                                RouterContext context{*t_db, core_.options.token, core_.web, &core_.cache};
+                                RouterContext context{*t_db, core_.options.token, core_.web, &core_.cache, &core_.rebuild_pool};
                                 return handle_request(request, context);
                               }();
     if (core_.stopping || stop_requested_) response.keep_alive(false);
