@@ -1,10 +1,20 @@
 #include "common.hpp"
 
-#include <cstdio>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
+
+#include "read_only_note.hpp"
+#include "store/read_only.hpp"
+#include "util/error.hpp"
+#include "util/output_path.hpp"
+#include "util/utf8.hpp"
 
 namespace seedline::cli {
 
@@ -14,8 +24,40 @@ std::filesystem::path resolve_db_path(const GlobalOptions& global) {
   return "seedline.db";
 }
 
+std::string seedline_command(const GlobalOptions& global) {
+  if (global.db.empty()) return "seedline";
+  const bool plain = global.db.find_first_not_of(
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._+-") == std::string::npos;
+  if (plain) return "seedline --db " + global.db;
+  std::string quoted = "'";
+  for (char c : global.db) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return "seedline --db " + quoted + "'";
+}
+
+std::string with_db_hints(const std::string& text, const GlobalOptions& global) {
+  if (global.db.empty()) return text;
+  const std::string from = "`seedline ";
+  const std::string to = "`" + seedline_command(global) + " ";
+  std::string out;
+  size_t at = 0;
+  for (size_t hit; (hit = text.find(from, at)) != std::string::npos; at = hit + from.size()) {
+    const bool named = text.compare(hit + from.size(), 5, "--db ") == 0;  // already written with it
+    out.append(text, at, hit - at).append(named ? from : to);
+  }
+  return out.append(text, at, std::string::npos);
+}
+
 store::Database open_db(const GlobalOptions& global, store::OpenPurpose purpose) {
-  return store::open_database(resolve_db_path(global), purpose);
+  const auto path = resolve_db_path(global);
+  auto db = store::open_database(path, purpose);
+  if (purpose == store::OpenPurpose::kRead) note_if_immutable(path);
+  return db;
+}
+
+void note_if_immutable(const std::filesystem::path& path) {
+  if (!store::opens_immutable(path)) return;
+  std::cerr << "seedline: note: " << path.string() << " is read as unchanging ("
+            << store::immutable_reason(path).value_or("read-only") << "); nothing can be written to it\n";
 }
 
 CLI::Option* add_id_option(CLI::App* cmd, const std::string& name, int64_t& id, const std::string& description) {
@@ -48,7 +90,30 @@ CLI::Validator finite_range(double lo, double hi) {
       "NUMBER");
 }
 
-void print_json(const nlohmann::json& value) { std::cout << value.dump(2) << '\n'; }
+void write_file_atomically(const std::filesystem::path& path, const std::string& bytes) {
+  const std::filesystem::path temp = temporary_sibling(path);
+  std::FILE* f = std::fopen(temp.c_str(), "wb");
+  if (f == nullptr) io_error(path.string() + ": cannot create " + temp.string() + ": " + std::strerror(errno));
+  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0 &&
+                       ::fsync(::fileno(f)) == 0;
+  const int saved = errno;
+  const bool closed = std::fclose(f) == 0;
+  std::error_code ec;
+  if (!written || !closed) {
+    std::filesystem::remove(temp, ec);
+    io_error(path.string() + ": write failed: " + std::strerror(written ? errno : saved));
+  }
+  std::filesystem::rename(temp, path, ec);
+  if (ec) {
+    const std::string why = ec.message();
+    std::filesystem::remove(temp, ec);
+    io_error(path.string() + ": cannot rename " + temp.string() + " into place: " + why);
+  }
+}
+
+// A stored name another program wrote may not be UTF-8: it is printed with U+FFFD rather than
+// failing the whole command.
+void print_json(const nlohmann::json& value) { std::cout << dump_json(value, 2) << '\n'; }
 
 std::string format_bytes(int64_t bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};

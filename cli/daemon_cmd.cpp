@@ -1,7 +1,9 @@
 // seedline daemon [--threads N] [--once] [--experiment X] [--stale-after S]
-// seedline run EXPERIMENT.json [--threads N]: submit, then run it to the end here.
+// seedline run EXPERIMENT.json [--threads N]: submit, then run it to the end here; exits 1
+// naming every run that did not finish (a failed database write, a run failed by its task).
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <thread>
 
@@ -40,7 +42,7 @@ void run_daemon_cmd(const GlobalOptions& global, const DaemonCliOptions& o) {
   options.progress = progress.get();
   options.log = &std::cerr;
   const auto& stop = runner::install_stop_signals();
-  std::cerr << "seedline daemon: " << resolve_db_path(global).string() << ", " << options.threads << " thread"
+  std::cerr << runner::log_timestamp() << " seedline daemon: " << resolve_db_path(global).string() << ", " << options.threads << " thread"
             << (options.threads == 1 ? "" : "s") << (o.once ? ", until no run is claimable" : ", polling")
             << " (stop with Ctrl-C or SIGTERM)\n";
   const auto report = runner::run_daemon(db, options, stop);
@@ -52,17 +54,75 @@ void run_daemon_cmd(const GlobalOptions& global, const DaemonCliOptions& o) {
 // The commands a user runs next, with --db when it is not the default.
 void print_next_steps(const GlobalOptions& global, const store::ExperimentRow& experiment,
                       const std::vector<store::RunSummary>& runs) {
-  const std::string db = global.db.empty() ? "" : " --db " + global.db;
+  const std::string seedline = seedline_command(global);
   const store::RunSummary* best = nullptr;
   for (const auto& r : runs) {
     if (r.best_fitness && (best == nullptr || *r.best_fitness > *best->best_fitness)) best = &r;
   }
   const std::string id = best != nullptr ? std::to_string(*best->best_individual) : "ID";
   std::cout << "\nNext steps:\n"
-            << "  seedline" << db << " status --experiment " << experiment.id << "\n"
-            << "  seedline" << db << " lineage " << id << "          # ancestors of the best individual, root first\n"
-            << "  seedline" << db << " genome " << id << " --out best.safetensors   # rebuild and export its genome\n"
-            << "  seedline" << db << " serve            # dashboard at http://127.0.0.1:8080\n";
+            << "  " << seedline << " status --experiment " << experiment.id << "\n"
+            << "  " << seedline << " lineage " << id << "          # ancestors of the best individual, root first\n"
+            << "  " << seedline << " genome " << id << " --out best.safetensors   # rebuild and export its genome\n"
+            << "  " << seedline << " serve            # dashboard at http://127.0.0.1:8080\n";
+}
+
+// Why a run of this `seedline run` did not end finished or failed.
+std::string unfinished_reason(const runner::DaemonReport& report, int64_t run, const std::string& daemon_error,
+                              const std::vector<store::RunSummary>& runs) {
+  if (const auto it = report.lost_because.find(run); it != report.lost_because.end()) return it->second;
+  if (!daemon_error.empty()) return "not run: " + daemon_error;
+  for (const auto& r : runs) {
+    if (r.run.id == run) {
+      return "not run here (state '" + std::string(store::run_state_name(r.run.state)) +
+             "': another daemon holds it)";
+    }
+  }
+  return "not run here";
+}
+
+// The table, then the outcome. A run that neither finished nor failed (a database write
+// failed: disk full, a lock held past the busy timeout) is named with its reason and the
+// command fails: printing "Next steps" then would hide runs that are left 'running'.
+void report_run_outcome(store::Database& db, const GlobalOptions& global, const runner::SubmittedExperiment& submitted,
+                        const runner::DaemonReport& report, const std::string& daemon_error) {
+  std::vector<store::RunSummary> runs;
+  try {
+    runs = store::run_summaries(db, submitted.experiment_id);
+    std::cout << "\n" << runner::status_table(runs);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kIOError) throw;
+    std::cerr << "seedline run: cannot read the runs' state now: " << e.what() << '\n';
+  }
+  if (report.stopped && daemon_error.empty() && report.lost.empty()) {
+    std::cout << "stopped: the unfinished runs are paused; resume them with `" << seedline_command(global)
+              << " daemon --once --experiment " << submitted.experiment_id << "`\n";
+    return;
+  }
+  std::vector<int64_t> unfinished;
+  for (const int64_t id : submitted.runs) {
+    const auto done = [id](const std::vector<int64_t>& ids) { return std::find(ids.begin(), ids.end(), id) != ids.end(); };
+    if (!done(report.finished) && !done(report.failed) && !done(report.paused)) unfinished.push_back(id);
+  }
+  if (!unfinished.empty()) {
+    std::string list;
+    for (const int64_t id : unfinished) {
+      std::cerr << "seedline run: run " << id << " did not finish: "
+                << unfinished_reason(report, id, daemon_error, runs) << '\n';
+      list += (list.empty() ? "" : ", ") + std::to_string(id);
+    }
+    io_error(std::to_string(unfinished.size()) + " of " + std::to_string(submitted.runs.size()) +
+             " runs did not finish (run" + (unfinished.size() == 1 ? " " : "s ") + list +
+             "); they resume from their last committed generation with `" + seedline_command(global) +
+                 " daemon --once --experiment " +
+             std::to_string(submitted.experiment_id) + "` once their heartbeat is stale");
+  }
+  const auto experiment = store::find_experiment(db, submitted.experiment_id).value();
+  print_next_steps(global, experiment, runs);
+  if (!report.failed.empty()) {
+    fail(ErrorCode::kFailedPrecondition, std::to_string(report.failed.size()) + " of " + std::to_string(runs.size()) +
+                                             " runs failed (see the message column above)");
+  }
 }
 
 void run_run_cmd(const GlobalOptions& global, const std::string& file, int threads) {
@@ -82,21 +142,15 @@ void run_run_cmd(const GlobalOptions& global, const std::string& file, int threa
   const auto progress = runner::make_progress(std::cerr, ::isatty(2) != 0);
   options.progress = progress.get();
   const auto& stop = runner::install_stop_signals();
-  const auto report = runner::run_daemon(db, options, stop);
-
-  const auto experiment = store::find_experiment(db, submitted.experiment_id).value();
-  const auto runs = store::run_summaries(db, submitted.experiment_id);
-  std::cout << "\n" << runner::status_table(runs);
-  if (report.stopped) {
-    std::cout << "stopped: the unfinished runs are paused; resume them with `seedline daemon --once --experiment "
-              << experiment.id << "`\n";
-    return;
+  runner::DaemonReport report;
+  std::string daemon_error;  // why the daemon gave up, when a store error ended it early
+  try {
+    report = runner::run_daemon(db, options, stop);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kIOError) throw;
+    daemon_error = e.what();
   }
-  print_next_steps(global, experiment, runs);
-  if (!report.failed.empty()) {
-    fail(ErrorCode::kFailedPrecondition, std::to_string(report.failed.size()) + " of " + std::to_string(runs.size()) +
-                                             " runs failed (see the message column above)");
-  }
+  report_run_outcome(db, global, submitted, report, daemon_error);
 }
 
 }  // namespace

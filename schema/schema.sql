@@ -1,6 +1,6 @@
 -- The current full seedline schema: what applying every file in migrations/ in order yields.
 -- For reading; tests/store/schema_test.cpp keeps it equal to the migrations.
--- Schema version: 1
+-- Schema version: 5
 
 CREATE TABLE schema_migrations (
   version    INTEGER PRIMARY KEY,
@@ -103,3 +103,14 @@ CREATE TABLE reevaluations (
   created_at    TEXT NOT NULL
 );
 CREATE INDEX reevaluations_by_individual ON reevaluations(individual_id);
+
+-- Who evaluated a run of an `external` task: the command and the evaluator's reported name
+-- and version, recorded when its evaluators first start (docs/evaluator-protocol.md).
+CREATE TABLE run_evaluators (
+  run_id      INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+  command     TEXT NOT NULL,         -- the argv as a JSON list
+  name        TEXT NOT NULL,         -- as the evaluator reported it
+  version     TEXT NOT NULL,
+  protocol    INTEGER NOT NULL,
+  recorded_at TEXT NOT NULL
+);

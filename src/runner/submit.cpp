@@ -8,6 +8,8 @@
 #include "noise/noise.hpp"
 #include "runner/local_executor.hpp"
 #include "store/experiment_repo.hpp"
+#include "store/run_batch.hpp"
+#include "tasks/external_task.hpp"
 #include "tasks/task.hpp"
 #include "util/error.hpp"
 
@@ -29,14 +31,16 @@ int assumed_threads() {
 }
 
 // What a daemon can run: an environment task drives the network as an MLP (dense layers
-// only) whose last layer gives one output per action; and a run's memory
-// (LocalExecutor::memory_bytes: parents plus per-thread scratch, whatever the population)
-// must fit in kMaxRunBytes.
+// only; an external task's evaluator takes any layers) whose last layer gives one output
+// per action; and a run's memory (LocalExecutor::memory_bytes: parents plus per-thread
+// scratch, whatever the population) must fit in kMaxRunBytes.
 void check_runnable(const evolve::ConditionConfig& c, const tasks::Task& task, const genome::Genome& genome) {
   const auto& arch = genome.architecture();
+  // An external evaluator runs the network itself, so any layer type may reach it.
+  const bool in_process = dynamic_cast<const tasks::ExternalTask*>(&task) == nullptr;
   if (!task.scores_phenotype()) {
     const std::string type = c.task.value("type", "");
-    for (size_t i = 0; i < arch.layers.size(); ++i) {
+    for (size_t i = 0; in_process && i < arch.layers.size(); ++i) {
       if (arch.layers[i].type != "dense") {
         invalid_argument("network[" + std::to_string(i) + "].type: task '" + type +
                          "' runs the network as an MLP, which takes only dense layers (got '" +
@@ -74,6 +78,10 @@ void check_condition(evolve::ConditionConfig& c, size_t index, size_t count) {
     c.task = task->resolved_spec();
     const auto genome = genome::genome_for_condition(c, noise::kNewestVersion);
     check_runnable(c, *task, genome);
+    if (c.algorithm.is_es()) {
+      fail(ErrorCode::kUnimplemented, "algorithm.type: \"es\" is parsed but the runner does not drive ES runs yet "
+                                      "(docs/es.md says what is done)");
+    }
   } catch (const Error& e) {
     // The task and network may come from the top level; say which condition met the problem.
     if (count == 1) throw;
@@ -110,6 +118,13 @@ evolve::ExperimentSpec read_experiment_file(const std::filesystem::path& path) {
 }
 
 void check_experiment(evolve::ExperimentSpec& spec, const std::string& origin) {
+  const int64_t runs = static_cast<int64_t>(spec.conditions.size()) * spec.trials;
+  if (runs > kMaxRunsPerExperiment) {
+    invalid_argument(origin + ": conditions x trials = " + std::to_string(spec.conditions.size()) + " x " +
+                     std::to_string(spec.trials) + " = " + std::to_string(runs) + " runs; at most " +
+                     std::to_string(kMaxRunsPerExperiment) +
+                     " runs per experiment (split it into several experiments)");
+  }
   try {
     for (size_t i = 0; i < spec.conditions.size(); ++i) check_condition(spec.conditions[i], i, spec.conditions.size());
   } catch (const Error& e) {
@@ -129,10 +144,10 @@ SubmittedExperiment submit_experiment(store::Database& db, evolve::ExperimentSpe
     const int index = static_cast<int>(i);
     const int64_t condition_id = store::insert_condition(db, out.experiment_id, index, c.name, c.to_json().dump());
     out.conditions.push_back(c.name);
-    for (int trial = 0; trial < spec.trials; ++trial) {
-      out.runs.push_back(store::insert_run(db, out.experiment_id, condition_id, trial,
-                                           evolve::run_seed(spec.seed, index, trial), noise::kNewestVersion));
-    }
+    std::vector<uint64_t> seeds;
+    for (int trial = 0; trial < spec.trials; ++trial) seeds.push_back(evolve::run_seed(spec.seed, index, trial));
+    const auto ids = store::insert_queued_runs(db, out.experiment_id, condition_id, seeds, noise::kNewestVersion);
+    out.runs.insert(out.runs.end(), ids.begin(), ids.end());
   }
   tx.commit();
   return out;

@@ -9,7 +9,8 @@
 // a run's memory must fit in kMaxRunBytes: the parents' genotypes (twice the truncation,
 // old and new across a generation boundary) plus a genotype and a phenotype per thread (this
 // machine's core count) and, for environment tasks, the networks in flight
-// (LocalExecutor::memory_bytes); the population does not count, members are streamed. A file
+// (LocalExecutor::memory_bytes); the population does not count, members are streamed; and
+// conditions x trials must not exceed kMaxRunsPerExperiment. A file
 // that fails any check writes nothing.
 //
 // Thread-safety: as the Database (one per thread).
@@ -38,6 +39,11 @@ struct SubmittedExperiment {
 
 // The memory one run may need in a daemon: 16 GiB.
 inline constexpr int64_t kMaxRunBytes = int64_t{16} << 30;
+
+// The most runs (conditions x trials) one experiment may have: 100,000. Checked before
+// anything is written; all runs are inserted in the submission's one transaction, which at
+// this bound holds the write lock for well under a second (docs/guarantees.md).
+inline constexpr int64_t kMaxRunsPerExperiment = 100'000;
 
 // The largest experiment file read: 1 MiB.
 inline constexpr int64_t kMaxExperimentFileBytes = int64_t{1} << 20;
