@@ -1,6 +1,6 @@
 // Experiment files: parsing, defaults, validation and per-condition resolution.
 //
-// An experiment file is JSON (comments allowed) as DESIGN.md shows. Every field has a default
+// An experiment file is JSON (comments allowed) as docs/experiments.md shows. Every field has a default
 // (docs/experiments.md lists them); an unknown field is an error naming it. A condition may
 // override `network`, `representation`, `algorithm` (evolve/algorithm.hpp) and any `ga` field; resolve() merges them into
 // one ConditionConfig per condition, stored with the condition so a run never depends on the

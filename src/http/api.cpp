@@ -4,7 +4,9 @@
 #include <map>
 
 #include "genome/run_genome.hpp"
+#include "lineage/run_tree.hpp"
 #include "lineage/tree.hpp"
+#include "report/settings.hpp"
 #include "stats/experiment_compare.hpp"
 #include "stats/experiment_curves.hpp"
 #include "store/lineage_repo.hpp"
@@ -59,6 +61,7 @@ Json run_json(const store::RunSummary& summary) {
           {"generations", summary.generations},
           {"best_fitness", fitness(summary.best_fitness)},
           {"best_individual", optional(summary.best_individual)},
+          {"final_best", fitness(summary.final_best)},
           {"seed", seed_text(run.seed)},
           {"noise_version", run.noise_version},
           {"message", optional(run.message)},
@@ -97,11 +100,10 @@ Json experiments_json(store::Database& db) {
 Json experiment_json(store::Database& db, const std::string& id_or_name) {
   const auto e = store::resolve_experiment(db, id_or_name);
   Json conditions = Json::array();
+  std::vector<Json> configs;
   for (const auto& c : store::list_conditions(db, e.id)) {
-    conditions.push_back({{"id", c.id},
-                          {"name", c.name},
-                          {"position", c.position},
-                          {"config", stored_json(c.config, "config of condition " + std::to_string(c.id))}});
+    configs.push_back(stored_json(c.config, "config of condition " + std::to_string(c.id)));
+    conditions.push_back({{"id", c.id}, {"name", c.name}, {"position", c.position}, {"config", configs.back()}});
   }
   Json runs = Json::array();
   for (const auto& r : store::run_summaries(db, e.id)) runs.push_back(run_json(r));
@@ -110,6 +112,7 @@ Json experiment_json(store::Database& db, const std::string& id_or_name) {
           {"created_at", e.created_at},
           {"spec", stored_json(e.spec, "spec of experiment " + std::to_string(e.id))},
           {"conditions", conditions},
+          {"settings_differ", report::to_json(report::differing_settings(configs))},
           {"runs", runs}};
 }
 
@@ -153,6 +156,10 @@ Json run_generations_json(store::Database& db, int64_t run_id, int max_points) {
 Json individual_json(store::Database& db, int64_t id) {
   const auto i = store::get_individual(db, id);
   const auto run = get_run(db, i.run_id);
+  Json children = Json::array();
+  for (const auto& c : lineage::children(db, id)) {
+    children.push_back({{"id", c.id}, {"generation", c.generation}, {"fitness", fitness(c.fitness)}});
+  }
   return {{"id", i.id},
           {"run", i.run_id},
           {"experiment", run.experiment_id},
@@ -162,7 +169,30 @@ Json individual_json(store::Database& db, int64_t id) {
           {"seed", seed_text(i.seed)},
           {"fitness", fitness(i.fitness)},
           {"checksum", i.checksum ? Json(checksum_text(*i.checksum)) : Json(nullptr)},
-          {"snapshot", store::has_snapshot(db, id)}};
+          {"snapshot", store::has_snapshot(db, id)},
+          {"children", children}};
+}
+
+Json run_tree_json(store::Database& db, int64_t run_id, bool extant_only) {
+  const auto tree = lineage::load_run_tree(db, run_id, extant_only);
+  Json ids = Json::array(), parents = Json::array(), generations = Json::array(), fitnesses = Json::array(),
+       extant = Json::array();
+  for (const auto& n : tree.nodes) {
+    ids.push_back(n.id);
+    parents.push_back(n.parent);
+    generations.push_back(n.generation);
+    fitnesses.push_back(fitness(n.fitness));
+    extant.push_back(n.extant ? 1 : 0);
+  }
+  return {{"run", run_id},
+          {"extant_only", extant_only},
+          {"last_generation", tree.last_generation},
+          {"nodes", tree.nodes.size()},
+          {"ids", ids},
+          {"parents", parents},
+          {"generations", generations},
+          {"fitness", fitnesses},
+          {"extant", extant}};
 }
 
 Json lineage_json(store::Database& db, int64_t id) {

@@ -9,6 +9,7 @@
 #include "runner/local_executor.hpp"
 #include "store/experiment_repo.hpp"
 #include "store/run_batch.hpp"
+#include "tasks/external_task.hpp"
 #include "tasks/task.hpp"
 #include "util/error.hpp"
 
@@ -30,14 +31,16 @@ int assumed_threads() {
 }
 
 // What a daemon can run: an environment task drives the network as an MLP (dense layers
-// only) whose last layer gives one output per action; and a run's memory
-// (LocalExecutor::memory_bytes: parents plus per-thread scratch, whatever the population)
-// must fit in kMaxRunBytes.
+// only; an external task's evaluator takes any layers) whose last layer gives one output
+// per action; and a run's memory (LocalExecutor::memory_bytes: parents plus per-thread
+// scratch, whatever the population) must fit in kMaxRunBytes.
 void check_runnable(const evolve::ConditionConfig& c, const tasks::Task& task, const genome::Genome& genome) {
   const auto& arch = genome.architecture();
+  // An external evaluator runs the network itself, so any layer type may reach it.
+  const bool in_process = dynamic_cast<const tasks::ExternalTask*>(&task) == nullptr;
   if (!task.scores_phenotype()) {
     const std::string type = c.task.value("type", "");
-    for (size_t i = 0; i < arch.layers.size(); ++i) {
+    for (size_t i = 0; in_process && i < arch.layers.size(); ++i) {
       if (arch.layers[i].type != "dense") {
         invalid_argument("network[" + std::to_string(i) + "].type: task '" + type +
                          "' runs the network as an MLP, which takes only dense layers (got '" +
