@@ -34,3 +34,5 @@ if [ -d "$root/web/node_modules/playwright-core" ] && [ -x /usr/bin/chromium ]; 
   section "results out: the run page's tree in headless Chromium (target <= 1 s)"
   node "$root/bench/tree_render.mjs" "$build/seedline" /tmp/seedline_report_bench.db 1
 fi
+section "ES generation on one dense layer: full-rank vs EGGROLL vs plain forward (targets: EGGROLL r=1 >= 10x full-rank at 4096, >= 50% of plain forward)"
+"$build/bench/es_bench"
