@@ -28,3 +28,11 @@ section "HTTP: requests/s under wrk"
 DURATION=${DURATION:-5} bash "$root/bench/http_wrk.sh" "$build"
 section "HTTP: RSS and a legitimate client's p99 with 200 hostile clients (targets RSS <= 64 MB, p99 <= 100 ms)"
 "$build/bench/http_hostile_bench"
+section "results out: the pruned tree of a 100,000-individual run and export of 3 x 10 x 300 generations (targets <= 1 s)"
+"$build/bench/report_bench" /tmp/seedline_report_bench.db
+if [ -d "$root/web/node_modules/playwright-core" ] && [ -x /usr/bin/chromium ]; then
+  section "results out: the run page's tree in headless Chromium (target <= 1 s)"
+  node "$root/bench/tree_render.mjs" "$build/seedline" /tmp/seedline_report_bench.db 1
+fi
+section "ES generation on one dense layer: full-rank vs EGGROLL vs plain forward (targets: EGGROLL r=1 >= 10x full-rank at 4096, >= 50% of plain forward)"
+"$build/bench/es_bench"
