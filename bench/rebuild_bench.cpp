@@ -9,6 +9,7 @@
 // GenotypeCache each time, and of the generation-275 individual (snapshot only), on 1 and 2
 // threads (the replay split by element ranges; target: <= 25 ms on 2 threads).
 // Usage: rebuild_bench [DB_PATH]   (default: a file in the temp directory, removed at the end)
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,6 +37,12 @@ constexpr const char* kExperiment = R"({"name": "rebuild-bench", "seed": 1, "tas
   "conditions": [{"name": "direct", "representation": {"type": "direct"}}]})";
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+double process_cpu_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return 1e3 * static_cast<double>(ts.tv_sec) + 1e-6 * static_cast<double>(ts.tv_nsec);
+}
 
 }  // namespace
 
@@ -93,16 +100,24 @@ int main(int argc, char** argv) {
                                    std::pair<const char*, int64_t>{"generation 275 (its own snapshot)", snapshotted}}) {
       std::vector<double> times;
       lineage::RebuildStats stats;
+      double cpu = 0, wall = 0;
       for (int rep = 0; rep < 7; ++rep) {
         lineage::GenotypeCache cache;  // fresh: nothing cached
+        const double c0 = process_cpu_ms();
         const auto t0 = Clock::now();
         const auto genotype = lineage::rebuild(db, id, ops, &cache, &stats);
         times.push_back(ms_since(t0));
+        cpu += process_cpu_ms() - c0;
+        wall += times.back();
         if (genotype.size() != g.genotype_size()) return 1;
       }
       std::sort(times.begin(), times.end());
-      std::printf("  rebuild %-34s median %6.1f ms  min %6.1f ms  (replayed %d steps, verified %d checksums)\n", what,
-                  times[times.size() / 2], times.front(), stats.steps_replayed, stats.checksums_verified);
+      // cores got = CPU time / wall time: on a busy machine it shows how much of the
+      // threads' time the scheduler really gave (2 threads on 2 idle cores: near 2).
+      std::printf("  rebuild %-34s median %6.1f ms  min %6.1f ms  (replayed %d steps, verified %d checksums; "
+                  "cores got %.2f)\n",
+                  what, times[times.size() / 2], times.front(), stats.steps_replayed, stats.checksums_verified,
+                  cpu / wall);
     }
   }
   if (remove_after) {
