@@ -1,5 +1,6 @@
 #include "runner/evaluation.hpp"
 
+#include "genome/transformer_spec.hpp"
 #include "tasks/mlp_policy.hpp"
 #include "util/error.hpp"
 
@@ -37,6 +38,16 @@ evolve::StageEvaluator make_stage_evaluator(const genome::Genome& genome, const 
   return [&genome, &task, &ga, run_seed, generation, population, parallel, interrupted](
              std::span<const int> members, int stage, std::span<evolve::Evaluation> out) {
     const auto member = [&](size_t k) { return static_cast<size_t>(members[k]); };
+    if (task.scores_network()) {
+      // One work item per member: the whole data set through its network, on one thread.
+      parallel(members.size(), [&](size_t k, int) {
+        if (interrupted()) throw RunInterrupted{};
+        evolve::Evaluation& e = out[member(k)];
+        e.reward_sum += task.score_network(genome::transformer_weights(genome, *population[member(k)]));
+        e.episodes += 1;
+      });
+      return;
+    }
     if (task.scores_phenotype()) {
       parallel(members.size(), [&](size_t k, int) {
         if (interrupted()) throw RunInterrupted{};

@@ -5,7 +5,9 @@
 // thread did the work, so a generation computes the same on 1 or N threads.
 // Environment tasks run each member's phenotype as an nn::Mlp through tasks::MlpPolicy with
 // the generation's shared episode seeds (evolve::episode_seed); function tasks score the
-// phenotype once per stage (they are deterministic, so repeating the call adds nothing).
+// phenotype once per stage (they are deterministic, so repeating the call adds nothing);
+// network tasks (language_model) score each member's transformer once per stage, one member
+// per work item.
 // Episodes are the work items (one per member and episode), summed per member in episode
 // order, so the numbers are the same bits whatever thread ran which episode.
 //

@@ -6,6 +6,7 @@
 #include "genome/run_genome.hpp"
 #include "noise/noise.hpp"
 #include "store/experiment_repo.hpp"
+#include "tasks/language_model.hpp"
 #include "tasks/task.hpp"
 #include "util/error.hpp"
 
@@ -24,7 +25,16 @@ namespace {
 // genotype and developed phenotype, float32) must fit in kMaxGenerationBytes.
 void check_runnable(const evolve::ConditionConfig& c, const tasks::Task& task, const genome::Genome& genome) {
   const auto& arch = genome.architecture();
-  if (!task.scores_phenotype()) {
+  if (task.scores_network()) {
+    if (!arch.is_transformer()) {
+      invalid_argument("network[0].type: task '" + c.task.value("type", "") +
+                       "' scores a transformer; the network must be one layer of type 'transformer' (got '" +
+                       arch.layers.front().type + "')");
+    }
+    if (const auto* lm = dynamic_cast<const tasks::LanguageModelTask*>(&task)) {
+      lm->check_vocabulary(arch.layers.front().transformer.vocab);
+    }
+  } else if (!task.scores_phenotype()) {
     const std::string type = c.task.value("type", "");
     for (size_t i = 0; i < arch.layers.size(); ++i) {
       if (arch.layers[i].type != "dense") {
