@@ -10,6 +10,7 @@
 #include "store/lineage_repo.hpp"
 #include "store/migrations.hpp"
 #include "store/snapshot_repo.hpp"
+#include "tasks/task.hpp"
 #include "util/error.hpp"
 #include "util/hex.hpp"
 
@@ -97,7 +98,12 @@ Json experiments_json(store::Database& db) {
 Json experiment_json(store::Database& db, const std::string& id_or_name) {
   const auto e = store::resolve_experiment(db, id_or_name);
   Json conditions = Json::array();
+  std::string label = "fitness";
   for (const auto& c : store::list_conditions(db, e.id)) {
+    if (conditions.empty()) {
+      const auto config = Json::parse(c.config, nullptr, /*allow_exceptions=*/false);
+      if (config.is_object() && config.contains("task")) label = tasks::fitness_label(config["task"]);
+    }
     conditions.push_back({{"id", c.id},
                           {"name", c.name},
                           {"position", c.position},
@@ -109,6 +115,7 @@ Json experiment_json(store::Database& db, const std::string& id_or_name) {
           {"name", e.name},
           {"created_at", e.created_at},
           {"spec", stored_json(e.spec, "spec of experiment " + std::to_string(e.id))},
+          {"fitness_label", label},
           {"conditions", conditions},
           {"runs", runs}};
 }

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { num, pval, when } from '../../web/src/dom.js';
-import { yScale, curveModel, colorAt } from '../../web/src/charts.js';
+import { yScale, curveModel, colorAt, asLoss } from '../../web/src/charts.js';
 import { isLive } from '../../web/src/runs.js';
 import { isActive } from '../../web/src/experiments.js';
 import { Poller } from '../../web/src/poller.js';
@@ -136,4 +136,15 @@ test('Poller: stop() ends it before the next tick', async () => {
   assert.ok(at >= 1, `ticked ${at} times`);
   assert.equal(ticks, at);
   assert.equal(poller.running, false);
+});
+
+test('asLoss negates a loss task\'s curves and swaps the CI band', () => {
+  const curves = { metric: 'best', conditions: [{ name: 'f', generations: [0, 1], mean: [-5, -4], lo: [-6, null], hi: [-4.5, null],
+    n: [3, 3], runs: [{ run: 1, trial: 0, values: [-5, null] }] }] };
+  const c = asLoss(curves).conditions[0];
+  assert.deepEqual(c.mean, [5, 4]);
+  assert.deepEqual(c.lo, [4.5, null]);
+  assert.deepEqual(c.hi, [6, null]);
+  assert.deepEqual(c.runs[0].values, [5, null]);
+  assert.deepEqual(curves.conditions[0].mean, [-5, -4]);  // the input is left as it was
 });

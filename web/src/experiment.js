@@ -7,7 +7,7 @@ import { getJson } from './api.js';
 import { h, when, card } from './dom.js';
 import { errorBox } from './errors.js';
 import { Poller } from './poller.js';
-import { curveChart } from './charts.js';
+import { curveChart, asLoss } from './charts.js';
 import { comparisonSection } from './comparison.js';
 import { runsTable, isLive } from './runs.js';
 
@@ -54,8 +54,11 @@ export async function renderExperiment(root, ctx, key) {
   // --- fitness curves
   const chartBox = h('div', { class: 'chart', id: 'curves-chart' });
   const caption = h('p', { class: 'caption' });
+  const loss = exp.fitness_label === 'loss';  // e.g. the language model: plot -fitness, like the paper
   const showCaption = () => {
-    caption.textContent = `Mean ${view.metric} fitness of each condition's runs per generation; ` +
+    caption.textContent = (loss
+      ? `Mean ${view.metric} loss (minus fitness, nats per token) of each condition's runs per generation; `
+      : `Mean ${view.metric} fitness of each condition's runs per generation; `) +
       'shaded: 95% confidence interval of the mean (Student t).' + (view.showRuns ? ' Dashed: single runs.' : '');
   };
   showCaption();
@@ -63,8 +66,9 @@ export async function renderExperiment(root, ctx, key) {
   const chartError = h('div', {});
   let chart = null;
   let lastCurves = null;
-  const drawCurves = (curves) => {
-    lastCurves = curves;
+  const drawCurves = (received) => {
+    const curves = loss ? asLoss(received) : received;
+    lastCurves = received;
     if (chart && chart.update(curves)) {
       chartNote.textContent = chart.note ?? '';
       return;
@@ -131,7 +135,7 @@ export async function renderExperiment(root, ctx, key) {
     h('div', { class: 'title-row' }, h('h1', {}, exp.name), liveStatus),
     summary(exp),
     pollError,
-    card('Fitness curves', controls, caption, chartError, chartBox, chartNote),
+    card(loss ? 'Loss curves' : 'Fitness curves', controls, caption, chartError, chartBox, chartNote),
     comparison.element,
     card('Runs', runsBox));
   showRuns();
