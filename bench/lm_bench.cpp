@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
     std::printf("  %-10s one evaluation %.3f s; one generation on 2 threads %.0f s\n", i ? "factorized" : "direct",
                 eval_seconds[i], gen);
   }
-  // The small condition costs far less; count the larger two twice and it a third of one.
+  // The small condition (d 4) is counted like the other two: an upper bound.
   const double mean_gen = total / 2;
   std::printf("  300 generations x 3 conditions x 7 trials at about %.0f s per generation: %.1f days on 2 threads\n",
               mean_gen, mean_gen * 300 * 3 * 7 / 86400);

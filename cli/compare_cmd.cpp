@@ -9,6 +9,7 @@
 #include "comparison_table.hpp"
 #include "stats/experiment_compare.hpp"
 #include "store/experiment_repo.hpp"
+#include "util/utf8.hpp"
 
 namespace seedline::cli {
 namespace {
@@ -50,7 +51,7 @@ void run_compare(const GlobalOptions& global, const CompareOptions& o) {
                                                 o.generation >= 0 ? std::optional<int>(o.generation) : std::nullopt,
                                                 method);
   if (o.json) {
-    std::cout << stats::to_json(result).dump(2) << '\n';
+    std::cout << dump_json(stats::to_json(result), 2) << '\n';
     return;
   }
   print_values(result);
