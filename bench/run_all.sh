@@ -18,6 +18,8 @@ section "rebuild of a 1,000,000-parameter genotype at generation 300, snapshot_e
 "$build/bench/rebuild_bench"
 section "runner: database share, thread scaling, steps per generation"
 "$build/bench/runner_bench"
+section "external evaluators: overhead per item and weights delivered (targets <= 50 us at 10k, >= 2 GB/s at 1M)"
+"$build/bench/external_bench"
 section "HTTP: /compare and /curves latency (target p99 <= 50 ms)"
 "$build/bench/http_bench"
 section "HTTP: requests/s under wrk"

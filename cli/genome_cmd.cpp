@@ -25,29 +25,6 @@ struct GenomeOptions {
   bool json = false;
 };
 
-// Writes `bytes` to a temporary file beside `path`, syncs it and renames it into place, so a
-// reader never sees a half-written file; the temporary file is removed on failure.
-void write_atomically(const std::filesystem::path& path, const std::string& bytes) {
-  const std::filesystem::path temp = temporary_sibling(path);
-  std::FILE* f = std::fopen(temp.c_str(), "wb");
-  if (f == nullptr) io_error(path.string() + ": cannot create " + temp.string() + ": " + std::strerror(errno));
-  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0 &&
-                       ::fsync(::fileno(f)) == 0;
-  const int saved = errno;
-  const bool closed = std::fclose(f) == 0;
-  std::error_code ec;
-  if (!written || !closed) {
-    std::filesystem::remove(temp, ec);
-    io_error(path.string() + ": write failed: " + std::strerror(written ? errno : saved));
-  }
-  std::filesystem::rename(temp, path, ec);
-  if (ec) {
-    const std::string why = ec.message();
-    std::filesystem::remove(temp, ec);
-    io_error(path.string() + ": cannot rename " + temp.string() + " into place: " + why);
-  }
-}
-
 genome::ExportFormat choose_format(const GenomeOptions& o) {
   if (!o.format.empty()) return genome::parse_export_format(o.format);
   return std::filesystem::path(o.out).extension() == ".npy" ? genome::ExportFormat::kNpy
@@ -59,7 +36,7 @@ void run_genome(const GlobalOptions& global, const GenomeOptions& o) {
   const auto format = choose_format(o);
   auto db = open_db(global, store::OpenPurpose::kRead);
   const auto exported = genome::export_individual(db, o.id, format, o.phenotype);
-  write_atomically(o.out, exported.bytes);
+  write_file_atomically(o.out, exported.bytes);
 
   const std::string checksum = hex16(exported.checksum);
   const char* format_name = format == genome::ExportFormat::kNpy ? "npy" : "safetensors";
@@ -91,7 +68,8 @@ void register_genome_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<GenomeOptions>();
   add_id_option(cmd, "ID", o->id, "Individual id");
   cmd->add_option("--out", o->out, "Output file (written atomically)")->required();
-  cmd->add_option("--format", o->format, "safetensors or npy (default: from the --out extension, else safetensors)");
+  cmd->add_option("--format", o->format, "safetensors or npy (default: from the --out extension, else safetensors)")
+      ->check(CLI::IsMember({"safetensors", "npy"}));
   cmd->add_flag("--phenotype", o->phenotype, "Export the developed network tensors instead of the genotype");
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->callback([&global, o] { run_genome(global, *o); });

@@ -1,6 +1,6 @@
 -- The current full seedline schema: what applying every file in migrations/ in order yields.
 -- For reading; tests/store/schema_test.cpp keeps it equal to the migrations.
--- Schema version: 1
+-- Schema version: 5
 
 CREATE TABLE schema_migrations (
   version    INTEGER PRIMARY KEY,
@@ -85,4 +85,15 @@ CREATE TABLE snapshots (
   raw_bytes     INTEGER NOT NULL,
   checksum      INTEGER NOT NULL,    -- xxh64 of the uncompressed genotype bytes
   data          BLOB NOT NULL
+);
+
+-- Who evaluated a run of an `external` task: the command and the evaluator's reported name
+-- and version, recorded when its evaluators first start (docs/evaluator-protocol.md).
+CREATE TABLE run_evaluators (
+  run_id      INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+  command     TEXT NOT NULL,         -- the argv as a JSON list
+  name        TEXT NOT NULL,         -- as the evaluator reported it
+  version     TEXT NOT NULL,
+  protocol    INTEGER NOT NULL,
+  recorded_at TEXT NOT NULL
 );

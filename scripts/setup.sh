@@ -6,9 +6,11 @@ set -euo pipefail
 PACKAGES=(
   # build
   g++ cmake ninja-build pkg-config
-  # libraries (DESIGN.md: dependencies)
+  # libraries (README: Debian packages only, listed once, here)
   libsqlite3-dev libeigen3-dev libboost-dev nlohmann-json3-dev libzstd-dev
   librandom123-dev libcli11-dev libxxhash-dev libsentencepiece-dev
+  # the distributed runner (seedline run/daemon --mpi; docs/distributed.md)
+  libopenmpi-dev openmpi-bin
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 python3 python3-numpy python3-scipy wrk
   # the language model's PyTorch reference (tests) and comparison (bench); OpenBLAS so that

@@ -1,4 +1,4 @@
-// The genetic algorithm of DESIGN.md, as pure functions the runner drives.
+// The genetic algorithm of docs/runner.md ("A generation"), as pure functions the runner drives.
 //
 // Per generation: evaluate stage by stage, truncating after each stage; the survivors of the
 // last stage are the parents (best first); the first `elites` parents are carried unchanged

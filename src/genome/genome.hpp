@@ -6,7 +6,7 @@
 // (out, in, h, w) is developed as the (in*h*w) x out matrix A.B and reshaped; see
 // docs/genome.md). Non-evolvable tensors (layer norm) are not in the genotype.
 //
-// Init and mutation (DESIGN.md, from Garbus & Pollack and their code):
+// Init and mutation (docs/genome.md, from Garbus & Pollack and their code):
 //   direct weight   init std sqrt(2 / fan_in);           mutation += mr * std * eps
 //   each factor     init std sqrt(sqrt(2) / fan_in_f);   mutation += sqrt(mr) * std_f * eps
 //   bias            init 0;                              mutation += bias_std * eps

@@ -4,7 +4,9 @@
 #include <map>
 
 #include "genome/run_genome.hpp"
+#include "lineage/run_tree.hpp"
 #include "lineage/tree.hpp"
+#include "report/settings.hpp"
 #include "stats/experiment_compare.hpp"
 #include "stats/experiment_curves.hpp"
 #include "store/lineage_repo.hpp"
@@ -60,6 +62,7 @@ Json run_json(const store::RunSummary& summary) {
           {"generations", summary.generations},
           {"best_fitness", fitness(summary.best_fitness)},
           {"best_individual", optional(summary.best_individual)},
+          {"final_best", fitness(summary.final_best)},
           {"seed", seed_text(run.seed)},
           {"noise_version", run.noise_version},
           {"message", optional(run.message)},
@@ -98,16 +101,14 @@ Json experiments_json(store::Database& db) {
 Json experiment_json(store::Database& db, const std::string& id_or_name) {
   const auto e = store::resolve_experiment(db, id_or_name);
   Json conditions = Json::array();
+  std::vector<Json> configs;
   std::string label = "fitness";
   for (const auto& c : store::list_conditions(db, e.id)) {
-    if (conditions.empty()) {
-      const auto config = Json::parse(c.config, nullptr, /*allow_exceptions=*/false);
-      if (config.is_object() && config.contains("task")) label = tasks::fitness_label(config["task"]);
+    configs.push_back(stored_json(c.config, "config of condition " + std::to_string(c.id)));
+    if (conditions.empty() && configs.back().is_object() && configs.back().contains("task")) {
+      label = tasks::fitness_label(configs.back()["task"]);
     }
-    conditions.push_back({{"id", c.id},
-                          {"name", c.name},
-                          {"position", c.position},
-                          {"config", stored_json(c.config, "config of condition " + std::to_string(c.id))}});
+    conditions.push_back({{"id", c.id}, {"name", c.name}, {"position", c.position}, {"config", configs.back()}});
   }
   Json runs = Json::array();
   for (const auto& r : store::run_summaries(db, e.id)) runs.push_back(run_json(r));
@@ -117,6 +118,7 @@ Json experiment_json(store::Database& db, const std::string& id_or_name) {
           {"spec", stored_json(e.spec, "spec of experiment " + std::to_string(e.id))},
           {"fitness_label", label},
           {"conditions", conditions},
+          {"settings_differ", report::to_json(report::differing_settings(configs))},
           {"runs", runs}};
 }
 
@@ -160,6 +162,10 @@ Json run_generations_json(store::Database& db, int64_t run_id, int max_points) {
 Json individual_json(store::Database& db, int64_t id) {
   const auto i = store::get_individual(db, id);
   const auto run = get_run(db, i.run_id);
+  Json children = Json::array();
+  for (const auto& c : lineage::children(db, id)) {
+    children.push_back({{"id", c.id}, {"generation", c.generation}, {"fitness", fitness(c.fitness)}});
+  }
   return {{"id", i.id},
           {"run", i.run_id},
           {"experiment", run.experiment_id},
@@ -169,7 +175,30 @@ Json individual_json(store::Database& db, int64_t id) {
           {"seed", seed_text(i.seed)},
           {"fitness", fitness(i.fitness)},
           {"checksum", i.checksum ? Json(checksum_text(*i.checksum)) : Json(nullptr)},
-          {"snapshot", store::has_snapshot(db, id)}};
+          {"snapshot", store::has_snapshot(db, id)},
+          {"children", children}};
+}
+
+Json run_tree_json(store::Database& db, int64_t run_id, bool extant_only) {
+  const auto tree = lineage::load_run_tree(db, run_id, extant_only);
+  Json ids = Json::array(), parents = Json::array(), generations = Json::array(), fitnesses = Json::array(),
+       extant = Json::array();
+  for (const auto& n : tree.nodes) {
+    ids.push_back(n.id);
+    parents.push_back(n.parent);
+    generations.push_back(n.generation);
+    fitnesses.push_back(fitness(n.fitness));
+    extant.push_back(n.extant ? 1 : 0);
+  }
+  return {{"run", run_id},
+          {"extant_only", extant_only},
+          {"last_generation", tree.last_generation},
+          {"nodes", tree.nodes.size()},
+          {"ids", ids},
+          {"parents", parents},
+          {"generations", generations},
+          {"fitness", fitnesses},
+          {"extant", extant}};
 }
 
 Json lineage_json(store::Database& db, int64_t id) {

@@ -138,6 +138,10 @@ const std::vector<Route>& api_routes() {
                        q.integer("max_points", stats::kMaxPoints, stats::kMinPoints, stats::kMaxPoints);
                    return run_generations_json(c.ctx.db, parse_id(c.id, "run"), static_cast<int>(*points));
                  }),
+      json_route({"api", "runs", "{id}", "tree"}, {"extant"},
+                 [](const Call& c, const QueryParams& q) {
+                   return run_tree_json(c.ctx.db, parse_id(c.id, "run"), q.flag("extant", true));
+                 }),
       json_route({"api", "individuals", "{id}"}, {},
                  [](const Call& c, const QueryParams&) {
                    return individual_json(c.ctx.db, parse_id(c.id, "individual"));

@@ -9,6 +9,7 @@
 #include "runner/local_executor.hpp"
 #include "store/experiment_repo.hpp"
 #include "store/run_batch.hpp"
+#include "tasks/external_task.hpp"
 #include "tasks/language_model.hpp"
 #include "tasks/task.hpp"
 #include "util/error.hpp"
@@ -31,11 +32,13 @@ int assumed_threads() {
 }
 
 // What a daemon can run: an environment task drives the network as an MLP (dense layers
-// only) whose last layer gives one output per action; and a run's memory
-// (LocalExecutor::memory_bytes: parents plus per-thread scratch, whatever the population)
-// must fit in kMaxRunBytes.
+// only; an external task's evaluator takes any layers) whose last layer gives one output
+// per action; and a run's memory (LocalExecutor::memory_bytes: parents plus per-thread
+// scratch, whatever the population) must fit in kMaxRunBytes.
 void check_runnable(const evolve::ConditionConfig& c, const tasks::Task& task, const genome::Genome& genome) {
   const auto& arch = genome.architecture();
+  // An external evaluator runs the network itself, so any layer type may reach it.
+  const bool in_process = dynamic_cast<const tasks::ExternalTask*>(&task) == nullptr;
   if (task.scores_network()) {
     if (!arch.is_transformer()) {
       invalid_argument("network[0].type: task '" + c.task.value("type", "") +
@@ -47,7 +50,7 @@ void check_runnable(const evolve::ConditionConfig& c, const tasks::Task& task, c
     }
   } else if (!task.scores_phenotype()) {
     const std::string type = c.task.value("type", "");
-    for (size_t i = 0; i < arch.layers.size(); ++i) {
+    for (size_t i = 0; in_process && i < arch.layers.size(); ++i) {
       if (arch.layers[i].type != "dense") {
         invalid_argument("network[" + std::to_string(i) + "].type: task '" + type +
                          "' runs the network as an MLP, which takes only dense layers (got '" +
@@ -87,6 +90,10 @@ void check_condition(evolve::ConditionConfig& c, size_t index, size_t count) {
     c.task = task->resolved_spec();
     const auto genome = genome::genome_for_condition(c, noise::kNewestVersion);
     check_runnable(c, *task, genome);
+    if (c.algorithm.is_es()) {
+      fail(ErrorCode::kUnimplemented, "algorithm.type: \"es\" is parsed but the runner does not drive ES runs yet "
+                                      "(docs/es.md says what is done)");
+    }
   } catch (const Error& e) {
     // The task and network may come from the top level; say which condition met the problem.
     if (count == 1) throw;

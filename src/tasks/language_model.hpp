@@ -43,6 +43,7 @@ class LanguageModelTask final : public Task {
   ActionKind action_kind() const override { return ActionKind::kContinuous; }
   bool scores_phenotype() const override { return false; }
   bool scores_network() const override { return true; }
+  bool scores_once() const override { return true; }  // deterministic: one item per member and stage
   std::string fitness_label() const override { return "loss"; }
   nlohmann::json resolved_spec() const override;
   double score_network(const nn::TransformerWeights& model) const override;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "tasks/cartpole.hpp"
+#include "tasks/external_task.hpp"
 #include "tasks/function_tasks.hpp"
 #include "tasks/language_model.hpp"
 #include "tasks/pendulum.hpp"
@@ -80,7 +81,7 @@ std::unique_ptr<Task> make_task(const nlohmann::json& spec, TaskData data) {
   FieldReader fields(spec);
   const nlohmann::json* type_value = fields.find("type");
   if (type_value == nullptr) {
-    invalid_argument("task.type: missing (one of cartpole, pendulum, sphere, rastrigin, language_model)");
+    invalid_argument("task.type: missing (one of cartpole, pendulum, sphere, rastrigin, external, language_model)");
   }
   if (!type_value->is_string()) invalid_argument("task.type: expected a string, got " + type_value->dump());
   const std::string type = type_value->get<std::string>();
@@ -107,6 +108,8 @@ std::unique_ptr<Task> make_task(const nlohmann::json& spec, TaskData data) {
     } else {
       task = std::make_unique<RastriginTask>(shift);
     }
+  } else if (type == "external") {
+    return make_external_task(spec);  // validates its own fields
   } else if (type == "language_model") {
     if (fields.integer("episodes", 1, 1, kMaxEpisodes) != 1) {
       invalid_argument("task.episodes: task '" + type + "' is deterministic; episodes must be 1");
@@ -132,7 +135,7 @@ std::unique_ptr<Task> make_task(const nlohmann::json& spec, TaskData data) {
                                                data == TaskData::kLoad);
   } else {
     invalid_argument("task.type: unknown task '" + type +
-                     "' (one of cartpole, pendulum, sphere, rastrigin, language_model)");
+                     "' (one of cartpole, pendulum, sphere, rastrigin, external, language_model)");
   }
   fields.reject_unknown(type);
   return task;

@@ -54,6 +54,10 @@ class Task {
   virtual int action_size() const = 0;        // network outputs expected; 0 for function tasks
   virtual ActionKind action_kind() const = 0; // function tasks report kContinuous
   virtual bool scores_phenotype() const = 0;  // true for sphere/rastrigin
+  // True when one evaluation per stage says all there is (deterministic function tasks), so
+  // the runner sends one work item per member and stage instead of one per episode.
+  // Default: scores_phenotype(); the external task says false (its evaluator may draw on the seed).
+  virtual bool scores_once() const { return scores_phenotype(); }
   virtual bool scores_network() const { return false; }  // true for language_model
   // What the fitness means to a reader: "fitness", or "loss" when fitness is minus a loss
   // (curves may then be shown as -fitness).
@@ -84,12 +88,12 @@ class Task {
 enum class TaskData { kLoad, kSpecOnly };
 
 // Builds a task from the "task" object of an experiment file. Fields (docs/tasks.md):
-//   type       required: "cartpole" | "pendulum" | "sphere" | "rastrigin" | "language_model"
+//   type       required: "cartpole" | "pendulum" | "sphere" | "rastrigin" | "external" | "language_model"
 //   episodes   default 1, 1..100000 (function tasks: only 1, they are deterministic)
 //   max_steps  environment tasks only; default 500 (cartpole) / 200 (pendulum)
 //   shift      function tasks only; default 0: the optimum sits at x_i = shift
 //   data, sequences, bytes, xxh64   language_model only (language_model.hpp)
-// Unknown fields are errors.
+// `external` has its own fields (tasks/external_task.hpp). Unknown fields are errors.
 std::unique_ptr<Task> make_task(const nlohmann::json& spec, TaskData data = TaskData::kLoad);
 
 // The fitness label (Task::fitness_label) of a stored task spec, without reading data files;

@@ -1,6 +1,6 @@
-// One individual (GET /api/individuals/{id}): its fields, its lineage (.../lineage: the
-// ancestor path from the root to it) drawn as fitness along the path and listed as a table,
-// and downloads of its rebuilt genome as safetensors or .npy.
+// One individual (GET /api/individuals/{id}): its fields, its children, its lineage
+// (.../lineage: the ancestor path from the root to it) drawn as fitness along the path and
+// listed as a table, and downloads of its rebuilt genome as safetensors or .npy.
 import { getJson, downloadGenome } from './api.js';
 import { h, num, table, card, fields } from './dom.js';
 import { errorBox } from './errors.js';
@@ -74,6 +74,18 @@ function lineageSection(lineage, selfId) {
   };
 }
 
+function childrenSection(ind) {
+  const children = ind.children ?? [];
+  const element = card(`Children (${children.length})`, children.length === 0
+    ? h('p', { class: 'muted' }, 'No children: no individual has this one as its parent' +
+      ' (an elite carried into later generations stays this same individual).')
+    : h('div', { class: 'scroll' }, table(['Individual', 'Born in generation', 'Fitness'], children.map((c) => [
+      h('a', { href: `#/individuals/${c.id}` }, `#${c.id}`), String(c.generation), num(c.fitness)]),
+    { class: 'children-table numeric' })));
+  element.id = 'children';
+  return element;
+}
+
 export async function renderIndividual(root, ctx, id) {
   const ind = await getJson(`/api/individuals/${id}`);
   if (!ctx.isCurrent()) return null;
@@ -86,6 +98,7 @@ export async function renderIndividual(root, ctx, id) {
     h('h1', {}, `Individual #${id}`),
     card('Individual', individualFields(ind)),
     card('Genome', downloads(ind)),
+    childrenSection(ind),
     lineageBox);
   let chart = null;
   try {
