@@ -66,6 +66,7 @@ void register_status_command(CLI::App& app, const GlobalOptions& global);
 void register_daemon_commands(CLI::App& app, const GlobalOptions& global);
 void register_compare_command(CLI::App& app, const GlobalOptions& global);
 void register_serve_command(CLI::App& app, const GlobalOptions& global);
+void register_evaluate_command(CLI::App& app, const GlobalOptions& global);
 void register_export_command(CLI::App& app, const GlobalOptions& global);
 void register_show_command(CLI::App& app, const GlobalOptions& global);
 

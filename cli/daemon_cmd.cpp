@@ -1,6 +1,8 @@
-// seedline daemon [--threads N] [--once] [--experiment X] [--stale-after S]
-// seedline run EXPERIMENT.json [--threads N]: submit, then run it to the end here; exits 1
-// naming every run that did not finish (a failed database write, a run failed by its task).
+// seedline daemon [--threads N] [--once] [--experiment X] [--stale-after S] [--mpi [--wire-stats F]]
+// seedline run EXPERIMENT.json [--threads N] [--mpi [--wire-stats F]]: submit, then run it to
+// the end here; exits 1 naming every run that did not finish (a failed database write, a run
+// failed by its task). With --mpi (under mpirun) rank 0 does all of that and every other
+// rank only evaluates (cli/mpi_option.hpp, docs/distributed.md).
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include <thread>
 
 #include "common.hpp"
+#include "mpi_option.hpp"
 #include "runner/daemon.hpp"
 #include "runner/status.hpp"
 #include "runner/submit.hpp"
@@ -30,10 +33,14 @@ int default_threads(int requested) {
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
-void run_daemon_cmd(const GlobalOptions& global, const DaemonCliOptions& o) {
+void run_daemon_cmd(const GlobalOptions& global, const DaemonCliOptions& o, runner::Executor* executor,
+                    const std::atomic<bool>& stop) {
   auto db = open_db(global, store::OpenPurpose::kWrite);
   runner::DaemonOptions options;
-  options.threads = default_threads(o.threads);
+  // Under --mpi the job's threads evaluate (--threads on every rank); the daemon's own pool
+  // is then unused.
+  options.threads = executor != nullptr ? 1 : default_threads(o.threads);
+  options.executor = executor;
   options.once = o.once;
   options.stale_after = o.stale_after;
   options.poll_seconds = o.poll;
@@ -41,9 +48,11 @@ void run_daemon_cmd(const GlobalOptions& global, const DaemonCliOptions& o) {
   const auto progress = runner::make_progress(std::cerr, ::isatty(2) != 0);
   options.progress = progress.get();
   options.log = &std::cerr;
-  const auto& stop = runner::install_stop_signals();
-  std::cerr << runner::log_timestamp() << " seedline daemon: " << resolve_db_path(global).string() << ", " << options.threads << " thread"
-            << (options.threads == 1 ? "" : "s") << (o.once ? ", until no run is claimable" : ", polling")
+  const std::string evaluating = executor != nullptr ? std::string("evaluating on the MPI job")
+                                                     : std::to_string(options.threads) + " thread" +
+                                                           (options.threads == 1 ? "" : "s");
+  std::cerr << runner::log_timestamp() << " seedline daemon: " << resolve_db_path(global).string() << ", "
+            << evaluating << (o.once ? ", until no run is claimable" : ", polling")
             << " (stop with Ctrl-C or SIGTERM)\n";
   const auto report = runner::run_daemon(db, options, stop);
   std::cout << "daemon " << report.owner << (report.stopped ? " stopped" : " done") << ": "
@@ -125,7 +134,8 @@ void report_run_outcome(store::Database& db, const GlobalOptions& global, const 
   }
 }
 
-void run_run_cmd(const GlobalOptions& global, const std::string& file, int threads) {
+void run_run_cmd(const GlobalOptions& global, const std::string& file, int threads, runner::Executor* executor,
+                 const std::atomic<bool>& stop) {
   // Checked before the database is opened, so a bad file does not create or initialize it.
   auto spec = runner::read_experiment_file(file);
   runner::check_experiment(spec, file);
@@ -136,12 +146,12 @@ void run_run_cmd(const GlobalOptions& global, const std::string& file, int threa
             << " conditions x " << submitted.trials << " trials)\n"
             << std::flush;
   runner::DaemonOptions options;
-  options.threads = default_threads(threads);
+  options.threads = executor != nullptr ? 1 : default_threads(threads);
+  options.executor = executor;
   options.once = true;
   options.experiment_id = submitted.experiment_id;
   const auto progress = runner::make_progress(std::cerr, ::isatty(2) != 0);
   options.progress = progress.get();
-  const auto& stop = runner::install_stop_signals();
   runner::DaemonReport report;
   std::string daemon_error;  // why the daemon gave up, when a store error ended it early
   try {
@@ -169,7 +179,14 @@ void register_daemon_commands(CLI::App& app, const GlobalOptions& global) {
     cmd->add_option("--poll", o->poll, "Seconds between claims when idle")
         ->check(finite_range(0.01, 3600.0))
         ->capture_default_str();
-    cmd->callback([&global, o] { run_daemon_cmd(global, *o); });
+    auto mpi = std::make_shared<MpiCliOptions>();
+    add_mpi_options(cmd, *mpi);
+    cmd->callback([&global, o, mpi] {
+      run_maybe_distributed(*mpi, default_threads(o->threads),
+                            [&](runner::Executor* executor, const std::atomic<bool>& stop) {
+                              run_daemon_cmd(global, *o, executor, stop);
+                            });
+    });
   }
   {
     auto* cmd = app.add_subcommand("run", "Submit an experiment and run it to the end in this process");
@@ -177,7 +194,14 @@ void register_daemon_commands(CLI::App& app, const GlobalOptions& global) {
     auto threads = std::make_shared<int>(0);
     cmd->add_option("EXPERIMENT", *file, "Experiment file (JSON, comments allowed)")->required();
     cmd->add_option("--threads", *threads, "Worker threads (default: every core)")->check(CLI::Range(1, 1024));
-    cmd->callback([&global, file, threads] { run_run_cmd(global, *file, *threads); });
+    auto mpi = std::make_shared<MpiCliOptions>();
+    add_mpi_options(cmd, *mpi);
+    cmd->callback([&global, file, threads, mpi] {
+      run_maybe_distributed(*mpi, default_threads(*threads),
+                            [&](runner::Executor* executor, const std::atomic<bool>& stop) {
+                              run_run_cmd(global, *file, *threads, executor, stop);
+                            });
+    });
   }
 }
 

@@ -7,9 +7,11 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "common.hpp"
 #include "genome/run_genome.hpp"
+#include "runner/thread_pool.hpp"
 #include "util/error.hpp"
 #include "util/output_path.hpp"
 #include "util/hex.hpp"
@@ -35,7 +37,13 @@ void run_genome(const GlobalOptions& global, const GenomeOptions& o) {
   check_output_path(o.out);
   const auto format = choose_format(o);
   auto db = open_db(global, store::OpenPurpose::kRead);
-  const auto exported = genome::export_individual(db, o.id, format, o.phenotype);
+  // The replay is elementwise: split it over every core (the same bits as one thread).
+  const unsigned cores = std::thread::hardware_concurrency();
+  runner::ThreadPool pool(cores == 0 ? 1 : static_cast<int>(cores));
+  const genome::ParallelPieces parallel = [&pool](size_t n, const std::function<void(size_t)>& piece) {
+    pool.parallel_for(n, [&](size_t i, int) { piece(i); });
+  };
+  const auto exported = genome::export_individual(db, o.id, format, o.phenotype, nullptr, parallel);
   write_file_atomically(o.out, exported.bytes);
 
   const std::string checksum = hex16(exported.checksum);

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   cli::register_daemon_commands(app, global);
   cli::register_compare_command(app, global);
   cli::register_serve_command(app, global);
+  cli::register_evaluate_command(app, global);
   cli::register_export_command(app, global);
   cli::register_show_command(app, global);
 

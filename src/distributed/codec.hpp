@@ -114,7 +114,9 @@ class Reader {
   // hold, so a corrupt count cannot make the decoder allocate gigabytes.
   size_t count(size_t min_bytes, const char* field) {
     const auto n = varint();
-    if (n > (bytes_.size() - at_) / min_bytes) bad(std::string(field) + " count " + std::to_string(n) + " exceeds the payload");
+    if (n > (bytes_.size() - at_) / min_bytes) {
+      bad(std::string(field) + " count " + std::to_string(n) + " exceeds the payload");
+    }
     return static_cast<size_t>(n);
   }
   void finish() const {

@@ -43,7 +43,9 @@ void MpiTransport::raw_send(int dest, int tag, const Bytes& payload) {
     invalid_argument("an MPI message of " + std::to_string(payload.size()) +
                      " bytes exceeds MPI's limit of 2^31-1 bytes per message");
   }
-  if (dest < 0 || dest >= size_) invalid_argument("no rank " + std::to_string(dest) + " in a job of " + std::to_string(size_));
+  if (dest < 0 || dest >= size_) {
+    invalid_argument("no rank " + std::to_string(dest) + " in a job of " + std::to_string(size_));
+  }
   // MPI_Send takes a non-const buffer in old MPI headers; it does not write to it.
   MPI_Send(const_cast<uint8_t*>(payload.data()), static_cast<int>(payload.size()), MPI_BYTE, dest, tag, comm_);
 }

@@ -240,7 +240,9 @@ WorkBatch decode_work(std::span<const uint8_t> bytes) {
       item.source = read_source(r);
     }
     const auto ref = r.varint();
-    if (ref >= table.size()) r.bad("episode reference " + std::to_string(ref) + " outside the table of " + std::to_string(table.size()));
+    if (ref >= table.size()) {
+      r.bad("episode reference " + std::to_string(ref) + " outside the table of " + std::to_string(table.size()));
+    }
     item.stage = table[ref].stage;
     item.episode = table[ref].episode;
     item.episode_seed = table[ref].seed;

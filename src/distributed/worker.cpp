@@ -137,9 +137,8 @@ WorkerReport serve_worker(Transport& transport, WorkerHandler& handler, int max_
     corruption("rank 0 sent '" + std::string(kind_name(first.kind)) + "' before its hello");
   }
   (void)decode_hello(first.payload);  // rank 0 compares versions with the reply
-  transport.send(0, MessageKind::kHelloReply,
-                 encode(HelloReply{kWireVersion, SEEDLINE_VERSION, static_cast<uint32_t>(std::max(1, handler.threads())),
-                                   host_name()}));
+  const auto threads = static_cast<uint32_t>(std::max(1, handler.threads()));
+  transport.send(0, MessageKind::kHelloReply, encode(HelloReply{kWireVersion, SEEDLINE_VERSION, threads, host_name()}));
 
   WorkerReport report;
   BatchStream stream(handler);

@@ -11,6 +11,7 @@
 #include "stats/experiment_curves.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/migrations.hpp"
+#include "store/reevaluation_repo.hpp"
 #include "store/snapshot_repo.hpp"
 #include "tasks/task.hpp"
 #include "util/error.hpp"
@@ -159,6 +160,22 @@ Json run_generations_json(store::Database& db, int64_t run_id, int max_points) {
   return {{"run", run_id}, {"total", all.size()}, {"generations", rows}};
 }
 
+// Re-measurements on fresh episodes (seedline evaluate), oldest first.
+Json reevaluations_json(store::Database& db, int64_t id) {
+  Json out = Json::array();
+  for (const auto& r : store::reevaluations_of(db, id)) {
+    out.push_back({{"id", r.id},
+                   {"seed", seed_text(r.seed)},
+                   {"episodes", r.episodes},
+                   {"mean", fitness(r.mean)},
+                   {"std", fitness(r.std)},
+                   {"ci95", Json::array({fitness(r.ci_low), fitness(r.ci_high)})},
+                   {"steps", r.steps},
+                   {"created_at", r.created_at}});
+  }
+  return out;
+}
+
 Json individual_json(store::Database& db, int64_t id) {
   const auto i = store::get_individual(db, id);
   const auto run = get_run(db, i.run_id);
@@ -176,7 +193,8 @@ Json individual_json(store::Database& db, int64_t id) {
           {"fitness", fitness(i.fitness)},
           {"checksum", i.checksum ? Json(checksum_text(*i.checksum)) : Json(nullptr)},
           {"snapshot", store::has_snapshot(db, id)},
-          {"children", children}};
+          {"children", children},
+          {"reevaluations", reevaluations_json(db, id)}};
 }
 
 Json run_tree_json(store::Database& db, int64_t run_id, bool extant_only) {
@@ -214,8 +232,15 @@ Json lineage_json(store::Database& db, int64_t id) {
 }
 
 GenomeFile genome_file(store::Database& db, int64_t id, const std::string& format, bool phenotype,
-                       lineage::GenotypeCache* cache) {
-  auto exported = genome::export_individual(db, id, genome::parse_export_format(format), phenotype, cache);
+                       lineage::GenotypeCache* cache, runner::ThreadPool* pool) {
+  genome::ParallelPieces parallel;
+  if (pool != nullptr) {
+    parallel = [pool](size_t n, const std::function<void(size_t)>& piece) {
+      pool->parallel_for(n, [&](size_t i, int) { piece(i); });
+    };
+  }
+  auto exported =
+      genome::export_individual(db, id, genome::parse_export_format(format), phenotype, cache, parallel);
   return {std::move(exported.bytes), std::move(exported.filename), exported.checksum};
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "lineage/genotype_cache.hpp"
+#include "runner/thread_pool.hpp"
 #include "stats/experiment_metric.hpp"
 #include "stats/rank_tests.hpp"
 #include "store/database.hpp"
@@ -54,7 +55,8 @@ struct GenomeFile {
   uint64_t checksum = 0;
 };
 // `format`: "safetensors" | "npy".
+// `pool` (may be null) splits the replay over its threads; concurrent downloads take turns on it.
 GenomeFile genome_file(store::Database& db, int64_t id, const std::string& format, bool phenotype,
-                       lineage::GenotypeCache* cache);
+                       lineage::GenotypeCache* cache, runner::ThreadPool* pool = nullptr);
 
 }  // namespace seedline::http

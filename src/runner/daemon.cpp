@@ -84,6 +84,7 @@ DaemonReport run_daemon(store::Database& db, const DaemonOptions& options, const
   driver.progress = options.progress;
   driver.cache = &cache;
   driver.make_task = options.make_task;
+  driver.executor = options.executor;
   driver.log = options.log;
 
   store::ClaimOptions claim;

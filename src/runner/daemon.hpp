@@ -45,6 +45,9 @@ struct DaemonOptions {
   std::string owner;                     // empty: make_owner_id()
   // Passed to DriverOptions::make_task (tests inject failing tasks). Empty: tasks::make_task.
   std::function<std::unique_ptr<tasks::Task>(const nlohmann::json&)> make_task;
+  // Passed to DriverOptions::executor: where evaluations run (e.g. an MPI job's
+  // distributed::RemoteExecutor). Null (default): the daemon's thread pool. Not owned.
+  Executor* executor = nullptr;
 };
 
 struct DaemonReport {

@@ -104,9 +104,12 @@ evolve::ConditionConfig load_config(store::Database& db, const store::RunRow& ru
 }
 
 Parents rebuild_parents(store::Database& db, const RunContext& ctx, const store::GenerationRow& last,
-                        lineage::GenotypeCache& cache) {
+                        lineage::GenotypeCache& cache, ThreadPool& pool) {
   Parents p;
-  const auto ops = ctx.genome->ops();
+  // Each replay is split over the pool (the same bits as one thread).
+  const auto ops = ctx.genome->ops([&pool](size_t n, const std::function<void(size_t)>& piece) {
+    pool.parallel_for(n, [&](size_t i, int) { piece(i); });
+  });
   for (int64_t id : last.parents) {
     p.ids.push_back(id);
     auto cached = cache.get(id);
@@ -379,7 +382,7 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
     started = true;
     if (start >= ctx.config.ga.generations) return finish(RunOutcome::kFinished, "");
     Parents parents;
-    if (last) parents = rebuild_parents(db, ctx, *last, cache);
+    if (last) parents = rebuild_parents(db, ctx, *last, cache, pool);
     RunSetup setup;
     setup.run_id = run.id;
     setup.condition = ctx.config.to_json();

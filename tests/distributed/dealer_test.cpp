@@ -189,7 +189,9 @@ TEST(Dealer, ALocalFailureIsRethrownAsItself) {
   LocalFabric fabric(2);
   Workers workers(fabric, 2, {std::chrono::microseconds(100)});
   Dealer dealer(fabric.rank(0), {});
-  LocalEvaluation local{2, [](std::span<const WorkItem>, std::span<ItemResult>) { throw std::out_of_range("local boom"); }};
+  LocalEvaluation local{2, [](std::span<const WorkItem>, std::span<ItemResult>) {
+                          throw std::out_of_range("local boom");
+                        }};
   const auto items = make_items(100);
   EXPECT_THROW(dealer.evaluate(items, &local), std::out_of_range);
   expect_results(items, dealer.evaluate(items, nullptr));

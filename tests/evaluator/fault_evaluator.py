@@ -46,14 +46,21 @@ def setup(hello):
     NETWORK[:] = hello["network"]
 
 
+def first_to_claim(path):
+    """True for exactly one process (O_EXCL), however many workers race for the flag file."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        return True
+    except FileExistsError:
+        return False
+
+
 def evaluate(weights, seed):
     if MODE == "policy":
         width = NETWORK[0]["in"]
         out = se.build_policy(weights, NETWORK)(np.arange(1, width + 1, dtype=np.float32) * np.float32(0.1))
         return 0.0, 0, {"out%d" % i: float(v) for i, v in enumerate(out)}
-    if MODE == "crash" or (MODE == "crash_once" and not os.path.exists(ARG)):
-        if MODE == "crash_once":
-            open(ARG, "w").close()
+    if MODE == "crash" or (MODE == "crash_once" and first_to_claim(ARG)):
         print("fault_evaluator: crashing on purpose", file=sys.stderr)
         os._exit(3)
     if MODE == "hang":

@@ -1,4 +1,4 @@
--- 0005: who evaluated a run of an `external` task (docs/evaluator-protocol.md): the command
+-- 0004: who evaluated a run of an `external` task (docs/evaluator-protocol.md): the command
 -- and the evaluator's own name and version from its READY handshake, recorded when a daemon
 -- first starts the run's evaluators. A resumed run compares them with what its evaluators
 -- report now and warns when the version changed (its fitness history may then mix two

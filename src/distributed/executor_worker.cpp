@@ -1,0 +1,90 @@
+#include "distributed/executor_worker.hpp"
+
+#include "distributed/remote_executor.hpp"
+#include "genome/genome.hpp"
+#include "util/error.hpp"
+#include "util/hex.hpp"
+
+namespace seedline::distributed {
+
+ExecutorWorker::ExecutorWorker(runner::ThreadPool& pool) : pool_(pool), executor_(pool, {}) {}
+
+ExecutorWorker::~ExecutorWorker() = default;
+
+void ExecutorWorker::start_run(const RunStart& start) {
+  if (begun_) executor_.end_run();
+  begun_ = false;
+  arriving_.clear();
+  setup_ = runner::RunSetup{};
+  setup_.run_id = start.run_id;
+  setup_.noise_version = static_cast<int>(start.noise_version);
+  try {
+    setup_.condition = nlohmann::json::parse(start.config_json);
+  } catch (const nlohmann::json::exception& e) {
+    corruption("run " + std::to_string(start.run_id) + ": the config rank 0 sent is not JSON: " + e.what());
+  }
+  expected_parents_ = start.parents;
+  if (expected_parents_ == 0) {
+    executor_.begin_run(setup_, {});
+    begun_ = true;
+  }
+}
+
+void ExecutorWorker::add_genotype(Genotype genotype) {
+  if (begun_ || genotype.run_id != setup_.run_id || genotype.slot != arriving_.size()) {
+    corruption("run " + std::to_string(setup_.run_id) + ": genotype " + std::to_string(genotype.slot) + " of run " +
+               std::to_string(genotype.run_id) + " arrived out of order");
+  }
+  const uint64_t checksum = genome::Genome::checksum(genotype.values);
+  if (checksum != genotype.checksum) {
+    corruption("run " + std::to_string(setup_.run_id) + ": parent " + std::to_string(genotype.slot) +
+               "'s genotype arrived with checksum " + hex16(checksum) + ", rank 0 sent " + hex16(genotype.checksum));
+  }
+  arriving_.push_back(std::make_shared<const std::vector<float>>(std::move(genotype.values)));
+  if (arriving_.size() == expected_parents_) {
+    executor_.begin_run(setup_, arriving_);
+    arriving_.clear();
+    begun_ = true;
+  }
+}
+
+void ExecutorWorker::check_begun() const {
+  if (!begun_) {
+    corruption("run " + std::to_string(setup_.run_id) + ": work arrived before its " +
+               std::to_string(expected_parents_) + " parent genotypes");
+  }
+}
+
+void ExecutorWorker::select(const Selection& selection) {
+  check_begun();
+  std::vector<evolve::Slot> sources;
+  for (const auto& s : selection.parents) sources.push_back(from_wire(s));
+  executor_.advance_parents(sources);
+  std::vector<uint64_t> checksums;
+  for (const auto& p : executor_.shared_parents()) checksums.push_back(genome::Genome::checksum(*p));
+  const uint64_t digest = selection_digest(checksums);
+  if (digest != selection.digest) {
+    corruption("run " + std::to_string(setup_.run_id) +
+               ": the parents this rank derived differ from rank 0's (digest " + hex16(digest) + " vs " +
+               hex16(selection.digest) + "): the ranks do not compute the same genotype bits (different seedline builds or CPUs?)");
+  }
+}
+
+void ExecutorWorker::evaluate(std::span<const WorkItem> items, std::span<ItemResult> results) {
+  check_begun();
+  std::vector<runner::WorkItem> mine(items.size());
+  for (size_t i = 0; i < items.size(); ++i) mine[i] = from_wire(items[i]);
+  std::vector<runner::ItemResult> got(items.size());
+  executor_.evaluate(mine, got);
+  for (size_t i = 0; i < items.size(); ++i) {
+    results[i] = ItemResult{items[i].index, got[i].reward, got[i].steps, std::move(got[i].metrics)};
+  }
+}
+
+void ExecutorWorker::end_run(int64_t) {
+  if (begun_) executor_.end_run();
+  begun_ = false;
+  arriving_.clear();
+}
+
+}  // namespace seedline::distributed
