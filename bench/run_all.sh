@@ -36,3 +36,5 @@ if [ -d "$root/web/node_modules/playwright-core" ] && [ -x /usr/bin/chromium ]; 
 fi
 section "ES generation on one dense layer: full-rank vs EGGROLL vs plain forward (targets: EGGROLL r=1 >= 10x full-rank at 4096, >= 50% of plain forward)"
 "$build/bench/es_bench"
+section "language model: forward + loss tokens/s vs PyTorch (target >= 3x on 1 thread), Table 1 generation time"
+"$build/bench/lm_bench"

@@ -59,6 +59,8 @@ void register_lineage_commands(CLI::App& app, const GlobalOptions& global);
 void register_stats_command(CLI::App& app, const GlobalOptions& global);
 void register_genome_command(CLI::App& app, const GlobalOptions& global);
 void register_submit_command(CLI::App& app, const GlobalOptions& global);
+void register_inspect_command(CLI::App& app, const GlobalOptions& global);
+void register_tokenize_command(CLI::App& app, const GlobalOptions& global);
 void register_status_command(CLI::App& app, const GlobalOptions& global);
 // daemon and run (cli/daemon_cmd.cpp).
 void register_daemon_commands(CLI::App& app, const GlobalOptions& global);

@@ -25,7 +25,11 @@ struct CompareOptions {
 
 void print_values(const stats::ExperimentComparison& c) {
   std::cout << "experiment '" << c.experiment_name << "' (id " << c.experiment << "): " << stats::metric_name(c.metric)
-            << " fitness at generation " << c.generation << "\n\n";
+            << " fitness at generation " << c.generation << "\n";
+  if (c.fitness_label == "loss") {
+    std::cout << "(fitness is minus the loss in nats: the loss of each value below is -value)\n";
+  }
+  std::cout << "\n";
   size_t name_width = 11;
   for (const auto& g : c.groups) name_width = std::max(name_width, g.name.size() + 2);
   std::cout << pad("condition", name_width) << pad("n/runs", 8) << "values by trial (run id)\n";

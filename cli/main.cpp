@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   cli::register_stats_command(app, global);
   cli::register_genome_command(app, global);
   cli::register_submit_command(app, global);
+  cli::register_inspect_command(app, global);
+  cli::register_tokenize_command(app, global);
   cli::register_status_command(app, global);
   cli::register_daemon_commands(app, global);
   cli::register_compare_command(app, global);

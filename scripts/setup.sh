@@ -8,11 +8,14 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config
   # libraries (README: Debian packages only, listed once, here)
   libsqlite3-dev libeigen3-dev libboost-dev nlohmann-json3-dev libzstd-dev
-  librandom123-dev libcli11-dev libxxhash-dev
+  librandom123-dev libcli11-dev libxxhash-dev libsentencepiece-dev
   # the distributed runner (seedline run/daemon --mpi; docs/distributed.md)
   libopenmpi-dev openmpi-bin
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 python3 python3-numpy python3-scipy wrk
+  # the language model's PyTorch reference (tests) and comparison (bench); OpenBLAS so that
+  # Debian's PyTorch does not run on the reference BLAS; fortunes: the demo corpus
+  python3-torch libopenblas0 fortunes
   # dashboard build and browser test
   chromium
 )
@@ -37,3 +40,6 @@ fi
 
 # The dashboard's static files (web/dist/), which `seedline serve` embeds at build time.
 bash "$(dirname "$0")/../web/build.sh"
+
+# The language-model demo's corpus (examples/lm-demo.json): short fortunes, one per line.
+bash "$(dirname "$0")/lm_demo_corpus.sh"

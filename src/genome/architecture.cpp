@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "genome/transformer_spec.hpp"
 #include "util/error.hpp"
 #include "util/json_fields.hpp"
 
@@ -94,6 +95,8 @@ int64_t Architecture::parameter_count() const {
   return n;
 }
 
+bool Architecture::is_transformer() const { return layers.size() == 1 && layers[0].type == "transformer"; }
+
 bool Architecture::is_mlp() const {
   if (layers.empty()) return false;
   for (const auto& l : layers) {
@@ -139,6 +142,7 @@ Architecture parse_architecture(const nlohmann::json& network, std::optional<int
       const int64_t vocab = r.integer("vocab", std::nullopt, 1, kMaxDim);
       const int64_t dim = r.integer("dim", std::nullopt, 1, kMaxDim);
       layer.tensors.push_back(b.add("weight", TensorKind::kEmbedding, {vocab, dim}, dim));
+      b.arch.tensors.back().rank_kind = RankKind::kEmbedding;
       width = dim;
     } else if (layer.type == "layer_norm") {
       const int64_t d = read_in(r, width, first);
@@ -151,9 +155,15 @@ Architecture parse_architecture(const nlohmann::json& network, std::optional<int
       layer.activation = read_activation(r);
       layer.tensors.push_back(b.add("bias", TensorKind::kBias, {d}, 1));
       width = d;
+    } else if (layer.type == "transformer") {
+      if (network.size() != 1) {
+        invalid_argument(r.field("type") + ": a transformer must be the network's only layer (the network has " +
+                         std::to_string(network.size()) + ")");
+      }
+      add_transformer(r, b.arch, layer);
     } else {
       invalid_argument(r.field("type") + ": unknown layer type '" + layer.type +
-                       "' (expected dense, conv, embedding, layer_norm or bias)");
+                       "' (expected dense, conv, embedding, layer_norm, bias or transformer)");
     }
     r.finish();
     b.arch.layers.push_back(std::move(layer));
@@ -168,7 +178,19 @@ nlohmann::json Representation::to_json() const {
   if (type == Type::kDirect) return {{"type", "direct"}};
   json j = {{"type", "factorized"}, {"rank", rank}};
   if (embedding_rank) j["embedding_rank"] = *embedding_rank;
+  if (attention_rank) j["attention_rank"] = *attention_rank;
+  if (ff_rank) j["ff_rank"] = *ff_rank;
   return j;
+}
+
+int Representation::rank_for(RankKind kind) const {
+  switch (kind) {
+    case RankKind::kEmbedding: return embedding_rank.value_or(rank);
+    case RankKind::kAttention: return attention_rank.value_or(rank);
+    case RankKind::kFeedForward: return ff_rank.value_or(rank);
+    case RankKind::kDefault: break;
+  }
+  return rank;
 }
 
 Representation parse_representation(const nlohmann::json& j, const std::string& path) {
@@ -180,8 +202,9 @@ Representation parse_representation(const nlohmann::json& j, const std::string& 
   } else if (type == "factorized") {
     rep.type = Representation::Type::kFactorized;
     rep.rank = static_cast<int>(r.integer("rank", std::nullopt, 1, kMaxDim));
-    if (r.has("embedding_rank")) {
-      rep.embedding_rank = static_cast<int>(r.integer("embedding_rank", std::nullopt, 1, kMaxDim));
+    for (auto [key, slot] : {std::pair{"embedding_rank", &rep.embedding_rank},
+                             std::pair{"attention_rank", &rep.attention_rank}, std::pair{"ff_rank", &rep.ff_rank}}) {
+      if (r.has(key)) *slot = static_cast<int>(r.integer(key, std::nullopt, 1, kMaxDim));
     }
   } else {
     invalid_argument(r.field("type") + ": unknown representation '" + type + "' (expected direct or factorized)");

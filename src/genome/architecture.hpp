@@ -6,7 +6,8 @@
 // out x in x h x w, plus bias), embedding (vocab x d), layer_norm (scale and bias of length d,
 // fixed at 1 and 0, never evolved), bias (a lone bias vector). The input width of the first
 // layer comes from the task (input_size) or from the layer's own "in" field (function tasks).
-// Tensor names are "layers.<i>.weight" / "layers.<i>.bias" (layer norm: ".scale", ".bias").
+// Tensor names are "layers.<i>.weight" / "layers.<i>.bias" (layer norm: ".scale", ".bias");
+// a transformer's tensors carry the fixed names of docs/language-models.md ("embed.weight", ...).
 //
 // Pure functions and immutable values: safe from any thread.
 // Failure: seedline::Error(kInvalidArgument) naming the field, e.g.
@@ -20,10 +21,14 @@
 #include <vector>
 
 #include "nn/activation.hpp"
+#include "nn/transformer_config.hpp"
 
 namespace seedline::genome {
 
 enum class TensorKind { kDenseWeight, kBias, kConvKernel, kEmbedding, kNormScale, kNormBias };
+
+// Which rank of a factorized representation a weight takes (Representation::rank_for).
+enum class RankKind { kDefault, kEmbedding, kAttention, kFeedForward };
 
 struct TensorSpec {
   std::string name;            // e.g. "layers.0.weight"
@@ -31,13 +36,15 @@ struct TensorSpec {
   std::vector<int64_t> shape;  // dense (out, in); bias (out); conv (out, in, h, w); embedding (vocab, d); norm (d)
   int64_t fan_in = 1;          // dense: in; conv: in*h*w; embedding: d; bias and norm: unused
   bool evolvable = true;       // false for layer-norm scale/bias
+  RankKind rank_kind = RankKind::kDefault;  // embeddings: kEmbedding; transformer Q/K/V/O, FF1/FF2
   int64_t size() const;        // product of shape
 };
 
 struct LayerSpec {
-  std::string type;            // "dense" | "conv" | "embedding" | "layer_norm" | "bias"
+  std::string type;            // "dense" | "conv" | "embedding" | "layer_norm" | "bias" | "transformer"
   nn::Activation activation = nn::Activation::kLinear;
   std::vector<int> tensors;    // indices into Architecture::tensors (weight first, then bias)
+  nn::TransformerConfig transformer;  // type "transformer" only
 };
 
 struct Architecture {
@@ -45,6 +52,7 @@ struct Architecture {
   std::vector<LayerSpec> layers;
   int64_t parameter_count() const;  // phenotype size: sum of tensor sizes
   bool is_mlp() const;              // only dense layers (what nn::Mlp can run)
+  bool is_transformer() const;      // one transformer layer (what nn::Transformer runs)
 };
 
 // `input_size`: the task's observation size, or nullopt when the first layer must give "in".
@@ -58,11 +66,15 @@ struct Representation {
   Type type = Type::kDirect;
   int rank = 0;                        // factorized: k >= 1
   std::optional<int> embedding_rank;   // factorized: embeddings' own rank (default: rank)
+  std::optional<int> attention_rank;   // factorized: transformer Q/K/V/O (default: rank)
+  std::optional<int> ff_rank;          // factorized: transformer FF1/FF2 (default: rank)
+  int rank_for(RankKind kind) const;
   nlohmann::json to_json() const;
 };
 
-// {"type": "direct"} | {"type": "factorized", "rank": k, "embedding_rank": r}. Unknown fields
-// and types are errors naming the field.
+// {"type": "direct"} | {"type": "factorized", "rank": k, "embedding_rank": r, "attention_rank": a,
+// "ff_rank": f}. Unknown fields (e.g. a misspelt kind "mlp_rank") and types are errors naming
+// the field.
 Representation parse_representation(const nlohmann::json& j, const std::string& path = "representation");
 
 }  // namespace seedline::genome

@@ -54,9 +54,12 @@ Genome::Genome(Architecture architecture, Representation representation, Mutatio
   if (factorized && representation_.rank < 1) {
     invalid_argument("representation.rank: must be >= 1 (got " + std::to_string(representation_.rank) + ")");
   }
-  if (factorized && representation_.embedding_rank && *representation_.embedding_rank < 1) {
-    invalid_argument("representation.embedding_rank: must be >= 1 (got " +
-                     std::to_string(*representation_.embedding_rank) + ")");
+  for (auto [key, rank] : {std::pair{"embedding_rank", representation_.embedding_rank},
+                           std::pair{"attention_rank", representation_.attention_rank},
+                           std::pair{"ff_rank", representation_.ff_rank}}) {
+    if (factorized && rank && *rank < 1) {
+      invalid_argument(std::string("representation.") + key + ": must be >= 1 (got " + std::to_string(*rank) + ")");
+    }
   }
   const double mr = mutation_.mutation_rate;
 
@@ -107,8 +110,7 @@ Genome::Genome(Architecture architecture, Representation representation, Mutatio
           layout.cols = t.shape[1];
           break;
       }
-      layout.rank = t.kind == TensorKind::kEmbedding ? representation_.embedding_rank.value_or(representation_.rank)
-                                                     : representation_.rank;
+      layout.rank = representation_.rank_for(t.kind == TensorKind::kEmbedding ? RankKind::kEmbedding : t.rank_kind);
       // Factor fan-ins: A's is the rank, B's the tensor's own fan-in, so that
       // Var(A.B) = k * (sqrt2 / k) * (sqrt2 / fan_in) = 2 / fan_in.
       const double std_a = std::sqrt(std::sqrt(2.0) / static_cast<double>(layout.rank));

@@ -63,14 +63,30 @@ std::string encode_npy(std::span<const float> values) {
   return out;
 }
 
+// The network as the condition resolved it and, for a transformer, the vocabulary layout and
+// the task's data file, so a loader needs nothing but the export (docs/language-models.md).
+void add_network_metadata(store::Database& db, int64_t run_id, const Genome& genome, json& metadata) {
+  const auto run = store::find_run(db, run_id);
+  const auto condition = run ? store::find_condition(db, run->condition_id) : std::nullopt;
+  if (!condition) return;
+  const json config = json::parse(condition->config, nullptr, /*allow_exceptions=*/false);
+  if (!config.is_object()) return;
+  if (config.contains("network")) metadata["network"] = config["network"].dump();
+  if (genome.architecture().is_transformer()) {
+    metadata["vocabulary"] = json({{"<unk>", 0}, {"<s>", 1}, {"</s>", 2}, {"bpe_offset", 3}}).dump();
+    if (config.contains("task")) metadata["task"] = config["task"].dump();
+  }
+}
+
 }  // namespace
 
 Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_version) {
   noise::require_supported(noise_version);
-  const auto task = tasks::make_task(config.task);
+  // The genome needs the task's shape only, never its data.
+  const auto task = tasks::make_task(config.task, tasks::TaskData::kSpecOnly);
   std::optional<int> input_size;
   json network = config.network;
-  if (!task->scores_phenotype()) {
+  if (!task->scores_phenotype() && !task->scores_network()) {
     input_size = task->observation_size();
     // The default network leaves the output layer's width to the task.
     if (network.is_array() && !network.empty() && network.back().is_object() && !network.back().contains("out") &&
@@ -156,7 +172,7 @@ ExportedGenome export_individual(store::Database& db, int64_t id, ExportFormat f
   } else {
     for (const auto& b : genome.blocks()) tensors.push_back({b.name, b.shape, values.subspan(b.offset, b.size)});
   }
-  const json metadata = {{"format", "seedline"},
+  json metadata = {{"format", "seedline"},
                          {"content", phenotype ? "phenotype" : "genotype"},
                          {"individual", std::to_string(id)},
                          {"run", std::to_string(row.run_id)},
@@ -164,6 +180,7 @@ ExportedGenome export_individual(store::Database& db, int64_t id, ExportFormat f
                          {"checksum", hex16(result.checksum)},
                          {"noise_version", std::to_string(genome.noise_version())},
                          {"representation", genome.representation().to_json().dump()}};
+  add_network_metadata(db, row.run_id, genome, metadata);
   result.bytes = encode_safetensors(tensors, metadata);
   result.filename = stem + ".safetensors";
   result.tensors = tensors.size();

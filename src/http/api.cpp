@@ -13,6 +13,7 @@
 #include "store/migrations.hpp"
 #include "store/reevaluation_repo.hpp"
 #include "store/snapshot_repo.hpp"
+#include "tasks/task.hpp"
 #include "util/error.hpp"
 #include "util/hex.hpp"
 
@@ -102,8 +103,12 @@ Json experiment_json(store::Database& db, const std::string& id_or_name) {
   const auto e = store::resolve_experiment(db, id_or_name);
   Json conditions = Json::array();
   std::vector<Json> configs;
+  std::string label = "fitness";
   for (const auto& c : store::list_conditions(db, e.id)) {
     configs.push_back(stored_json(c.config, "config of condition " + std::to_string(c.id)));
+    if (conditions.empty() && configs.back().is_object() && configs.back().contains("task")) {
+      label = tasks::fitness_label(configs.back()["task"]);
+    }
     conditions.push_back({{"id", c.id}, {"name", c.name}, {"position", c.position}, {"config", configs.back()}});
   }
   Json runs = Json::array();
@@ -112,6 +117,7 @@ Json experiment_json(store::Database& db, const std::string& id_or_name) {
           {"name", e.name},
           {"created_at", e.created_at},
           {"spec", stored_json(e.spec, "spec of experiment " + std::to_string(e.id))},
+          {"fitness_label", label},
           {"conditions", conditions},
           {"settings_differ", report::to_json(report::differing_settings(configs))},
           {"runs", runs}};

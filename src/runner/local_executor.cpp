@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "genome/run_genome.hpp"
+#include "genome/transformer_spec.hpp"
 #include "tasks/mlp_policy.hpp"
 #include "util/error.hpp"
 
@@ -109,7 +110,9 @@ void LocalExecutor::evaluate(std::span<const WorkItem> items, std::span<ItemResu
   if (genome_ == nullptr) fail(ErrorCode::kInternal, "LocalExecutor::evaluate before begin_run");
   if (results.size() != items.size()) fail(ErrorCode::kInternal, "LocalExecutor::evaluate: results size mismatch");
   const auto members = group_by_member<Member>(items);
-  if (task_->scores_phenotype()) {
+  if (task_->scores_network()) {
+    score_networks(members, items, results);
+  } else if (task_->scores_phenotype()) {
     score_members(members, items, results);
   } else {
     run_episodes(members, items, results);
@@ -127,6 +130,24 @@ void LocalExecutor::score_members(const std::vector<Member>& members, std::span<
       for (const size_t i : m.items) {
         current = i;
         results[i] = ItemResult{task_->score(phenotype), 0, {}};
+      }
+    } catch (...) {
+      rethrow_for_item(items[current], std::current_exception());
+    }
+  });
+}
+
+void LocalExecutor::score_networks(const std::vector<Member>& members, std::span<const WorkItem> items,
+                                   std::span<ItemResult> results) {
+  pool_.parallel_for(members.size(), [&](size_t k, int worker) {
+    check_interrupt();
+    const Member& m = members[k];
+    size_t current = m.items.front();
+    try {
+      const auto weights = genome::transformer_weights(*genome_, genotype_of(m.source, worker));
+      for (const size_t i : m.items) {
+        current = i;
+        results[i] = ItemResult{task_->score_network(weights), 0, {}};
       }
     } catch (...) {
       rethrow_for_item(items[current], std::current_exception());

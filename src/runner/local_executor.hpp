@@ -6,7 +6,8 @@
 // the member's mutation, into that worker's scratch buffer (an elite reads its parent's
 // genotype in place); it is developed into a second scratch buffer, scored or turned into a
 // network, and dropped. A later stage rebuilds its survivors the same way, which costs one
-// mutation each. For environment tasks the networks of a chunk of members are built first
+// mutation each. A network task (the language model) scores each member's transformer
+// straight from its genotype, one member per worker. For environment tasks the networks of a chunk of members are built first
 // and then the chunk's episodes are run as separate work items (episode lengths vary
 // widely; finer items keep every thread busy); a chunk holds as many networks as fit in
 // Options::network_budget_bytes (at least one per thread), so small networks are all built
@@ -65,6 +66,10 @@ class LocalExecutor final : public Executor {
                      std::span<ItemResult> results);
   void run_episodes(const std::vector<Member>& members, std::span<const WorkItem> items,
                     std::span<ItemResult> results);
+  // Network tasks: each member's transformer, read from its genotype (factors applied as
+  // such), scored once per item on one worker.
+  void score_networks(const std::vector<Member>& members, std::span<const WorkItem> items,
+                      std::span<ItemResult> results);
 
   ThreadPool& pool_;
   std::function<bool()> interrupted_;

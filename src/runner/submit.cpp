@@ -10,6 +10,7 @@
 #include "store/experiment_repo.hpp"
 #include "store/run_batch.hpp"
 #include "tasks/external_task.hpp"
+#include "tasks/language_model.hpp"
 #include "tasks/task.hpp"
 #include "util/error.hpp"
 
@@ -38,7 +39,16 @@ void check_runnable(const evolve::ConditionConfig& c, const tasks::Task& task, c
   const auto& arch = genome.architecture();
   // An external evaluator runs the network itself, so any layer type may reach it.
   const bool in_process = dynamic_cast<const tasks::ExternalTask*>(&task) == nullptr;
-  if (!task.scores_phenotype()) {
+  if (task.scores_network()) {
+    if (!arch.is_transformer()) {
+      invalid_argument("network[0].type: task '" + c.task.value("type", "") +
+                       "' scores a transformer; the network must be one layer of type 'transformer' (got '" +
+                       arch.layers.front().type + "')");
+    }
+    if (const auto* lm = dynamic_cast<const tasks::LanguageModelTask*>(&task)) {
+      lm->check_vocabulary(arch.layers.front().transformer.vocab);
+    }
+  } else if (!task.scores_phenotype()) {
     const std::string type = c.task.value("type", "");
     for (size_t i = 0; in_process && i < arch.layers.size(); ++i) {
       if (arch.layers[i].type != "dense") {
@@ -56,7 +66,9 @@ void check_runnable(const evolve::ConditionConfig& c, const tasks::Task& task, c
     }
   }
   const int threads = assumed_threads();
-  const double bytes = LocalExecutor::memory_bytes(genome, c.ga, task.scores_phenotype(), threads, {});
+  // A network task holds no networks in flight: each worker scores its member from its scratch.
+  const bool no_networks = task.scores_phenotype() || task.scores_network();
+  const double bytes = LocalExecutor::memory_bytes(genome, c.ga, no_networks, threads, {});
   if (bytes > static_cast<double>(kMaxRunBytes)) {
     char text[400];
     std::snprintf(text, sizeof text,
@@ -64,7 +76,7 @@ void check_runnable(const evolve::ConditionConfig& c, const tasks::Task& task, c
                   "plus a genotype and a phenotype of %zu values per thread for %d threads%s), more than the "
                   "limit of %lld GiB",
                   bytes / (1 << 30), c.ga.truncation, genome.genotype_size(), genome.phenotype_size(), threads,
-                  task.scores_phenotype() ? "" : ", plus the networks being evaluated",
+                  no_networks ? "" : ", plus the networks being evaluated",
                   static_cast<long long>(kMaxRunBytes >> 30));
     invalid_argument(text);
   }

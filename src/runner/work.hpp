@@ -16,7 +16,9 @@
 //     setup and the parents (never on which worker computed it), so a generation computes the
 //     same bits on any number of threads, processes or machines;
 //   - items of a function task (Task::scores_phenotype) have episode 0 and score the
-//     phenotype once; environment items run one episode with the item's episode seed;
+//     phenotype once; so do items of a network task (Task::scores_network, the language
+//     model), which score the member's whole network once; environment items run one
+//     episode with the item's episode seed;
 //   - the caller sums results per member in episode order; executors never aggregate.
 // Thread-safety: an Executor is driven by one thread (the run's coordinator): begin_run, then
 // evaluate/advance_parents alternately, then end_run; calls never overlap. It may use any
@@ -108,7 +110,8 @@ GenotypePtr derive_genotype(const genome::Genome& genome, const evolve::Slot& so
                             std::span<const GenotypePtr> parents);
 
 // The work of one stage for `members` (population indices into `slots`): one item per member
-// and episode, member-major, episodes in order. Function tasks get one item per member.
+// and episode, member-major, episodes in order. Function and network tasks (deterministic:
+// pass scores_phenotype = true) get one item per member.
 std::vector<WorkItem> stage_items(std::span<const int> members, std::span<const evolve::Slot> slots, int stage,
                                   int episodes, bool scores_phenotype, uint64_t run_seed, int generation);
 

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "store/summary_repo.hpp"
+#include "tasks/task.hpp"
 #include "util/error.hpp"
 
 namespace seedline::stats {
@@ -65,6 +66,10 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
   ExperimentComparison out;
   out.experiment = experiment.id;
   out.experiment_name = experiment.name;
+  {
+    const auto config = nlohmann::json::parse(conditions.front().config, nullptr, /*allow_exceptions=*/false);
+    if (config.is_object() && config.contains("task")) out.fitness_label = tasks::fitness_label(config["task"]);
+  }
   out.metric = metric;
   out.method = method;
   out.generation = generation ? *generation : default_generation(newest);
@@ -122,6 +127,7 @@ nlohmann::ordered_json to_json(const ExperimentComparison& c) {
   nlohmann::ordered_json j;
   j["experiment"] = c.experiment;
   j["experiment_name"] = c.experiment_name;
+  j["fitness_label"] = c.fitness_label;
   j["metric"] = metric_name(c.metric);
   j["generation"] = c.generation;
   j["method"] = mwu_method_name(c.method);

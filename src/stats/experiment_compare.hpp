@@ -42,6 +42,7 @@ struct ConditionValues {
 struct ExperimentComparison {
   int64_t experiment = 0;
   std::string experiment_name;
+  std::string fitness_label = "fitness";  // the task's (tasks::fitness_label): "loss" = -fitness
   Metric metric = Metric::kBest;
   int generation = 0;
   MwuMethod method = MwuMethod::kAuto;   // as requested; each pair says the method it used

@@ -1,12 +1,14 @@
 // make_task: the "task" object of an experiment file, validated field by field.
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "tasks/cartpole.hpp"
 #include "tasks/external_task.hpp"
 #include "tasks/function_tasks.hpp"
+#include "tasks/language_model.hpp"
 #include "tasks/pendulum.hpp"
 #include "tasks/task.hpp"
 #include "util/error.hpp"
@@ -74,12 +76,12 @@ class FieldReader {
 
 }  // namespace
 
-std::unique_ptr<Task> make_task(const nlohmann::json& spec) {
+std::unique_ptr<Task> make_task(const nlohmann::json& spec, TaskData data) {
   if (!spec.is_object()) invalid_argument("task: expected an object, got " + spec.dump());
   FieldReader fields(spec);
   const nlohmann::json* type_value = fields.find("type");
   if (type_value == nullptr) {
-    invalid_argument("task.type: missing (one of cartpole, pendulum, sphere, rastrigin, external)");
+    invalid_argument("task.type: missing (one of cartpole, pendulum, sphere, rastrigin, external, language_model)");
   }
   if (!type_value->is_string()) invalid_argument("task.type: expected a string, got " + type_value->dump());
   const std::string type = type_value->get<std::string>();
@@ -108,11 +110,43 @@ std::unique_ptr<Task> make_task(const nlohmann::json& spec) {
     }
   } else if (type == "external") {
     return make_external_task(spec);  // validates its own fields
+  } else if (type == "language_model") {
+    if (fields.integer("episodes", 1, 1, kMaxEpisodes) != 1) {
+      invalid_argument("task.episodes: task '" + type + "' is deterministic; episodes must be 1");
+    }
+    const nlohmann::json* path = fields.find("data");
+    if (path == nullptr) invalid_argument("task.data: missing (the token file, one sequence per line)");
+    if (!path->is_string() || path->get<std::string>().empty()) {
+      invalid_argument("task.data: expected a file path, got " + path->dump());
+    }
+    const int64_t sequences = fields.integer("sequences", 0, 1, int64_t{1} << 40);
+    std::optional<int64_t> bytes;
+    if (fields.find("bytes") != nullptr) bytes = fields.integer("bytes", 0, 0, std::numeric_limits<int64_t>::max());
+    std::optional<std::string> hash;
+    if (const nlohmann::json* h = fields.find("xxh64")) {
+      if (!h->is_string() || h->get<std::string>().size() != 16 ||
+          h->get<std::string>().find_first_not_of("0123456789abcdef") != std::string::npos) {
+        invalid_argument("task.xxh64: expected 16 lowercase hex digits, got " + h->dump());
+      }
+      hash = h->get<std::string>();
+    }
+    fields.reject_unknown(type);  // before reading a possibly large file
+    task = std::make_unique<LanguageModelTask>(path->get<std::string>(), sequences, bytes, hash,
+                                               data == TaskData::kLoad);
   } else {
-    invalid_argument("task.type: unknown task '" + type + "' (one of cartpole, pendulum, sphere, rastrigin, external)");
+    invalid_argument("task.type: unknown task '" + type +
+                     "' (one of cartpole, pendulum, sphere, rastrigin, external, language_model)");
   }
   fields.reject_unknown(type);
   return task;
+}
+
+std::string fitness_label(const nlohmann::json& spec) {
+  try {
+    return make_task(spec, TaskData::kSpecOnly)->fitness_label();
+  } catch (const Error&) {
+    return "fitness";
+  }
 }
 
 }  // namespace seedline::tasks

@@ -5,11 +5,15 @@
 namespace seedline::tasks {
 
 EpisodeResult Task::run_episode(Policy& /*policy*/, uint64_t /*episode_seed*/) const {
-  failed_precondition("task '" + name() + "' scores the phenotype; it has no episodes to run");
+  failed_precondition("task '" + name() + "' is not an environment; it has no episodes to run");
 }
 
 double Task::score(std::span<const float> /*parameters*/) const {
-  failed_precondition("task '" + name() + "' is an environment; score it with run_episode");
+  failed_precondition("task '" + name() + "' does not score flat parameters");
+}
+
+double Task::score_network(const nn::TransformerWeights& /*model*/) const {
+  failed_precondition("task '" + name() + "' does not score a whole network");
 }
 
 }  // namespace seedline::tasks

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { num, pval, when } from '../../web/src/dom.js';
-import { yScale, curveModel, colorAt, nearestRun } from '../../web/src/charts.js';
+import { yScale, curveModel, colorAt, nearestRun, asLoss } from '../../web/src/charts.js';
 import { isLive, liveStatus } from '../../web/src/runs.js';
 import { bootstrapInterval, bandOf, curvesCsv, curvesSvg, comparisonCsv, comparisonLatex, ticks } from '../../web/src/figures.js';
 import { layoutTree, viridis } from '../../web/src/tree.js';
@@ -140,6 +140,17 @@ test('Poller: stop() ends it before the next tick', async () => {
   assert.ok(at >= 1, `ticked ${at} times`);
   assert.equal(ticks, at);
   assert.equal(poller.running, false);
+});
+
+test('asLoss negates a loss task\'s curves and swaps the CI band', () => {
+  const curves = { metric: 'best', conditions: [{ name: 'f', generations: [0, 1], mean: [-5, -4], lo: [-6, null], hi: [-4.5, null],
+    n: [3, 3], runs: [{ run: 1, trial: 0, values: [-5, null] }] }] };
+  const c = asLoss(curves).conditions[0];
+  assert.deepEqual(c.mean, [5, 4]);
+  assert.deepEqual(c.lo, [4.5, null]);
+  assert.deepEqual(c.hi, [6, null]);
+  assert.deepEqual(c.runs[0].values, [5, null]);
+  assert.deepEqual(curves.conditions[0].mean, [-5, -4]);  // the input is left as it was
 });
 
 test('bootstrapInterval: within the observed values, deterministic, near the normal approximation', () => {

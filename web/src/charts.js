@@ -116,6 +116,22 @@ function axes(xLabel, yLabel, yScaleSpec = { distr: 1 }) {
 // What to draw for GET /api/experiments/{id}/curves: uPlot data, series, bands, legend rows,
 // y scale, and a signature that is equal when only the values changed. Null when no
 // condition has a committed generation. A condition keeps its colour by position.
+// Curves of a task whose fitness is minus a loss (fitness_label "loss", e.g. the language
+// model), turned into loss curves: every value negated, the CI band's ends swapped.
+export function asLoss(curves) {
+  const neg = (v) => (v === null || v === undefined ? v : -v);
+  return {
+    ...curves,
+    conditions: (curves.conditions ?? []).map((c) => ({
+      ...c,
+      mean: c.mean.map(neg),
+      lo: c.hi.map(neg),
+      hi: c.lo.map(neg),
+      runs: (c.runs ?? []).map((r) => ({ ...r, values: r.values.map(neg) })),
+    })),
+  };
+}
+
 export function curveModel(curves, { log, showRuns, band = 't' }) {
   const conditions = curves.conditions.filter((c) => c.generations.length > 0);
   if (conditions.length === 0) return null;

@@ -10,7 +10,7 @@ import { getJson } from './api.js';
 import { h, when, card, table } from './dom.js';
 import { errorBox } from './errors.js';
 import { Poller } from './poller.js';
-import { curveChart } from './charts.js';
+import { curveChart, asLoss } from './charts.js';
 import { comparisonSection } from './comparison.js';
 import { runsTable, isLive, liveStatus } from './runs.js';
 import { BAND_LABELS, curvesSvg, curvesCsv, svgToPng, download } from './figures.js';
@@ -75,10 +75,12 @@ export async function renderExperiment(root, ctx, key) {
   // --- fitness curves
   const chartBox = h('div', { class: 'chart', id: 'curves-chart' });
   const caption = h('p', { class: 'caption', id: 'curves-caption' });
+  const loss = exp.fitness_label === 'loss';  // e.g. the language model: plot -fitness, like the paper
   const showCaption = () => {
+    const quantity = loss ? 'loss (minus fitness, nats per token)' : 'fitness';
     const what = view.metric === 'best'
-      ? "each generation's best fitness (its best individual's score in that generation, not the best so far)"
-      : `each generation's ${view.metric} fitness`;
+      ? `each generation's best ${quantity} (its best individual's in that generation, not the best so far)`
+      : `each generation's ${view.metric} ${quantity}`;
     caption.textContent = `Lines: the mean over a condition's runs of ${what}; shaded: ${BAND_LABELS[view.band]}.` +
       (view.showRuns ? ' Dashed: single runs (hover to name one, click to open it).' : '');
   };
@@ -87,8 +89,9 @@ export async function renderExperiment(root, ctx, key) {
   const chartError = h('div', {});
   let chart = null;
   let lastCurves = null;
-  const drawCurves = (curves) => {
-    lastCurves = curves;
+  const drawCurves = (received) => {
+    const curves = loss ? asLoss(received) : received;
+    lastCurves = received;
     if (chart && chart.update(curves)) {
       chartNote.textContent = chart.note ?? '';
       return;
@@ -179,7 +182,7 @@ export async function renderExperiment(root, ctx, key) {
     summary(exp),
     pollError,
     h('section', { class: 'card', id: 'settings' }, h('h2', {}, 'Settings that differ'), settingsTable(exp)),
-    card('Fitness curves', controls, caption, chartError, chartBox, chartNote, downloads),
+    card(loss ? 'Loss curves' : 'Fitness curves', controls, caption, chartError, chartBox, chartNote, downloads),
     comparison.element,
     card('Runs', runsBox));
   showRuns();

@@ -1,0 +1,199 @@
+// Language-model figures (docs/language-models.md), printed side by side:
+//   1. forward + loss tokens/s of the Table 1 direct and factorized transformers on 1 and 2
+//      threads, on a batch of B sequences of T fed tokens (default 64 x 241, random ids), and
+//      the same figure for PyTorch (bench/lm_torch.py: same model, same batch, same thread
+//      count, torch.inference_mode) with the ratio. seedline runs one network per thread (how
+//      the runner evaluates a population), so its 2-thread figure is two networks at once;
+//      PyTorch's is one batch on 2 intra-op threads.
+//   2. the same as GFLOP/s (FLOPs counted from the shapes) and as a fraction of the FP32 GEMM
+//      rate this core reaches with Eigen (a 1024^3 sgemm, measured here).
+//   3. the wall time of one Table 1 generation (512 individuals x 1024 sequences) on 2 threads,
+//      from the measured per-evaluation time on sequences with TinyStories-like lengths
+//      (uniform 100..340 fed tokens, mean 220: an assumption, TinyStories is not shipped), and
+//      extrapolated to 300 generations x 3 conditions x 7 trials.
+// Usage: lm_bench [B (64)] [T (241)] [PYTHON (/usr/bin/python3)]
+#include <Eigen/Core>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "genome/genome.hpp"
+#include "genome/transformer_spec.hpp"
+#include "nn/transformer.hpp"
+#include "noise/noise.hpp"
+
+namespace {
+
+using namespace seedline;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+const json kLayer = {{"type", "transformer"}, {"vocab", 2051}, {"d_model", 32}, {"blocks", 3},
+                     {"heads", 4},            {"head_dim", 4},  {"ff", 128}};
+const json kFactorized = {{"type", "factorized"}, {"rank", 4}, {"embedding_rank", 32}, {"attention_rank", 4},
+                          {"ff_rank", 4}};
+
+struct Data {
+  std::vector<int32_t> tokens;
+  std::vector<int64_t> offsets{0};
+  int64_t predicted = 0;
+};
+
+// Sequences of the given fed lengths: <s>, random BPE ids, </s>.
+Data make_data(const std::vector<int64_t>& lengths, uint32_t seed) {
+  std::mt19937 rng(seed);
+  Data d;
+  for (const int64_t len : lengths) {
+    d.tokens.push_back(nn::kStartToken);
+    for (int64_t t = 1; t + 1 < len; ++t) d.tokens.push_back(nn::kFirstBpeToken + static_cast<int32_t>(rng() % 2048));
+    d.tokens.push_back(nn::kEndToken);
+    d.offsets.push_back(static_cast<int64_t>(d.tokens.size()));
+    d.predicted += len - 1;
+  }
+  return d;
+}
+
+// FLOPs of one forward + loss over `d` (multiply-adds count 2), from the shapes.
+double flops(const genome::Genome& g, const Data& d) {
+  const auto& c = g.architecture().layers[0].transformer;
+  const double C = static_cast<double>(c.d_model), H = static_cast<double>(c.heads * c.head_dim),
+               F = static_cast<double>(c.ff), V = static_cast<double>(c.vocab);
+  const auto& rep = g.representation();
+  const bool fact = rep.type == genome::Representation::Type::kFactorized;
+  const auto mm = [&](double out, double in, genome::RankKind kind) {
+    if (!fact) return out * in;
+    const double k = rep.rank_for(kind);
+    return k * (out + in);
+  };
+  const double per_token_block = 3 * mm(H, C, genome::RankKind::kAttention) + mm(C, H, genome::RankKind::kAttention) +
+                                 mm(F, C, genome::RankKind::kFeedForward) + mm(C, F, genome::RankKind::kFeedForward);
+  double attention = 0;  // q.k and p.v over the causal prefix
+  for (size_t s = 0; s + 1 < d.offsets.size(); ++s) {
+    const double T = static_cast<double>(d.offsets[s + 1] - d.offsets[s]);
+    attention += T * (T + 1) / 2 * H * 2;
+  }
+  const double tokens = static_cast<double>(d.tokens.size());
+  return 2 * (tokens * (static_cast<double>(c.blocks) * per_token_block + C * V) +
+              static_cast<double>(c.blocks) * attention);
+}
+
+// Tokens per second of forward + loss over `d` on `threads` threads (one network each),
+// best of `reps` timed passes after a warm-up.
+double tokens_per_second(const std::vector<nn::TransformerWeights>& nets, const Data& d, int threads, int reps) {
+  double best = 0;
+  for (int r = 0; r < reps + 1; ++r) {
+    const auto t0 = Clock::now();
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i) {
+      pool.emplace_back([&, i] {
+        thread_local nn::TransformerWorkspace ws;
+        const auto loss = nn::transformer_loss(nets[static_cast<size_t>(i)], {d.tokens, d.offsets}, ws);
+        if (!(loss.nats > 0)) std::abort();
+      });
+    }
+    for (auto& t : pool) t.join();
+    const double s = seconds_since(t0);
+    if (r > 0) best = std::max(best, static_cast<double>(threads) * static_cast<double>(d.tokens.size()) / s);
+  }
+  return best;
+}
+
+double eigen_gemm_gflops() {
+  const int n = 1024;
+  Eigen::MatrixXf a = Eigen::MatrixXf::Random(n, n), b = Eigen::MatrixXf::Random(n, n), c(n, n);
+  double best = 0;
+  for (int r = 0; r < 4; ++r) {
+    const auto t0 = Clock::now();
+    c.noalias() = a * b;
+    const double s = seconds_since(t0);
+    if (r > 0) best = std::max(best, 2.0 * n * n * n / s / 1e9);
+  }
+  if (c(0, 0) == 12345.f) std::puts("");
+  return best;
+}
+
+json torch_figures(const std::string& python, int batch, int length, int threads, bool factorized) {
+  const std::string script = std::string(SEEDLINE_SOURCE_DIR) + "/bench/lm_torch.py";
+  const std::string cmd = python + " " + script + " --batch " + std::to_string(batch) + " --length " +
+                          std::to_string(length) + " --threads " + std::to_string(threads) +
+                          (factorized ? " --factorized" : "") + " 2>/dev/null";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return json();
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  if (::pclose(p) != 0) return json();
+  try {
+    return json::parse(out);
+  } catch (...) {
+    return json();
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int batch = argc > 1 ? std::atoi(argv[1]) : 64;
+  const int length = argc > 2 ? std::atoi(argv[2]) : 241;
+  const std::string python = argc > 3 ? argv[3] : "/usr/bin/python3";
+  const auto arch = genome::parse_architecture(json::array({kLayer}), std::nullopt);
+  const double gemm = eigen_gemm_gflops();
+  std::printf("Eigen sgemm 1024^3 on one core: %.1f GFLOP/s (the FP32 rate below fractions refer to)\n", gemm);
+  std::printf("batch %d x %d fed tokens, random ids; hardware threads: %u\n\n", batch, length,
+              std::thread::hardware_concurrency());
+  const Data batch_data = make_data(std::vector<int64_t>(static_cast<size_t>(batch), length), 1);
+  std::vector<int64_t> lengths;
+  std::mt19937 rng(2);
+  for (int i = 0; i < 1024; ++i) lengths.push_back(100 + static_cast<int64_t>(rng() % 241));
+  const Data table1 = make_data(lengths, 3);
+
+  std::printf("%-11s %7s %14s %14s %7s %9s %8s\n", "condition", "threads", "seedline tok/s", "pytorch tok/s",
+              "ratio", "GFLOP/s", "of GEMM");
+  double eval_seconds[2] = {0, 0};
+  for (const bool factorized : {false, true}) {
+    const genome::Genome g(arch, genome::parse_representation(factorized ? kFactorized : json{{"type", "direct"}}),
+                           {0.01, 0.01}, noise::kNewestVersion);
+    std::vector<std::vector<float>> genotypes;
+    std::vector<nn::TransformerWeights> nets;
+    for (int i = 0; i < 2; ++i) genotypes.push_back(g.init(static_cast<uint64_t>(10 + i)));
+    for (auto& gt : genotypes) nets.push_back(genome::transformer_weights(g, gt));
+    const double f = flops(g, batch_data) / static_cast<double>(batch_data.tokens.size());
+    for (const int threads : {1, 2}) {
+      const double ours = tokens_per_second(nets, batch_data, threads, 3);
+      const json t = torch_figures(python, batch, length, threads, factorized);
+      const double theirs = t.is_object() ? t.value("tokens_per_second", 0.0) : 0.0;
+      std::printf("%-11s %7d %14.0f %14.0f %6.1fx %9.1f %7.0f%%\n", factorized ? "factorized" : "direct", threads,
+                  ours, theirs, theirs > 0 ? ours / theirs : 0.0, ours * f / 1e9,
+                  100.0 * ours * f / 1e9 / (gemm * threads));
+    }
+    // One evaluation as the runner does it: 1024 sequences through one network on one thread.
+    nn::TransformerWorkspace ws;
+    nn::transformer_loss(nets[0], {table1.tokens, table1.offsets}, ws);
+    const auto t0 = Clock::now();
+    nn::transformer_loss(nets[0], {table1.tokens, table1.offsets}, ws);
+    eval_seconds[factorized ? 1 : 0] = seconds_since(t0);
+  }
+  std::printf("\nTable 1 generation: 512 individuals x 1024 sequences (%.0f fed tokens each, lengths 100..340)\n",
+              static_cast<double>(table1.tokens.size()));
+  double total = 0;
+  for (int i = 0; i < 2; ++i) {
+    const double gen = eval_seconds[i] * 512 / 2;  // two threads, one network each
+    total += gen;
+    std::printf("  %-10s one evaluation %.3f s; one generation on 2 threads %.0f s\n", i ? "factorized" : "direct",
+                eval_seconds[i], gen);
+  }
+  // The small condition (d 4) is counted like the other two: an upper bound.
+  const double mean_gen = total / 2;
+  std::printf("  300 generations x 3 conditions x 7 trials at about %.0f s per generation: %.1f days on 2 threads\n",
+              mean_gen, mean_gen * 300 * 3 * 7 / 86400);
+  return 0;
+}
