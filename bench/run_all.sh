@@ -18,6 +18,8 @@ section "rebuild of a 1,000,000-parameter genotype at generation 300, snapshot_e
 "$build/bench/rebuild_bench"
 section "runner: database share, thread scaling, steps per generation"
 "$build/bench/runner_bench"
+section "pixel networks: Table 2 forward pass, one thread"
+"$build/bench/conv_bench"
 section "HTTP: /compare and /curves latency (target p99 <= 50 ms)"
 "$build/bench/http_bench"
 section "HTTP: requests/s under wrk"

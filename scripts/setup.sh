@@ -10,7 +10,7 @@ PACKAGES=(
   libsqlite3-dev libeigen3-dev libboost-dev nlohmann-json3-dev libzstd-dev
   librandom123-dev libcli11-dev libxxhash-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev sqlite3 python3 python3-numpy python3-scipy wrk
+  libgtest-dev libgmock-dev libbenchmark-dev sqlite3 python3 python3-numpy python3-scipy python3-torch wrk
   # dashboard build and browser test
   chromium
 )

@@ -83,9 +83,11 @@ Genome::Genome(Architecture architecture, Representation representation, Mutatio
       continue;
     }
     layout.first_block = static_cast<int>(blocks_.size());
+    // A layer's own representation overrides the condition's (e.g. a direct output layer).
+    const Representation& rep = architecture_.representation_of(tensor, representation_);
     if (t.kind == TensorKind::kBias) {
       add_block(t.name, t.shape, tensor, 0.0, mutation_.bias_std);
-    } else if (!factorized) {
+    } else if (rep.type != Representation::Type::kFactorized) {
       const double std_w = std::sqrt(2.0 / static_cast<double>(t.fan_in));
       add_block(t.name, t.shape, tensor, std_w, mr * std_w);
     } else {
@@ -102,8 +104,7 @@ Genome::Genome(Architecture architecture, Representation representation, Mutatio
           layout.cols = t.shape[1];
           break;
       }
-      layout.rank = t.kind == TensorKind::kEmbedding ? representation_.embedding_rank.value_or(representation_.rank)
-                                                     : representation_.rank;
+      layout.rank = t.kind == TensorKind::kEmbedding ? rep.embedding_rank.value_or(rep.rank) : rep.rank;
       // Factor fan-ins: A's is the rank, B's the tensor's own fan-in, so that
       // Var(A.B) = k * (sqrt2 / k) * (sqrt2 / fan_in) = 2 / fan_in.
       const double std_a = std::sqrt(std::sqrt(2.0) / static_cast<double>(layout.rank));

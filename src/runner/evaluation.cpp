@@ -1,6 +1,6 @@
 #include "runner/evaluation.hpp"
 
-#include "tasks/mlp_policy.hpp"
+#include "genome/policy_network.hpp"
 #include "util/error.hpp"
 
 namespace seedline::runner {
@@ -48,19 +48,18 @@ evolve::StageEvaluator make_stage_evaluator(const genome::Genome& genome, const 
     }
     // Networks first, then one work item per (member, episode): episode lengths vary from a
     // few steps to max_steps, and finer items keep every thread busy to the end of a stage.
-    std::vector<std::unique_ptr<const nn::Mlp>> nets(members.size());
+    std::vector<std::unique_ptr<const genome::PolicyNetwork>> nets(members.size());
     parallel(members.size(), [&](size_t k, int) {
       if (interrupted()) throw RunInterrupted{};
-      nets[k] = std::make_unique<const nn::Mlp>(
-          genome::build_mlp(genome.architecture(), genome.develop(*population[member(k)])));
+      nets[k] = genome::build_policy_network(genome.architecture(), genome.develop(*population[member(k)]));
     });
     const auto episodes = static_cast<size_t>(ga.stages.at(static_cast<size_t>(stage)).evaluations);
     std::vector<tasks::EpisodeResult> results(members.size() * episodes);
     parallel(results.size(), [&](size_t i, int) {
       if (interrupted()) throw RunInterrupted{};
-      tasks::MlpPolicy policy(*nets[i / episodes]);
+      const auto policy = nets[i / episodes]->make_policy();
       const auto episode = static_cast<int>(i % episodes);
-      results[i] = task.run_episode(policy, evolve::episode_seed(run_seed, generation, stage, episode));
+      results[i] = task.run_episode(*policy, evolve::episode_seed(run_seed, generation, stage, episode));
     });
     // Summed in episode order, so the bits do not depend on which thread ran what.
     for (size_t k = 0; k < members.size(); ++k) {

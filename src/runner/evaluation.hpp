@@ -3,8 +3,9 @@
 //
 // Every result depends only on (run seed, generation, slot, stage, episode), never on which
 // thread did the work, so a generation computes the same on 1 or N threads.
-// Environment tasks run each member's phenotype as an nn::Mlp through tasks::MlpPolicy with
-// the generation's shared episode seeds (evolve::episode_seed); function tasks score the
+// Environment tasks run each member's phenotype as a genome::PolicyNetwork (an nn::Mlp, or an
+// nn::ConvNet for pixel networks) with the generation's shared episode seeds
+// (evolve::episode_seed); function tasks score the
 // phenotype once per stage (they are deterministic, so repeating the call adds nothing).
 // Episodes are the work items (one per member and episode), summed per member in episode
 // order, so the numbers are the same bits whatever thread ran which episode.
