@@ -13,6 +13,7 @@
 #include "runner/evaluation.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/run_repo.hpp"
+#include "store/stage_repo.hpp"
 #include "util/error.hpp"
 
 namespace seedline::runner {
@@ -118,6 +119,16 @@ Parents rebuild_parents(store::Database& db, const RunContext& ctx, const store:
   return p;
 }
 
+// The episodes and steps `members` have run so far; a stage's record is the difference.
+store::StageRecord stage_work(std::span<const int> members, std::span<const evolve::Evaluation> evaluations) {
+  store::StageRecord r;
+  for (const int m : members) {
+    r.evaluations += evaluations[static_cast<size_t>(m)].episodes;
+    r.steps += evaluations[static_cast<size_t>(m)].steps;
+  }
+  return r;
+}
+
 // The summary with NaN std (only possible with infinite fitness values) stored as +inf.
 evolve::Summary summary_of(const evolve::SelectionResult& sel) {
   auto s = evolve::summarize(sel.evaluations, sel.parents.front());
@@ -134,7 +145,7 @@ evolve::Summary summary_of(const evolve::SelectionResult& sel) {
 std::optional<Parents> commit_generation(store::Database& db, const RunContext& ctx, int g,
                                          std::span<const evolve::Slot> slots, std::span<const GenotypePtr> population,
                                          const Parents& previous, const evolve::SelectionResult& sel,
-                                         store::GenerationRow row) {
+                                         store::GenerationRow row, std::span<const store::StageRecord> stages) {
   const auto& ga = ctx.config.ga;
   store::Transaction tx(db);
   if (!store::owns_run(db, ctx.run.id, std::string(*ctx.run.owner))) return std::nullopt;
@@ -179,6 +190,7 @@ std::optional<Parents> commit_generation(store::Database& db, const RunContext& 
   row.best_individual = parents.ids.front();
   row.parents = parents.ids;
   store::insert_generation(db, row);
+  store::insert_stages(db, ctx.run.id, g, stages);
   maybe_crash(CrashPoint::kCommit, g);
   tx.commit();
   maybe_crash(CrashPoint::kCommitted, g);
@@ -200,6 +212,7 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
     const auto population = build_population(*ctx.genome, slots, parents.genotypes, parallel, interrupted);
     const auto t1 = Clock::now();
     bool first_stage = true;
+    std::vector<store::StageRecord> stages;  // per stage: what it ran and how long it took
     const auto stage_evaluator = make_stage_evaluator(*ctx.genome, *ctx.task, ga, ctx.run.seed, g, population,
                                                       parallel, interrupted);
     const auto sel = evolve::evaluate_and_select(
@@ -207,7 +220,12 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
         [&](std::span<const int> members, int stage, std::span<evolve::Evaluation> out) {
           if (!first_stage) maybe_crash(CrashPoint::kEvaluate, g);
           first_stage = false;
+          const auto stage_start = Clock::now();
+          const auto before = stage_work(members, out);
           stage_evaluator(members, stage, out);
+          const auto after = stage_work(members, out);
+          stages.push_back({after.evaluations - before.evaluations, after.steps - before.steps,
+                            seconds_since(stage_start)});
         });
     maybe_crash(CrashPoint::kEvaluate, g);
     const double eval_seconds = seconds_since(t1);
@@ -225,7 +243,7 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
     row.eval_seconds = eval_seconds;
     row.total_seconds = seconds_since(t0);
     const auto t2 = Clock::now();
-    auto next = commit_generation(db, ctx, g, slots, population, parents, sel, row);
+    auto next = commit_generation(db, ctx, g, slots, population, parents, sel, row, stages);
     if (!next) return RunOutcome::kLost;
     const double commit_seconds = seconds_since(t2);
     parents = std::move(*next);

@@ -1,5 +1,5 @@
 // An experiment's conditions compared at one generation: each run's metric (best, mean or
-// median fitness of that generation) grouped by condition, then stats::compare_groups. This
+// median fitness of that generation, or its cost: experiment_metric.hpp) grouped by condition, then stats::compare_groups. This
 // is what `seedline compare` and GET /api/experiments/{id}/compare return.
 //
 // Reads the database through src/store only (run progress and one generation's summary
@@ -40,6 +40,8 @@ struct ExperimentComparison {
   int64_t experiment = 0;
   std::string experiment_name;
   Metric metric = Metric::kBest;
+  std::optional<int> stage;  // cost metrics: the stage compared (nullopt: all stages)
+  bool cumulative = false;   // cost metrics: summed over generations 0..generation
   int generation = 0;
   MwuMethod method = MwuMethod::kAuto;   // as requested; each pair says the method it used
   std::vector<ConditionValues> groups;   // conditions in their experiment-file order
@@ -50,8 +52,12 @@ struct ExperimentComparison {
 // every run has reached (the smallest newest-committed generation over all runs).
 ExperimentComparison compare_experiment(store::Database& db, const store::ExperimentRow& experiment,
                                         Metric metric, std::optional<int> generation, MwuMethod method);
+// The same for any MetricSpec (a cost metric of one stage, cumulative). A run without the
+// records the spec needs fails with kFailedPrecondition naming it.
+ExperimentComparison compare_experiment(store::Database& db, const store::ExperimentRow& experiment,
+                                        const MetricSpec& spec, std::optional<int> generation, MwuMethod method);
 
-// {"experiment", "metric", "generation", "method",
+// {"experiment", "metric", ["stage", "cumulative" for cost metrics,] "generation", "method",
 //  "groups": [{"name", "runs": [run ids], "values": [..], "n", "mean", "ci95": [lo, hi]}],
 //  "kruskal": {"H", "p"}, "pairs": [...as stats::to_json]}; undefined numbers are null.
 nlohmann::ordered_json to_json(const ExperimentComparison& comparison);

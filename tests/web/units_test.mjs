@@ -137,3 +137,16 @@ test('Poller: stop() ends it before the next tick', async () => {
   assert.equal(ticks, at);
   assert.equal(poller.running, false);
 });
+
+test('costs: stage count from the conditions, curves parameters and caption of a cost view', async () => {
+  const { stageCount, costParams, costCaption } = await import('../../web/src/costs.js');
+  assert.equal(stageCount([]), 1);
+  assert.equal(stageCount([{ config: { ga: { stages: [{}, {}] } } }, { config: { ga: { stages: [{}] } } }]), 2);
+  assert.equal(stageCount([{ config: {} }]), 1);
+  assert.deepEqual(costParams({ cost: 'steps', stage: 1, cumulative: true }),
+    { metric: 'steps', stage: 1, cumulative: 'true', max_points: 400 });
+  assert.deepEqual(costParams({ cost: 'seconds', stage: null, cumulative: false }),
+    { metric: 'seconds', stage: undefined, cumulative: undefined, max_points: 400 });
+  assert.match(costCaption({ cost: 'steps', stage: 0, cumulative: false }), /environment steps .*\(stage 0\) in each generation/);
+  assert.match(costCaption({ cost: 'evaluations', stage: null, cumulative: true }), /\(all stages\) summed from generation 0/);
+});

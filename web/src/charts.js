@@ -171,13 +171,13 @@ export function curveModel(curves, { log, showRuns }) {
 // The fitness curves of an experiment: per condition the mean across runs with its 95% CI
 // band; options: log (bool, see yScale), showRuns (bool: each run's own series, dashed).
 // Returns null when nothing is committed yet, else {note, update(curves) -> bool, destroy}.
-export function curveChart(container, curves, { log = false, showRuns = false, height = 380 } = {}) {
+export function curveChart(container, curves, { log = false, showRuns = false, height = 380, yLabel = null } = {}) {
   let model = curveModel(curves, { log, showRuns });
   if (!model) return null;
   const build = (m) => mount(container, {
     height, series: m.series, bands: m.bands,
     scales: { x: { time: false }, y: m.scale },
-    axes: axes('generation', `fitness (${curves.metric})`, m.scale),
+    axes: axes('generation', yLabel ?? `fitness (${curves.metric})`, m.scale),
   }, m.data, m.legend);
   let chart = build(model);
   return {

@@ -1,14 +1,16 @@
 // One experiment: the fitness curves per condition (mean and 95% CI band, metric selector,
-// log toggle), the statistical comparison at a chosen generation, and the runs with their
-// progress. While any run is queued or running the page polls the server every few
+// log toggle), the cost per generation (steps, seconds or evaluations, per stage: costs.js),
+// the statistical comparison at a chosen generation, and the runs with their progress. While any run is queued or running the page polls the server every few
 // seconds; it stops once every run is finished, failed or paused.
-// View state lives in the hash query (metric, log, runs, gen) so a link reproduces it.
+// View state lives in the hash query (metric, log, runs, gen, cost, stage, cum) so a link
+// reproduces it.
 import { getJson } from './api.js';
 import { h, when, card } from './dom.js';
 import { errorBox } from './errors.js';
 import { Poller } from './poller.js';
 import { curveChart } from './charts.js';
 import { comparisonSection } from './comparison.js';
+import { costSection } from './costs.js';
 import { runsTable, isLive } from './runs.js';
 
 const POLL_SECONDS = 3;
@@ -115,6 +117,7 @@ export async function renderExperiment(root, ctx, key) {
     generation: ctx.query.has('gen') ? Number(ctx.query.get('gen')) : null,
     onGeneration: (g) => ctx.setQuery({ gen: g }),
   });
+  const costs = costSection(path, exp.conditions ?? [], ctx.query, (q) => ctx.setQuery(q));
   const runsBox = h('div', {});
   const liveStatus = h('span', { class: 'live' });
   const pollError = h('div', {});
@@ -132,16 +135,17 @@ export async function renderExperiment(root, ctx, key) {
     summary(exp),
     pollError,
     card('Fitness curves', controls, caption, chartError, chartBox, chartNote),
+    costs.element,
     comparison.element,
     card('Runs', runsBox));
   showRuns();
-  await Promise.all([loadCurves(), comparison.load()]);
+  await Promise.all([loadCurves(), costs.load(), comparison.load()]);
 
   const poller = new Poller(async () => {
     exp = await getJson(path);
     if (!ctx.isCurrent()) return false;
     showRuns();
-    await Promise.all([loadCurves(), comparison.load()]);
+    await Promise.all([loadCurves(), costs.load(), comparison.load()]);
     return isLive(exp.runs ?? []);
   }, POLL_SECONDS, (e) => pollError.replaceChildren(e ? errorBox(e, 'Update failed (retrying)') : ''));
   if (isLive(exp.runs ?? [])) poller.start();
@@ -149,6 +153,7 @@ export async function renderExperiment(root, ctx, key) {
   return () => {
     poller.stop();
     chart?.destroy();
+    costs.dispose();
     comparison.dispose();
   };
 }
