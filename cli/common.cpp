@@ -6,6 +6,10 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "read_only_note.hpp"
+#include "store/read_only.hpp"
+#include "util/utf8.hpp"
+
 namespace seedline::cli {
 
 std::filesystem::path resolve_db_path(const GlobalOptions& global) {
@@ -15,7 +19,16 @@ std::filesystem::path resolve_db_path(const GlobalOptions& global) {
 }
 
 store::Database open_db(const GlobalOptions& global, store::OpenPurpose purpose) {
-  return store::open_database(resolve_db_path(global), purpose);
+  const auto path = resolve_db_path(global);
+  auto db = store::open_database(path, purpose);
+  if (purpose == store::OpenPurpose::kRead) note_if_immutable(path);
+  return db;
+}
+
+void note_if_immutable(const std::filesystem::path& path) {
+  if (!store::opens_immutable(path)) return;
+  std::cerr << "seedline: note: " << path.string() << " is read as unchanging ("
+            << store::immutable_reason(path).value_or("read-only") << "); nothing can be written to it\n";
 }
 
 CLI::Option* add_id_option(CLI::App* cmd, const std::string& name, int64_t& id, const std::string& description) {
@@ -48,7 +61,9 @@ CLI::Validator finite_range(double lo, double hi) {
       "NUMBER");
 }
 
-void print_json(const nlohmann::json& value) { std::cout << value.dump(2) << '\n'; }
+// A stored name another program wrote may not be UTF-8: it is printed with U+FFFD rather than
+// failing the whole command.
+void print_json(const nlohmann::json& value) { std::cout << dump_json(value, 2) << '\n'; }
 
 std::string format_bytes(int64_t bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};

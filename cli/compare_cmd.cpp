@@ -11,6 +11,7 @@
 #include "stats/experiment_compare.hpp"
 #include "store/experiment_repo.hpp"
 #include "util/error.hpp"
+#include "util/utf8.hpp"
 
 namespace seedline::cli {
 namespace {
@@ -66,7 +67,7 @@ void run_compare(const GlobalOptions& global, const CompareOptions& o) {
                                                 o.generation >= 0 ? std::optional<int>(o.generation) : std::nullopt,
                                                 method);
   if (o.json) {
-    std::cout << stats::to_json(result).dump(2) << '\n';
+    std::cout << dump_json(stats::to_json(result), 2) << '\n';
     return;
   }
   print_values(result);

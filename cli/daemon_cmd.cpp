@@ -2,6 +2,7 @@
 // seedline run EXPERIMENT.json [--threads N]: submit, then run it to the end here.
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <thread>
 
@@ -65,6 +66,63 @@ void print_next_steps(const GlobalOptions& global, const store::ExperimentRow& e
             << "  seedline" << db << " serve            # dashboard at http://127.0.0.1:8080\n";
 }
 
+// Why a run of this `seedline run` did not end finished or failed.
+std::string unfinished_reason(const runner::DaemonReport& report, int64_t run, const std::string& daemon_error,
+                              const std::vector<store::RunSummary>& runs) {
+  if (const auto it = report.lost_because.find(run); it != report.lost_because.end()) return it->second;
+  if (!daemon_error.empty()) return "not run: " + daemon_error;
+  for (const auto& r : runs) {
+    if (r.run.id == run) {
+      return "not run here (state '" + std::string(store::run_state_name(r.run.state)) +
+             "': another daemon holds it)";
+    }
+  }
+  return "not run here";
+}
+
+// The table, then the outcome. A run that neither finished nor failed (a database write
+// failed: disk full, a lock held past the busy timeout) is named with its reason and the
+// command fails: printing "Next steps" then would hide runs that are left 'running'.
+void report_run_outcome(store::Database& db, const GlobalOptions& global, const runner::SubmittedExperiment& submitted,
+                        const runner::DaemonReport& report, const std::string& daemon_error) {
+  std::vector<store::RunSummary> runs;
+  try {
+    runs = store::run_summaries(db, submitted.experiment_id);
+    std::cout << "\n" << runner::status_table(runs);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kIOError) throw;
+    std::cerr << "seedline run: cannot read the runs' state now: " << e.what() << '\n';
+  }
+  if (report.stopped && daemon_error.empty() && report.lost.empty()) {
+    std::cout << "stopped: the unfinished runs are paused; resume them with `seedline daemon --once --experiment "
+              << submitted.experiment_id << "`\n";
+    return;
+  }
+  std::vector<int64_t> unfinished;
+  for (const int64_t id : submitted.runs) {
+    const auto done = [id](const std::vector<int64_t>& ids) { return std::find(ids.begin(), ids.end(), id) != ids.end(); };
+    if (!done(report.finished) && !done(report.failed) && !done(report.paused)) unfinished.push_back(id);
+  }
+  if (!unfinished.empty()) {
+    std::string list;
+    for (const int64_t id : unfinished) {
+      std::cerr << "seedline run: run " << id << " did not finish: "
+                << unfinished_reason(report, id, daemon_error, runs) << '\n';
+      list += (list.empty() ? "" : ", ") + std::to_string(id);
+    }
+    io_error(std::to_string(unfinished.size()) + " of " + std::to_string(submitted.runs.size()) +
+             " runs did not finish (run" + (unfinished.size() == 1 ? " " : "s ") + list +
+             "); they resume from their last committed generation with `seedline daemon --once --experiment " +
+             std::to_string(submitted.experiment_id) + "` once their heartbeat is stale");
+  }
+  const auto experiment = store::find_experiment(db, submitted.experiment_id).value();
+  print_next_steps(global, experiment, runs);
+  if (!report.failed.empty()) {
+    fail(ErrorCode::kFailedPrecondition, std::to_string(report.failed.size()) + " of " + std::to_string(runs.size()) +
+                                             " runs failed (see the message column above)");
+  }
+}
+
 void run_run_cmd(const GlobalOptions& global, const std::string& file, int threads) {
   // Checked before the database is opened, so a bad file does not create or initialize it.
   auto spec = runner::read_experiment_file(file);
@@ -82,21 +140,15 @@ void run_run_cmd(const GlobalOptions& global, const std::string& file, int threa
   const auto progress = runner::make_progress(std::cerr, ::isatty(2) != 0);
   options.progress = progress.get();
   const auto& stop = runner::install_stop_signals();
-  const auto report = runner::run_daemon(db, options, stop);
-
-  const auto experiment = store::find_experiment(db, submitted.experiment_id).value();
-  const auto runs = store::run_summaries(db, submitted.experiment_id);
-  std::cout << "\n" << runner::status_table(runs);
-  if (report.stopped) {
-    std::cout << "stopped: the unfinished runs are paused; resume them with `seedline daemon --once --experiment "
-              << experiment.id << "`\n";
-    return;
+  runner::DaemonReport report;
+  std::string daemon_error;  // why the daemon gave up, when a store error ended it early
+  try {
+    report = runner::run_daemon(db, options, stop);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kIOError) throw;
+    daemon_error = e.what();
   }
-  print_next_steps(global, experiment, runs);
-  if (!report.failed.empty()) {
-    fail(ErrorCode::kFailedPrecondition, std::to_string(report.failed.size()) + " of " + std::to_string(runs.size()) +
-                                             " runs failed (see the message column above)");
-  }
+  report_run_outcome(db, global, submitted, report, daemon_error);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "common.hpp"
+#include "read_only_note.hpp"
 #include "store/info.hpp"
 
 namespace seedline::cli {
@@ -43,6 +44,7 @@ void run_migrate(const GlobalOptions& global) {
 void run_status(const GlobalOptions& global, bool json) {
   const auto path = resolve_db_path(global);
   auto db = store::open_database(path, store::OpenPurpose::kRead);
+  note_if_immutable(path);
   const auto info = store::database_info(db);
   if (json) {
     print_json(info_json(path, info));

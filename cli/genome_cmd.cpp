@@ -28,7 +28,7 @@ struct GenomeOptions {
 // Writes `bytes` to a temporary file beside `path`, syncs it and renames it into place, so a
 // reader never sees a half-written file; the temporary file is removed on failure.
 void write_atomically(const std::filesystem::path& path, const std::string& bytes) {
-  const std::filesystem::path temp = path.string() + ".tmp." + std::to_string(::getpid());
+  const std::filesystem::path temp = temporary_sibling(path);
   std::FILE* f = std::fopen(temp.c_str(), "wb");
   if (f == nullptr) io_error(path.string() + ": cannot create " + temp.string() + ": " + std::strerror(errno));
   const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0 &&

@@ -14,7 +14,13 @@ int main(int argc, char** argv) {
   app.fallthrough();
 
   cli::GlobalOptions global;
-  app.add_option("--db", global.db, "Database file (default: $SEEDLINE_DB, then ./seedline.db)");
+  // An empty --db (e.g. from an unset shell variable) must not quietly mean ./seedline.db.
+  app.add_option("--db", global.db, "Database file (default: $SEEDLINE_DB, then ./seedline.db)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            return text.empty() ? "must name a database file (got an empty string)" : std::string();
+          },
+          "PATH"));
 
   cli::register_db_command(app, global);
   cli::register_lineage_commands(app, global);

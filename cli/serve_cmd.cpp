@@ -7,6 +7,7 @@
 
 #include "common.hpp"
 #include "http/server.hpp"
+#include "read_only_note.hpp"
 
 namespace seedline::cli {
 namespace {
@@ -30,6 +31,7 @@ void run_serve(const GlobalOptions& global, const ServeOptions& o) {
   options.threads = o.threads;
   options.stop_on_signals = true;
   http::Server server(options);
+  note_if_immutable(options.db_path);
   std::cout << "seedline: serving " << options.db_path.string() << " at " << server.url()
             << (options.token.empty() ? "" : " (token required for /api)") << std::endl;
   std::cout << "seedline: press Ctrl-C to stop" << std::endl;
@@ -46,7 +48,13 @@ void register_serve_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--port", o->port, "TCP port; 0 picks a free one")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  cmd->add_option("--token", o->token, "Require 'Authorization: Bearer TOKEN' on /api (default: $SEEDLINE_TOKEN)");
+  cmd->add_option("--token", o->token, "Require 'Authorization: Bearer TOKEN' on /api (default: $SEEDLINE_TOKEN)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            const auto problem = http::token_problem(text);
+            return problem ? *problem : std::string();
+          },
+          "TOKEN"));
   cmd->add_option("--threads", o->threads, "Worker threads, each with its own database connection")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();

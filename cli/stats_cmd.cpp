@@ -8,6 +8,7 @@
 #include "stats/compare.hpp"
 #include "util/error.hpp"
 #include "util/json_fields.hpp"
+#include "util/utf8.hpp"
 
 namespace seedline::cli {
 namespace {
@@ -44,7 +45,7 @@ void run_stats(const StatsOptions& options) {
   const auto groups = stats::groups_from_json(doc);
   const auto comparison = stats::compare_groups(groups, stats::parse_mwu_method(options.method));
   if (options.json) {
-    std::cout << stats::to_json(comparison).dump(2) << '\n';
+    std::cout << dump_json(stats::to_json(comparison), 2) << '\n';
   } else {
     print_comparison_table(std::cout, comparison);
   }

@@ -7,6 +7,7 @@
 #include "evolve/seeds.hpp"
 #include "util/error.hpp"
 #include "util/json_fields.hpp"
+#include "util/utf8.hpp"
 
 namespace seedline::evolve {
 namespace {
@@ -183,8 +184,11 @@ ExperimentSpec parse_experiment(const std::string& text, const std::string& orig
   // Control characters (a newline, an escape sequence) would garble status tables and logs.
   const bool control = std::any_of(spec.name.begin(), spec.name.end(),
                                    [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
-  if (spec.name.empty() || spec.name.size() > 128 || control) {
-    invalid_argument("name: must be 1-128 characters without control characters (got " + describe(spec.name) + ")");
+  // Characters, not bytes: "é" is one of the 128. A name taken from a file name may not be
+  // UTF-8 at all, and could then not be shown in JSON as it is.
+  if (spec.name.empty() || !valid_utf8(spec.name) || utf8_length(spec.name) > 128 || control) {
+    invalid_argument("name: must be 1-128 characters without control characters, in UTF-8 (got " +
+                     describe(spec.name) + ")");
   }
   spec.seed = r.unsigned64("seed", 0);
   spec.trials = static_cast<int>(r.integer("trials", 1, 1, 100'000));

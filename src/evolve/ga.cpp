@@ -36,6 +36,13 @@ uint64_t episode_seed(uint64_t run_seed, int generation, int stage, int episode)
                 (static_cast<uint32_t>(stage) << 16) + static_cast<uint32_t>(episode));
 }
 
+int stage_episodes(const GaSettings& ga, int stage) {
+  if (stage < 0 || static_cast<size_t>(stage) >= ga.stages.size()) {
+    fail(ErrorCode::kInternal, "stage " + std::to_string(stage) + " of " + std::to_string(ga.stages.size()));
+  }
+  return ga.stages[static_cast<size_t>(stage)].evaluations;
+}
+
 double Evaluation::fitness() const {
   return episodes == 0 ? std::numeric_limits<double>::quiet_NaN() : reward_sum / episodes;
 }

@@ -33,6 +33,9 @@ std::vector<Slot> plan_generation(uint64_t run_seed, int generation, const GaSet
 // meet the same episodes (common random numbers), so their ranking compares like with like.
 uint64_t episode_seed(uint64_t run_seed, int generation, int stage, int episode);
 
+// Episodes each member that reaches stage `stage` plays there: ga.stages[stage].evaluations.
+int stage_episodes(const GaSettings& ga, int stage);
+
 struct Evaluation {
   double reward_sum = 0;  // over all episodes so far
   int episodes = 0;

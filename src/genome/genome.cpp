@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <string>
@@ -122,6 +123,9 @@ const Representation& Genome::representation() const { return representation_; }
 int Genome::noise_version() const { return noise_version_; }
 const std::vector<Block>& Genome::blocks() const { return blocks_; }
 size_t Genome::genotype_size() const { return genotype_size_; }
+bool Genome::phenotype_is_genotype() const {
+  return std::all_of(layout_.begin(), layout_.end(), [](const TensorLayout& l) { return l.first_block >= 0 && !l.factorized; });
+}
 size_t Genome::phenotype_size() const { return static_cast<size_t>(architecture_.parameter_count()); }
 
 std::vector<float> Genome::init(uint64_t seed) const {
@@ -146,9 +150,42 @@ void Genome::mutate(std::span<float> genotype, uint64_t seed) const {
   }
 }
 
-std::vector<float> Genome::develop(std::span<const float> genotype) const {
+void Genome::mutate_range(std::span<float> genotype, uint64_t seed, size_t begin, size_t end) const {
   check_size("the genotype", genotype.size(), genotype_size_);
+  if (begin > end || end > genotype_size_) {
+    invalid_argument("mutate_range: [" + std::to_string(begin) + ", " + std::to_string(end) +
+                     ") is not inside a genotype of " + std::to_string(genotype_size_) + " values");
+  }
+  for (size_t bi = 0; bi < blocks_.size(); ++bi) {
+    const Block& b = blocks_[bi];
+    const size_t lo = std::max(begin, b.offset), hi = std::min(end, b.offset + b.size);
+    if (lo >= hi || b.mutation_std == 0.0f) continue;  // as mutate(): no + 0 * eps
+    noise::add_scaled_v1(seed, static_cast<uint32_t>(bi), lo - b.offset, b.mutation_std,
+                         genotype.subspan(lo, hi - lo));
+  }
+}
+
+void Genome::mutate_into(std::span<const float> parent, uint64_t seed, std::span<float> out) const {
+  check_size("the parent genotype", parent.size(), genotype_size_);
+  check_size("the child genotype", out.size(), genotype_size_);
+  // 16 Ki floats (64 KiB): the copy stays in L2 until the noise is added to it.
+  constexpr size_t kPiece = size_t{1} << 14;
+  for (size_t at = 0; at < genotype_size_; at += kPiece) {
+    const size_t n = std::min(kPiece, genotype_size_ - at);
+    std::copy_n(parent.data() + at, n, out.data() + at);
+    mutate_range(out, seed, at, at + n);
+  }
+}
+
+std::vector<float> Genome::develop(std::span<const float> genotype) const {
   std::vector<float> phenotype(phenotype_size());
+  develop_into(genotype, phenotype);
+  return phenotype;
+}
+
+void Genome::develop_into(std::span<const float> genotype, std::span<float> phenotype) const {
+  check_size("the genotype", genotype.size(), genotype_size_);
+  check_size("the phenotype", phenotype.size(), phenotype_size());
   size_t at = 0;
   for (size_t ti = 0; ti < architecture_.tensors.size(); ++ti) {
     const TensorSpec& t = architecture_.tensors[ti];
@@ -177,7 +214,6 @@ std::vector<float> Genome::develop(std::span<const float> genotype) const {
     }
     at += n;
   }
-  return phenotype;
 }
 
 uint64_t Genome::checksum(std::span<const float> genotype) {

@@ -65,8 +65,21 @@ class Genome {
 
   std::vector<float> init(uint64_t seed) const;
   void mutate(std::span<float> genotype, uint64_t seed) const;
+  // mutate() restricted to the elements [begin, end) of the genotype: the same bits there,
+  // nothing touched elsewhere. Ranges that cover the genotype, applied in any order or on
+  // any threads, give exactly mutate()'s result (noise v1 is counter-based).
+  void mutate_range(std::span<float> genotype, uint64_t seed, size_t begin, size_t end) const;
+  // out = parent + mutation(seed), bit for bit what copying the parent and calling mutate()
+  // gives, but in cache-sized pieces (copy a piece, mutate it while it is hot), so a child
+  // costs little more than the mutation itself. `out` must not overlap `parent`.
+  void mutate_into(std::span<const float> parent, uint64_t seed, std::span<float> out) const;
   // The phenotype: every architecture tensor in order, row-major, flat (layer norm 1/0 included).
   std::vector<float> develop(std::span<const float> genotype) const;
+  // True when develop() is the identity (every tensor evolvable and direct): the genotype
+  // can then be used as the phenotype without a copy.
+  bool phenotype_is_genotype() const;
+  // develop() into `out` (phenotype_size() values), so a worker can reuse one buffer.
+  void develop_into(std::span<const float> genotype, std::span<float> out) const;
   // xxh64 (seed 0) of the genotype's little-endian float32 bytes.
   static uint64_t checksum(std::span<const float> genotype);
 

@@ -6,14 +6,18 @@
 #include <vector>
 
 #include "http/api.hpp"
+#include "http/downloads.hpp"
 #include "http/target.hpp"
 #include "stats/experiment_curves.hpp"
 #include "util/hex.hpp"
+#include "util/utf8.hpp"
 
 namespace seedline::http {
 namespace {
 
 using beast_http::status;
+
+std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
 const std::string kServerName = std::string("seedline/") + SEEDLINE_VERSION;
 
@@ -29,7 +33,9 @@ Response make_response(const Request& req, status s, std::string_view content_ty
 }
 
 Response json_response(const Request& req, const Json& body) {
-  auto res = make_response(req, status::ok, "application/json", body.dump());
+  // A stored string that is not UTF-8 (written by another program) becomes U+FFFD rather
+  // than an exception.
+  auto res = make_response(req, status::ok, "application/json", dump_json(body));
   res.set(beast_http::field::cache_control, "no-store");
   return res;
 }
@@ -60,29 +66,45 @@ struct Call {
 
 // A route's handler, chosen before the method is checked so an unknown path is 404 and a
 // known one with the wrong method is 405.
-using Handler = std::function<Response()>;
+using Handler = std::function<Reply()>;
 
 struct Route {
   std::vector<std::string_view> pattern;  // path segments; "{id}" matches any one segment
   std::vector<std::string_view> params;   // the query parameters it accepts
-  std::function<Response(const Call&, const QueryParams&)> handle;
+  std::function<Reply(const Call&, const QueryParams&)> handle;
 };
 
 // A route answering the JSON that `make(call, query)` returns.
 template <typename F>
 Route json_route(std::vector<std::string_view> pattern, std::vector<std::string_view> params, F make) {
   return {std::move(pattern), std::move(params),
-          [make](const Call& c, const QueryParams& q) { return json_response(c.req, make(c, q)); }};
+          [make](const Call& c, const QueryParams& q) { return Reply{json_response(c.req, make(c, q)), nullptr}; }};
 }
 
-Response genome_download(const Call& c, const QueryParams& q) {
-  const auto file = genome_file(c.ctx.db, parse_id(c.id, "individual"), q.get("format").value_or("safetensors"),
-                                q.flag("phenotype", false), c.ctx.genome_cache);
-  auto res = make_response(c.req, status::ok, "application/octet-stream", file.bytes);
-  res.set(beast_http::field::content_disposition, "attachment; filename=\"" + file.filename + "\"");
-  res.set("X-Seedline-Checksum", hex16(file.checksum));
+// The file's bytes go out as a shared body (see http/downloads.hpp): identical downloads in
+// flight share one copy, and the bytes of all of them are bounded.
+Reply genome_download(const Call& c, const QueryParams& q) {
+  const int64_t id = parse_id(c.id, "individual");
+  const std::string format = q.get("format").value_or("safetensors");
+  const bool phenotype = q.flag("phenotype", false);
+  const auto make = [&] { return genome_file(c.ctx.db, id, format, phenotype, c.ctx.genome_cache); };
+  const std::string key = std::to_string(id) + "/" + format + "/" + (phenotype ? "phenotype" : "genotype");
+  std::shared_ptr<const GenomeFile> file =
+      c.ctx.downloads != nullptr ? c.ctx.downloads->acquire(key, make) : std::make_shared<const GenomeFile>(make());
+  if (file == nullptr) {
+    auto res = error_response(status::service_unavailable, "unavailable",
+                              "too many genome downloads in progress (their bytes exceed " +
+                                  std::to_string(c.ctx.downloads->max_bytes() >> 20) + " MiB); retry shortly",
+                              c.req.version(), c.req.keep_alive());
+    res.set(beast_http::field::retry_after, "2");
+    return {std::move(res), nullptr};
+  }
+  auto res = make_response(c.req, status::ok, "application/octet-stream", std::string());
+  res.set(beast_http::field::content_disposition, "attachment; filename=\"" + file->filename + "\"");
+  res.set("X-Seedline-Checksum", hex16(file->checksum));
   res.set(beast_http::field::cache_control, "no-store");
-  return res;
+  res.content_length(file->bytes.size());
+  return {std::move(res), std::move(file)};
 }
 
 // metric=best|mean|median|evaluations|steps|seconds, stage=S, cumulative=true|false
@@ -160,7 +182,10 @@ Handler api_route(const Request& req, const Target& t, RouterContext& ctx) {
 
 Handler static_route(const Request& req, const Target& t, RouterContext& ctx) {
   if (t.segments.empty() && ctx.web.empty()) {
-    return [&req] { return make_response(req, status::ok, "text/html; charset=utf-8", std::string(no_dashboard_page())); };
+    return [&req] {
+      return Reply{make_response(req, status::ok, "text/html; charset=utf-8", std::string(no_dashboard_page())),
+                   nullptr};
+    };
   }
   std::string path;  // the normalised segments: "." and empty ones are gone
   for (const auto& segment : t.segments) path += (path.empty() ? "" : "/") + segment;
@@ -169,11 +194,11 @@ Handler static_route(const Request& req, const Target& t, RouterContext& ctx) {
   return [&req, file] {
     auto res = make_response(req, status::ok, content_type_for(file->path), std::string(file->data));
     res.set(beast_http::field::cache_control, "no-cache");
-    return res;
+    return Reply{std::move(res), nullptr};
   };
 }
 
-Response route(const Request& req, RouterContext& ctx) {
+Reply route(const Request& req, RouterContext& ctx) {
   const Target t = parse_target(std::string_view(req.target().data(), req.target().size()));
   const bool api = !t.segments.empty() && t.segments[0] == "api";
   if (api && !ctx.token.empty()) {
@@ -184,20 +209,21 @@ Response route(const Request& req, RouterContext& ctx) {
                                       : "this server requires a token: send 'Authorization: Bearer TOKEN'",
                                 req.version(), req.keep_alive());
       res.set(beast_http::field::www_authenticate, "Bearer");
-      return res;
+      return {std::move(res), nullptr};
     }
   }
   const Handler handler = api ? api_route(req, t, ctx) : static_route(req, t, ctx);
   if (!handler) {
-    return error_response(status::not_found, "not_found", "no such path: " + t.path, req.version(),
-                          req.keep_alive());
+    return {error_response(status::not_found, "not_found", "no such path: " + t.path, req.version(),
+                           req.keep_alive()),
+            nullptr};
   }
   if (req.method() != beast_http::verb::get && req.method() != beast_http::verb::head) {
     auto res = error_response(status::method_not_allowed, "method_not_allowed",
                               "method " + std::string(req.method_string()) + " is not allowed (only GET and HEAD)",
                               req.version(), req.keep_alive());
     res.set(beast_http::field::allow, "GET, HEAD");
-    return res;
+    return {std::move(res), nullptr};
   }
   return handler();
 }
@@ -225,7 +251,14 @@ Response error_response(status s, std::string_view code, std::string_view messag
   res.set(beast_http::field::cache_control, "no-store");
   res.set("X-Content-Type-Options", "nosniff");
   res.keep_alive(keep_alive);
-  res.body() = Json{{"error", {{"code", code}, {"message", message}}}}.dump();
+  // The message may quote client or stored bytes that are not UTF-8: dump_json replaces them
+  // instead of throwing, so building an error never fails with another error (which used to
+  // escape the handler and drop the connection unanswered).
+  try {
+    res.body() = dump_json(Json{{"error", {{"code", code}, {"message", message}}}});
+  } catch (const std::exception&) {
+    res.body() = R"({"error":{"code":"internal","message":"the error message could not be built"}})";
+  }
   res.prepare_payload();
   return res;
 }
@@ -242,19 +275,30 @@ bool token_matches(std::string_view expected, std::string_view given) {
 }
 
 Response handle_request(const Request& req, RouterContext& ctx) {
+  Reply reply = route_request(req, ctx);
+  if (reply.body != nullptr) {
+    reply.message.body() = reply.body->bytes;
+    reply.message.prepare_payload();
+  }
+  return std::move(reply.message);
+}
+
+Reply route_request(const Request& req, RouterContext& ctx) {
   try {
     return route(req, ctx);
   } catch (const Error& e) {
     const auto s = status_for(e.code());
     if (s == status::internal_server_error) {
-      std::cerr << "seedline serve: " << req.method_string() << ' ' << req.target() << ": " << e.what() << '\n';
+      std::cerr << "seedline serve: " << escape_bytes(sv(req.method_string())) << ' ' << escape_bytes(sv(req.target()))
+                << ": " << escape_bytes(e.what()) << '\n';
     }
-    return error_response(s, error_code_name(e.code()), e.what(), req.version(), req.keep_alive());
+    return {error_response(s, error_code_name(e.code()), e.what(), req.version(), req.keep_alive()), nullptr};
   } catch (const std::exception& e) {
-    std::cerr << "seedline serve: " << req.method_string() << ' ' << req.target() << ": internal error: " << e.what()
-              << '\n';
-    return error_response(status::internal_server_error, "internal", std::string("internal error: ") + e.what(),
-                          req.version(), req.keep_alive());
+    std::cerr << "seedline serve: " << escape_bytes(sv(req.method_string())) << ' ' << escape_bytes(sv(req.target()))
+              << ": internal error: " << escape_bytes(e.what()) << '\n';
+    return {error_response(status::internal_server_error, "internal", std::string("internal error: ") + e.what(),
+                           req.version(), req.keep_alive()),
+            nullptr};
   }
 }
 

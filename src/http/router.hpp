@@ -12,6 +12,7 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -26,16 +27,32 @@ namespace beast_http = boost::beast::http;
 using Request = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
 
+class Downloads;
+struct GenomeFile;
+
 struct RouterContext {
   store::Database& db;
   std::string_view token;                       // empty: /api needs no token
   const StaticFiles& web;
   lineage::GenotypeCache* genome_cache = nullptr;
+  Downloads* downloads = nullptr;               // null: each download builds its own body, unbounded
 };
 
+// A response as the server sends it: `message` with its own body, or, for a genome download,
+// the head in `message` (Content-Length set) and the bytes in the shared `body`, which the
+// session writes in chunks without copying (http/downloads.hpp).
+struct Reply {
+  Response message;
+  std::shared_ptr<const GenomeFile> body;
+};
+
+// Routes one request; never throws.
+Reply route_request(const Request& request, RouterContext& context);
+// route_request with any shared body copied into the message (in-process callers, tests).
 Response handle_request(const Request& request, RouterContext& context);
 
-// An error response with the JSON body {"error": {"code", "message"}}.
+// An error response with the JSON body {"error": {"code", "message"}}. Any message bytes are
+// accepted (invalid UTF-8 becomes U+FFFD); it does not throw for any input.
 Response error_response(beast_http::status status, std::string_view code, std::string_view message,
                         unsigned version = 11, bool keep_alive = false);
 

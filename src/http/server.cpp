@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/downloads.hpp"
 #include "http/router.hpp"
 #include "store/migrations.hpp"
 #include "util/error.hpp"
@@ -42,6 +43,45 @@ constexpr auto kDrainTime = std::chrono::seconds(1);
 constexpr size_t kDrainBytes = size_t{4} << 20;
 // How long a half-received request may still take once a stop was requested.
 constexpr auto kStopGrace = std::chrono::seconds(2);
+// A connection waiting this long for a complete request header may be closed to make room for
+// a new connection when a connection limit is reached. Short enough that slow or silent
+// clients cannot hold the slots, long enough that a client sending its request now is not
+// cut off by the next one to connect.
+constexpr auto kEvictAfter = std::chrono::seconds(1);
+// Genome bodies are handed to the socket in pieces of this size.
+constexpr size_t kChunkBytes = 64 * 1024;
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// A Beast body over a shared, immutable GenomeFile: written in kChunkBytes pieces straight
+// from the shared bytes, so a download costs no copy per connection (http/downloads.hpp).
+struct SharedFileBody {
+  using value_type = std::shared_ptr<const GenomeFile>;
+  static std::uint64_t size(const value_type& v) { return v ? v->bytes.size() : 0; }
+
+  class writer {
+   public:
+    using const_buffers_type = asio::const_buffer;
+    template <bool isRequest, class Fields>
+    writer(const beast_http::header<isRequest, Fields>&, const value_type& v) : file_(v) {}
+    void init(error_code& ec) { ec = {}; }
+    boost::optional<std::pair<const_buffers_type, bool>> get(error_code& ec) {
+      ec = {};
+      if (!file_ || at_ >= file_->bytes.size()) return boost::none;
+      const size_t n = std::min(kChunkBytes, file_->bytes.size() - at_);
+      const asio::const_buffer piece(file_->bytes.data() + at_, n);
+      at_ += n;
+      return std::make_pair(piece, at_ < file_->bytes.size());
+    }
+
+   private:
+    const value_type& file_;
+    size_t at_ = 0;
+  };
+};
 
 class Session;
 
@@ -52,7 +92,8 @@ struct ServerCore {
         acceptor(asio::make_strand(io)),
         accept_retry(acceptor.get_executor()),
         web(options.web_files),
-        cache(options.genome_cache_bytes) {}
+        cache(options.genome_cache_bytes),
+        downloads(options.max_download_bytes) {}
 
   void accept();
   void on_accept(error_code ec, tcp::socket socket);
@@ -67,12 +108,22 @@ struct ServerCore {
   std::optional<asio::signal_set> signals;
   StaticFiles web;
   lineage::GenotypeCache cache;
+  Downloads downloads;
   uint16_t port = 0;
   std::atomic<bool> stopping{false};
 
+  struct Entry {
+    std::weak_ptr<Session> session;
+    std::string client;  // the peer's address
+  };
+  // The session waiting longest (at least kEvictAfter) for a request header, from `client`
+  // or from anyone when empty; null when none. Called with `mutex` held.
+  std::shared_ptr<Session> eviction_candidate(const std::string& client);
+
   std::mutex mutex;
-  bool stop_requested = false;                                     // guarded by mutex
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;   // guarded by mutex
+  bool stop_requested = false;                         // guarded by mutex
+  std::unordered_map<Session*, Entry> sessions;        // guarded by mutex
+  std::unordered_map<std::string, int> per_client;     // open connections by address; guarded by mutex
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -86,6 +137,19 @@ class Session : public std::enable_shared_from_this<Session> {
   void request_stop() {
     asio::post(stream_.get_executor(), beast::bind_front_handler(&Session::on_stop, shared_from_this()));
   }
+  // Closes the connection if it is still waiting for a request header (see kEvictAfter).
+  void evict() {
+    evicting_ = true;
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->waiting_since_ != 0) {
+        self->stream_.cancel();  // on_read sees operation_aborted and closes
+      } else {
+        self->evicting_ = false;  // a request arrived meanwhile: it is served
+      }
+    });
+  }
+  // Since when (steady_ns) this connection has waited for a request header; 0 when it is not.
+  int64_t waiting_since() const { return evicting_ ? 0 : waiting_since_.load(); }
 
  private:
   enum class State { kReading, kWriting, kClosing };
@@ -96,7 +160,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(core_.options.max_header_bytes));
     parser_->body_limit(core_.options.max_body_bytes);
     header_bytes_ = 0;
-    stream_.expires_after(core_.options.timeout);
+    waiting_since_ = steady_ns();
+    stream_.expires_after(std::min(core_.options.header_timeout, core_.options.timeout));
     read_header();
   }
 
@@ -112,11 +177,15 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!ec && header_bytes_ > core_.options.max_header_bytes) ec = beast_http::error::header_limit;
     if (ec || parser_->is_done()) return on_read(ec, 0);
     if (!parser_->is_header_done()) return read_header();
+    // The header is complete: the body may take the (longer) request timeout.
+    waiting_since_ = 0;
+    stream_.expires_after(core_.options.timeout);
     beast_http::async_read(stream_, buffer_, *parser_,
                            beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
   void on_read(error_code ec, size_t /*bytes*/) {
+    waiting_since_ = 0;
     if (ec == beast_http::error::body_limit) {
       return fail(status::payload_too_large, "payload_too_large",
                   "request body larger than " + std::to_string(core_.options.max_body_bytes) + " bytes");
@@ -136,32 +205,52 @@ class Session : public std::enable_shared_from_this<Session> {
       return close();
     }
     const Request request = parser_->release();
-    Response response = t_db == nullptr
-                            ? error_response(status::internal_server_error, "internal",
-                                             "this worker has no database connection", request.version())
-                            : [&] {
-                                RouterContext context{*t_db, core_.options.token, core_.web, &core_.cache};
-                                return handle_request(request, context);
-                              }();
-    if (core_.stopping || stop_requested_) response.keep_alive(false);
-    send(std::move(response), request.method() == beast_http::verb::head);
+    Reply reply = respond(request);
+    if (core_.stopping || stop_requested_) reply.message.keep_alive(false);
+    send(std::move(reply), request.method() == beast_http::verb::head);
   }
 
-  void send(Response&& response, bool head) {
+  Reply respond(const Request& request) {
+    if (request.version() >= 11 && request.find(beast_http::field::host) == request.end()) {
+      // RFC 9112 section 3.2: an HTTP/1.1 request without Host is answered 400.
+      return {error_response(status::bad_request, "bad_request", "HTTP/1.1 request without a Host header",
+                             request.version(), request.keep_alive()),
+              nullptr};
+    }
+    if (t_db == nullptr) {
+      return {error_response(status::internal_server_error, "internal", "this worker has no database connection",
+                             request.version()),
+              nullptr};
+    }
+    RouterContext context{*t_db, core_.options.token, core_.web, &core_.cache, &core_.downloads};
+    return route_request(request, context);
+  }
+
+  void send(Reply&& reply, bool head) {
     state_ = State::kWriting;
-    const bool close_after = !response.keep_alive();
+    const bool close_after = !reply.message.keep_alive();
     stream_.expires_after(core_.options.timeout);
     auto self = shared_from_this();
     if (head) {
       // HEAD: the same header (Content-Length included) without the body.
       auto message = std::make_shared<beast_http::response<beast_http::empty_body>>();
-      message->base() = response.base();
+      message->base() = reply.message.base();
       beast_http::async_write(stream_, *message, [self, message, close_after](error_code e, size_t) {
         self->on_write(e, close_after);
       });
       return;
     }
-    auto message = std::make_shared<Response>(std::move(response));
+    if (reply.body != nullptr) {
+      auto message = std::make_shared<beast_http::response<SharedFileBody>>();
+      message->base() = reply.message.base();
+      message->body() = std::move(reply.body);
+      message->prepare_payload();
+      beast_http::async_write(stream_, *message, [self, message, close_after](error_code e, size_t) {
+        self->on_write(e, close_after);
+      });
+      return;
+    }
+    auto message = std::make_shared<Response>(std::move(reply.message));
     beast_http::async_write(stream_, *message, [self, message, close_after](error_code e, size_t) {
       self->on_write(e, close_after);
     });
@@ -175,7 +264,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Answers an unreadable request and closes the connection.
   void fail(status s, std::string_view code, const std::string& message) {
     drain_ = true;
-    send(error_response(s, code, message, 11, false), false);
+    send(Reply{error_response(s, code, message, 11, false), nullptr}, false);
   }
 
   void close() {
@@ -221,6 +310,8 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t drained_ = 0;
   size_t header_bytes_ = 0;
   std::array<char, 16384> discard_{};
+  std::atomic<int64_t> waiting_since_{0};  // read by the acceptor (eviction_candidate)
+  std::atomic<bool> evicting_{false};
 };
 
 void ServerCore::accept() {
@@ -240,36 +331,70 @@ void ServerCore::on_accept(error_code ec, tcp::socket socket) {
     });
     return;
   }
-  std::shared_ptr<Session> session;
-  bool full = false;
+  error_code peer_ec;
+  const std::string client = socket.remote_endpoint(peer_ec).address().to_string();
+  std::shared_ptr<Session> session, victim;
+  std::string refusal;  // why the connection is refused (503), if it is
   {
     std::lock_guard lock(mutex);
     if (stop_requested) return;  // the socket closes as it goes out of scope
-    if (sessions.size() >= static_cast<size_t>(options.max_connections)) {
-      full = true;
-    } else {
+    if (per_client[client] >= options.max_connections_per_client) {
+      victim = eviction_candidate(client);
+      if (!victim) {
+        refusal = "too many open connections from " + client + " (limit " +
+                  std::to_string(options.max_connections_per_client) + ")";
+      }
+    } else if (sessions.size() >= static_cast<size_t>(options.max_connections)) {
+      victim = eviction_candidate("");
+      if (!victim) refusal = "too many open connections (limit " + std::to_string(options.max_connections) + ")";
+    }
+    if (refusal.empty()) {
       session = std::make_shared<Session>(std::move(socket), *this);
-      sessions.emplace(session.get(), session);
+      sessions.emplace(session.get(), Entry{session, client});
+      ++per_client[client];
+    } else if (per_client[client] == 0) {
+      per_client.erase(client);
     }
   }
-  if (full) {
-    // Over the connection limit: a short 503 written synchronously (it fits any socket
-    // buffer), then close; the listener never blocks on a client.
-    auto res = error_response(status::service_unavailable, "unavailable",
-                              "too many open connections (limit " + std::to_string(options.max_connections) + ")");
+  if (!refusal.empty()) {
+    // Over a connection limit with nobody to evict: a short 503 written synchronously (it
+    // fits any socket buffer), then close; the listener never blocks on a client.
+    auto res = error_response(status::service_unavailable, "unavailable", refusal);
     res.set(beast_http::field::retry_after, "1");
     error_code write_ec;
     beast_http::write(socket, res, write_ec);
     socket.shutdown(tcp::socket::shutdown_both, write_ec);
   } else {
+    if (victim) victim->evict();
     session->start();
   }
   accept();
 }
 
+std::shared_ptr<Session> ServerCore::eviction_candidate(const std::string& client) {
+  const int64_t before = steady_ns() - std::chrono::duration_cast<std::chrono::nanoseconds>(kEvictAfter).count();
+  std::shared_ptr<Session> oldest;
+  int64_t oldest_since = 0;
+  for (auto& [ptr, entry] : sessions) {
+    if (!client.empty() && entry.client != client) continue;
+    const int64_t since = ptr->waiting_since();
+    if (since == 0 || since > before || (oldest && since >= oldest_since)) continue;
+    if (auto s = entry.session.lock()) {
+      oldest = std::move(s);
+      oldest_since = since;
+    }
+  }
+  return oldest;
+}
+
 void ServerCore::remove(Session* session) {
   std::lock_guard lock(mutex);
-  sessions.erase(session);
+  const auto it = sessions.find(session);
+  if (it == sessions.end()) return;
+  if (const auto c = per_client.find(it->second.client); c != per_client.end() && --c->second <= 0) {
+    per_client.erase(c);
+  }
+  sessions.erase(it);
 }
 
 void ServerCore::stop() {
@@ -279,8 +404,8 @@ void ServerCore::stop() {
     if (stop_requested) return;
     stop_requested = true;
     stopping = true;
-    for (auto& [ptr, weak] : sessions) {
-      if (auto s = weak.lock()) live.push_back(std::move(s));
+    for (auto& [ptr, entry] : sessions) {
+      if (auto s = entry.session.lock()) live.push_back(std::move(s));
     }
   }
   asio::post(acceptor.get_executor(), [this] {
@@ -320,6 +445,20 @@ void ServerCore::worker() {
 
 }  // namespace
 
+std::optional<std::string> token_problem(std::string_view token) {
+  if (token.empty()) return "must not be empty";
+  for (const char c : token) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
+      return "must be printable ASCII (a header cannot carry other bytes reliably)";
+    }
+  }
+  if (token.front() == ' ' || token.back() == ' ') {
+    return "must not begin or end with a space (it could never match: a client's surrounding spaces are "
+           "not part of the token)";
+  }
+  return std::nullopt;
+}
+
 bool is_loopback_host(std::string_view host) {
   if (host == "localhost") return true;
   error_code ec;
@@ -342,10 +481,15 @@ Server::Server(ServerOptions options) {
                      ", which is not a loopback address, without a token: pass --token TOKEN or set "
                      "$SEEDLINE_TOKEN (clients then send 'Authorization: Bearer TOKEN')");
   }
+  if (!options.token.empty()) {
+    if (const auto problem = token_problem(options.token)) invalid_argument("token " + *problem);
+  }
   if (options.threads < 1 || options.threads > 256) {
     invalid_argument("threads must be between 1 and 256 (got " + std::to_string(options.threads) + ")");
   }
   if (options.max_connections < 1) invalid_argument("max_connections must be at least 1");
+  if (options.max_connections_per_client < 1) invalid_argument("max_connections_per_client must be at least 1");
+  if (options.header_timeout.count() <= 0) invalid_argument("header_timeout must be positive");
   if (options.max_header_bytes < 1024) invalid_argument("max_header_bytes must be at least 1024");
   if (options.timeout.count() <= 0) invalid_argument("timeout must be positive");
   // Fails now, with the database's own message, rather than in every worker.

@@ -2,8 +2,13 @@
 // one session per connection, served by a pool of worker threads that each hold their own
 // read-only database connection (WAL lets them read while a daemon writes).
 //
-// Bounded by design: the request header and body sizes (431 and 413), the time to read a
-// request or write a response, and the number of open connections (503 beyond it). A host
+// Bounded by design: the request header and body sizes (431 and 413), the time to receive a
+// request header (header_timeout, much shorter than the time to read a body or write a
+// response), the number of open connections, overall and per client address, and the bytes
+// of genome downloads in flight (503 beyond them). A connection that is still waiting for a
+// complete request header after kEvictAfter (1 s) is closed to make room for a new one when
+// a limit is reached, oldest first, so clients that hold connections without finishing a
+// request (and so without showing a token) cannot starve the ones that do. A host
 // that is not a loopback address is refused unless a token is set; with a token every /api
 // request must carry `Authorization: Bearer TOKEN`. stop() is graceful: the listener stops
 // accepting, idle connections are closed, requests in flight are answered, then run()
@@ -20,6 +25,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,11 +43,23 @@ struct ServerOptions {
   size_t max_body_bytes = 64 * 1024;
   size_t max_header_bytes = 16 * 1024;
   std::chrono::milliseconds timeout{30'000};  // to read one request, and to write one response
+  // To receive a complete request header, counted from when the server starts waiting for it
+  // (a new connection, or the end of the previous response). Default: 10 s.
+  std::chrono::milliseconds header_timeout{10'000};
   int max_connections = 256;
+  // Open connections from one client address. Default: 64.
+  int max_connections_per_client = 64;
+  // Bytes of genome downloads in flight (identical ones share their bytes). Default: 32 MiB.
+  size_t max_download_bytes = size_t{32} << 20;
   bool stop_on_signals = false;    // SIGINT/SIGTERM call stop() (seedline serve sets it)
   std::span<const EmbeddedFile> web_files = embedded_web_files();
   size_t genome_cache_bytes = size_t{64} << 20;
 };
+
+// What is wrong with a token, if anything: clients send it as "Authorization: Bearer TOKEN",
+// whose surrounding spaces are not part of it, so a token that is empty after trimming, has
+// surrounding spaces or holds a character other than printable ASCII could never match.
+std::optional<std::string> token_problem(std::string_view token);
 
 // True for "localhost", 127.0.0.0/8, ::1 and IPv4-mapped loopback; throws kInvalidArgument for
 // a host that is neither an IP address nor "localhost".

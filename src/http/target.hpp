@@ -24,7 +24,9 @@ std::string percent_decode(std::string_view text, bool plus_is_space);
 
 // Parses an origin-form target ("/path?query"). Refuses, as path traversal or as malformed:
 // a target not starting with '/', a '..' segment (also when encoded, "%2e%2e"), a backslash
-// (also "%5c"), a NUL or other control character, and a bad escape.
+// (also "%5c"), a NUL or other control character, a bad escape, and a path, query parameter
+// name or value that is not UTF-8 once decoded ("%ff"). Error messages quote the client's
+// text with such bytes escaped as \xNN, so they are valid UTF-8 themselves.
 Target parse_target(std::string_view target);
 
 // The query parameters of one request, checked against the names an endpoint accepts.

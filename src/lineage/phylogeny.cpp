@@ -20,7 +20,7 @@ class TempFile {
  public:
   explicit TempFile(std::filesystem::path target)
       : target_(std::move(target)),
-        temp_(target_.string() + ".tmp." + std::to_string(::getpid())) {
+        temp_(temporary_sibling(target_)) {
     check_output_path(target_);
     file_ = std::fopen(temp_.c_str(), "wb");
     if (file_ == nullptr) io_error(target_.string() + ": cannot create " + temp_.string() + ": " + std::strerror(errno));

@@ -100,6 +100,7 @@ DaemonReport run_daemon(store::Database& db, const DaemonOptions& options, const
       // Only store I/O errors get here: the run stays running, goes stale and is resumed.
       if (options.log != nullptr) *options.log << "seedline daemon: run " << run->id << ": " << e.what() << "\n";
       report.lost.push_back(run->id);
+      report.lost_because[run->id] = e.what();
       idle(options.poll_seconds, stop);
       continue;
     }
@@ -107,7 +108,10 @@ DaemonReport run_daemon(store::Database& db, const DaemonOptions& options, const
       case RunOutcome::kFinished: report.finished.push_back(run->id); break;
       case RunOutcome::kPaused: report.paused.push_back(run->id); break;
       case RunOutcome::kFailed: report.failed.push_back(run->id); break;
-      case RunOutcome::kLost: report.lost.push_back(run->id); break;
+      case RunOutcome::kLost:
+        report.lost.push_back(run->id);
+        report.lost_because[run->id] = result.message;
+        break;
     }
     if (options.log != nullptr) {
       *options.log << "seedline daemon " << report.owner << ": run " << run->id << " " << outcome_name(result.outcome)

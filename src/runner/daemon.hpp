@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -49,6 +50,7 @@ struct DaemonOptions {
 struct DaemonReport {
   std::string owner;
   std::vector<int64_t> finished, paused, failed, lost;
+  std::map<int64_t, std::string> lost_because;  // per lost run: the error that lost it
   bool stopped = false;                  // ended by a stop request
 };
 

@@ -10,7 +10,7 @@
 #include "genome/run_genome.hpp"
 #include "lineage/rebuild.hpp"
 #include "runner/crash_point.hpp"
-#include "runner/evaluation.hpp"
+#include "runner/local_executor.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/run_repo.hpp"
 #include "store/stage_repo.hpp"
@@ -30,12 +30,11 @@ double unix_now() {
 }
 
 // Owns the coordinating thread's duties: the database connection, heartbeats while the pool
-// works on another thread, and the interrupt flag the workers poll.
+// works on another thread, and the interrupt flag the executor polls.
 class Coordinator {
  public:
-  Coordinator(store::Database& db, int64_t run_id, const std::string& owner, ThreadPool& pool,
-              const DriverOptions& options)
-      : db_(db), run_id_(run_id), owner_(owner), pool_(pool), options_(options), last_beat_(Clock::now()) {}
+  Coordinator(store::Database& db, int64_t run_id, const std::string& owner, const DriverOptions& options)
+      : db_(db), run_id_(run_id), owner_(owner), options_(options), last_beat_(Clock::now()) {}
 
   bool lost() const { return lost_.load(); }
   bool stop_requested() const { return options_.stop != nullptr && options_.stop->load(); }
@@ -49,9 +48,9 @@ class Coordinator {
     if (seconds_since(last_beat_) >= options_.heartbeat_seconds) beat();
   }
 
-  // pool.parallel_for on a helper thread while this thread heartbeats.
-  void parallel(size_t n, const std::function<void(size_t, int)>& fn) {
-    auto done = std::async(std::launch::async, [&] { pool_.parallel_for(n, fn); });
+  // Runs `fn` (a call into the executor) on a helper thread while this thread heartbeats.
+  void background(const std::function<void()>& fn) {
+    auto done = std::async(std::launch::async, fn);
     const auto interval = std::chrono::duration<double>(options_.heartbeat_seconds);
     for (;;) {
       const auto next = last_beat_ + std::chrono::duration_cast<Clock::duration>(interval);
@@ -61,9 +60,6 @@ class Coordinator {
     done.get();
   }
 
-  ParallelFor parallel_for() {
-    return [this](size_t n, const std::function<void(size_t, int)>& fn) { parallel(n, fn); };
-  }
   std::function<bool()> interrupt_check() const {
     return [this] { return interrupted(); };
   }
@@ -72,7 +68,6 @@ class Coordinator {
   store::Database& db_;
   int64_t run_id_;
   const std::string& owner_;
-  ThreadPool& pool_;
   const DriverOptions& options_;
   Clock::time_point last_beat_;
   std::atomic<bool> lost_{false};
@@ -84,6 +79,7 @@ struct RunContext {
   evolve::ConditionConfig config;
   std::unique_ptr<genome::Genome> genome;
   std::unique_ptr<tasks::Task> task;
+  Executor* executor = nullptr;
   RunLabel label;
   int current = -1;  // the generation being worked on, for messages
 };
@@ -142,8 +138,9 @@ evolve::Summary summary_of(const evolve::SelectionResult& sel) {
 }
 
 // Commits generation `g`; returns the new parents, or nullopt when the run was lost.
+// `genotypes` are the new parents' (sel.parents' members), best first.
 std::optional<Parents> commit_generation(store::Database& db, const RunContext& ctx, int g,
-                                         std::span<const evolve::Slot> slots, std::span<const GenotypePtr> population,
+                                         std::span<const evolve::Slot> slots, std::vector<GenotypePtr> genotypes,
                                          const Parents& previous, const evolve::SelectionResult& sel,
                                          store::GenerationRow row, std::span<const store::StageRecord> stages) {
   const auto& ga = ctx.config.ga;
@@ -170,10 +167,8 @@ std::optional<Parents> commit_generation(store::Database& db, const RunContext& 
   }
 
   Parents parents;
-  for (int m : sel.parents) {
-    parents.ids.push_back(ids[static_cast<size_t>(m)]);
-    parents.genotypes.push_back(population[static_cast<size_t>(m)]);
-  }
+  for (int m : sel.parents) parents.ids.push_back(ids[static_cast<size_t>(m)]);
+  parents.genotypes = std::move(genotypes);
   const bool snapshot_all = ga.snapshot_every > 0 && (g + 1) % ga.snapshot_every == 0;
   const bool final_generation = g + 1 == ga.generations;
   for (size_t k = 0; k < parents.ids.size(); ++k) {
@@ -197,39 +192,62 @@ std::optional<Parents> commit_generation(store::Database& db, const RunContext& 
   return parents;
 }
 
+// The new parents' genotypes after executor.advance_parents: the executor's own when it
+// shares them (in process), else derived here from the previous parents.
+std::vector<GenotypePtr> advance_parents(RunContext& ctx, Coordinator& co, const Parents& previous,
+                                         std::span<const evolve::Slot> sources) {
+  co.background([&] { ctx.executor->advance_parents(sources); });
+  auto genotypes = ctx.executor->shared_parents();
+  if (genotypes.size() == sources.size()) return genotypes;
+  genotypes.clear();
+  for (const auto& s : sources) genotypes.push_back(derive_genotype(*ctx.genome, s, previous.genotypes));
+  return genotypes;
+}
+
+// One generation's evaluation: stage by stage, each stage's items through the executor.
+// `stages` receives one record per stage: what it ran and its wall seconds.
+evolve::SelectionResult evaluate_generation(RunContext& ctx, Coordinator& co, int g,
+                                            std::span<const evolve::Slot> slots,
+                                            std::vector<store::StageRecord>& stages) {
+  const auto& ga = ctx.config.ga;
+  bool first_stage = true;
+  return evolve::evaluate_and_select(
+      ga.population, ga, [&](std::span<const int> members, int stage, std::span<evolve::Evaluation> out) {
+        if (!first_stage) maybe_crash(CrashPoint::kEvaluate, g);
+        first_stage = false;
+        const auto stage_start = Clock::now();
+        const auto before = stage_work(members, out);
+        const auto items = stage_items(members, slots, stage, evolve::stage_episodes(ga, stage),
+                                       ctx.task->scores_phenotype(), ctx.run.seed, g);
+        std::vector<ItemResult> results(items.size());
+        co.background([&] { ctx.executor->evaluate(items, results); });
+        accumulate(items, results, out);
+        const auto after = stage_work(members, out);
+        stages.push_back({after.evaluations - before.evaluations, after.steps - before.steps,
+                          seconds_since(stage_start)});
+      });
+}
+
 // Runs generations from `start` to the end; returns kFinished or kLost (interrupts throw).
 RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Parents parents, Coordinator& co,
                            const DriverOptions& options, lineage::GenotypeCache& cache, RunResult& result) {
   const auto& ga = ctx.config.ga;
-  const auto parallel = co.parallel_for();
-  const auto interrupted = co.interrupt_check();
   double spent = 0;
   for (int g = start; g < ga.generations; ++g) {
     if (co.interrupted()) throw RunInterrupted{};
     ctx.current = g;
     const auto t0 = Clock::now();
     const auto slots = evolve::plan_generation(ctx.run.seed, g, ga, static_cast<int>(parents.ids.size()));
-    const auto population = build_population(*ctx.genome, slots, parents.genotypes, parallel, interrupted);
-    const auto t1 = Clock::now();
-    bool first_stage = true;
-    std::vector<store::StageRecord> stages;  // per stage: what it ran and how long it took
-    const auto stage_evaluator = make_stage_evaluator(*ctx.genome, *ctx.task, ga, ctx.run.seed, g, population,
-                                                      parallel, interrupted);
-    const auto sel = evolve::evaluate_and_select(
-        ga.population, ga,
-        [&](std::span<const int> members, int stage, std::span<evolve::Evaluation> out) {
-          if (!first_stage) maybe_crash(CrashPoint::kEvaluate, g);
-          first_stage = false;
-          const auto stage_start = Clock::now();
-          const auto before = stage_work(members, out);
-          stage_evaluator(members, stage, out);
-          const auto after = stage_work(members, out);
-          stages.push_back({after.evaluations - before.evaluations, after.steps - before.steps,
-                            seconds_since(stage_start)});
-        });
+    std::vector<store::StageRecord> stages;
+    const auto sel = evaluate_generation(ctx, co, g, slots, stages);
     maybe_crash(CrashPoint::kEvaluate, g);
-    const double eval_seconds = seconds_since(t1);
+    const auto t1 = Clock::now();
+    const double eval_seconds = seconds_since(t0);
     const auto summary = summary_of(sel);
+    std::vector<evolve::Slot> sources;
+    for (const int m : sel.parents) sources.push_back(slots[static_cast<size_t>(m)]);
+    auto genotypes = advance_parents(ctx, co, parents, sources);
+    const double build_seconds = seconds_since(t1);
 
     store::GenerationRow row;
     row.run_id = ctx.run.id;
@@ -243,7 +261,7 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
     row.eval_seconds = eval_seconds;
     row.total_seconds = seconds_since(t0);
     const auto t2 = Clock::now();
-    auto next = commit_generation(db, ctx, g, slots, population, parents, sel, row, stages);
+    auto next = commit_generation(db, ctx, g, slots, std::move(genotypes), parents, sel, row, stages);
     if (!next) return RunOutcome::kLost;
     const double commit_seconds = seconds_since(t2);
     parents = std::move(*next);
@@ -255,8 +273,8 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
     const double total = seconds_since(t0);
     spent += total;
     if (options.on_generation) {
-      options.on_generation({ctx.run.id, g, std::chrono::duration<double>(t1 - t0).count(), eval_seconds,
-                             commit_seconds, total, summary.evaluations, summary.steps});
+      options.on_generation({ctx.run.id, g, build_seconds, eval_seconds, commit_seconds, total, summary.evaluations,
+                             summary.steps});
     }
     if (options.progress != nullptr) {
       GenerationReport report;
@@ -292,10 +310,20 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
   store::RunRow run = claimed;
   run.owner = owner;
   RunResult result;
-  Coordinator co(db, run.id, owner, pool, options);
+  Coordinator co(db, run.id, owner, options);
+  LocalExecutor local(pool, co.interrupt_check());
+  Executor& executor = options.executor != nullptr ? *options.executor : local;
+  // Whatever way the run ends, the executor drops its parents.
+  struct EndRun {
+    Executor& e;
+    bool begun = false;
+    ~EndRun() {
+      if (begun) e.end_run();
+    }
+  } end_run{executor};
   lineage::GenotypeCache private_cache;
   lineage::GenotypeCache& cache = options.cache != nullptr ? *options.cache : private_cache;
-  RunContext ctx{run, {}, nullptr, nullptr, {}};
+  RunContext ctx{run, {}, nullptr, nullptr, &executor, {}};
   ctx.label.run_id = run.id;
   ctx.label.condition = run.condition;
   ctx.label.trial = run.trial;
@@ -333,6 +361,14 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
     if (start >= ctx.config.ga.generations) return finish(RunOutcome::kFinished, "");
     Parents parents;
     if (last) parents = rebuild_parents(db, ctx, *last, cache);
+    RunSetup setup;
+    setup.run_id = run.id;
+    setup.condition = ctx.config.to_json();
+    setup.noise_version = run.noise_version;
+    setup.genome = ctx.genome.get();
+    setup.task = ctx.task.get();
+    end_run.begun = true;
+    executor.begin_run(setup, parents.genotypes);
     const auto outcome = run_generations(db, ctx, start, std::move(parents), co, options, cache, result);
     return finish(outcome, "");
   } catch (const RunInterrupted&) {

@@ -2,9 +2,11 @@
 //
 // drive_run resumes from the run's last committed generation (its parents are rebuilt from
 // their seed lineage through lineage::rebuild and the GenotypeCache) or starts at
-// generation 0. Per generation it plans (evolve::plan_generation), builds the genotypes,
-// evaluates stage by stage (evolve::evaluate_and_select) on the thread pool, and commits in
-// ONE transaction, conditional on still owning the run (store::owns_run):
+// generation 0. Per generation it plans (evolve::plan_generation), evaluates stage by stage
+// (evolve::evaluate_and_select) by handing work items to an Executor (work.hpp; by default a
+// LocalExecutor streaming members over the thread pool, so memory does not grow with the
+// population), has the executor derive the new parents, and commits in ONE transaction,
+// conditional on still owning the run (store::owns_run):
 //   - the newborn individuals (roots or children, with their birth fitness); elites are the
 //     same rows as before, never new ones;
 //   - the checksum of every selected parent;
@@ -37,6 +39,7 @@
 #include "lineage/genotype_cache.hpp"
 #include "runner/progress.hpp"
 #include "runner/thread_pool.hpp"
+#include "runner/work.hpp"
 #include "store/database.hpp"
 #include "store/experiment_repo.hpp"
 #include "tasks/task.hpp"
@@ -47,8 +50,8 @@ namespace seedline::runner {
 struct GenerationTiming {
   int64_t run_id = 0;
   int generation = 0;
-  double build_seconds = 0;   // genotypes of the population
-  double eval_seconds = 0;    // all stages
+  double build_seconds = 0;   // deriving the new parents' genotypes
+  double eval_seconds = 0;    // all stages (members are built as they are evaluated)
   double commit_seconds = 0;  // the commit transaction (database time)
   double total_seconds = 0;
   int64_t evaluations = 0;
@@ -67,6 +70,9 @@ struct DriverOptions {
   // Builds the task from the stored spec. Default (empty): tasks::make_task. Tests inject
   // tasks that throw.
   std::function<std::unique_ptr<tasks::Task>(const nlohmann::json&)> make_task;
+  // Where the evaluations run (docs/runner.md, "The work interface"). Null (default): a
+  // LocalExecutor on the ThreadPool given to drive_run. Not owned; must outlive the call.
+  Executor* executor = nullptr;
   // Called after each committed generation. May be empty.
   std::function<void(const GenerationTiming&)> on_generation;
 };

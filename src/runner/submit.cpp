@@ -2,15 +2,25 @@
 
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include "genome/run_genome.hpp"
 #include "noise/noise.hpp"
+#include "runner/local_executor.hpp"
 #include "store/experiment_repo.hpp"
+#include "store/run_batch.hpp"
 #include "tasks/task.hpp"
 #include "util/error.hpp"
 
 namespace seedline::runner {
 namespace {
+
+// The threads the memory check assumes: this machine's cores (a daemon usually runs where
+// the experiment is submitted; `seedline run` always does).
+int assumed_threads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
 
 // Prefixes an Error's message with `origin` (keeping its code) unless it already names it.
 [[noreturn]] void rethrow_with_origin(const Error& e, const std::string& origin) {
@@ -22,8 +32,8 @@ namespace {
 // What a daemon can run: an environment task with a flat observation drives the network as an
 // MLP (dense layers only); one with an image observation (C x H x W) as a conv net (conv layers,
 // then a flatten and dense layers: docs/networks.md). Either way the last layer gives one output
-// per action; and one generation (every member's genotype and developed phenotype, float32)
-// must fit in kMaxGenerationBytes.
+// per action; and a run's memory (LocalExecutor::memory_bytes: parents plus per-thread scratch,
+// whatever the population) must fit in kMaxRunBytes.
 void check_runnable(const evolve::ConditionConfig& c, const tasks::Task& task, const genome::Genome& genome) {
   const auto& arch = genome.architecture();
   if (!task.scores_phenotype()) {
@@ -56,15 +66,17 @@ void check_runnable(const evolve::ConditionConfig& c, const tasks::Task& task, c
                        std::to_string(task.action_size()) + " (got " + std::to_string(output.front()) + ")");
     }
   }
-  const double bytes = static_cast<double>(c.ga.population) *
-                       static_cast<double>(genome.genotype_size() + genome.phenotype_size()) * sizeof(float);
-  if (bytes > static_cast<double>(kMaxGenerationBytes)) {
-    char text[160];
+  const int threads = assumed_threads();
+  const double bytes = LocalExecutor::memory_bytes(genome, c.ga, task.scores_phenotype(), threads, {});
+  if (bytes > static_cast<double>(kMaxRunBytes)) {
+    char text[400];
     std::snprintf(text, sizeof text,
-                  "network: a generation of %d individuals of %zu genotype + %zu phenotype float32 values needs "
-                  "%.1f GiB, more than the limit of %lld GiB",
-                  c.ga.population, genome.genotype_size(), genome.phenotype_size(), bytes / (1 << 30),
-                  static_cast<long long>(kMaxGenerationBytes >> 30));
+                  "network: a run needs about %.1f GiB (the genotypes of 2 x %d parents of %zu float32 values, "
+                  "plus a genotype and a phenotype of %zu values per thread for %d threads%s), more than the "
+                  "limit of %lld GiB",
+                  bytes / (1 << 30), c.ga.truncation, genome.genotype_size(), genome.phenotype_size(), threads,
+                  task.scores_phenotype() ? "" : ", plus the networks being evaluated",
+                  static_cast<long long>(kMaxRunBytes >> 30));
     invalid_argument(text);
   }
 }
@@ -113,6 +125,13 @@ evolve::ExperimentSpec read_experiment_file(const std::filesystem::path& path) {
 }
 
 void check_experiment(evolve::ExperimentSpec& spec, const std::string& origin) {
+  const int64_t runs = static_cast<int64_t>(spec.conditions.size()) * spec.trials;
+  if (runs > kMaxRunsPerExperiment) {
+    invalid_argument(origin + ": conditions x trials = " + std::to_string(spec.conditions.size()) + " x " +
+                     std::to_string(spec.trials) + " = " + std::to_string(runs) + " runs; at most " +
+                     std::to_string(kMaxRunsPerExperiment) +
+                     " runs per experiment (split it into several experiments)");
+  }
   try {
     for (size_t i = 0; i < spec.conditions.size(); ++i) check_condition(spec.conditions[i], i, spec.conditions.size());
   } catch (const Error& e) {
@@ -132,10 +151,10 @@ SubmittedExperiment submit_experiment(store::Database& db, evolve::ExperimentSpe
     const int index = static_cast<int>(i);
     const int64_t condition_id = store::insert_condition(db, out.experiment_id, index, c.name, c.to_json().dump());
     out.conditions.push_back(c.name);
-    for (int trial = 0; trial < spec.trials; ++trial) {
-      out.runs.push_back(store::insert_run(db, out.experiment_id, condition_id, trial,
-                                           evolve::run_seed(spec.seed, index, trial), noise::kNewestVersion));
-    }
+    std::vector<uint64_t> seeds;
+    for (int trial = 0; trial < spec.trials; ++trial) seeds.push_back(evolve::run_seed(spec.seed, index, trial));
+    const auto ids = store::insert_queued_runs(db, out.experiment_id, condition_id, seeds, noise::kNewestVersion);
+    out.runs.insert(out.runs.end(), ids.begin(), ids.end());
   }
   tx.commit();
   return out;

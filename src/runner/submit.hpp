@@ -6,8 +6,12 @@
 // as far as it can be without running it: the task is built (and stored with every default
 // filled in, docs/tasks.md), and so is the genome (network and representation). For an
 // environment task the network must be all dense layers ending in the task's action size, and
-// one generation (population x (genotype + phenotype) float32 values) must fit in
-// kMaxGenerationBytes. A file that fails any check writes nothing.
+// a run's memory must fit in kMaxRunBytes: the parents' genotypes (twice the truncation,
+// old and new across a generation boundary) plus a genotype and a phenotype per thread (this
+// machine's core count) and, for environment tasks, the networks in flight
+// (LocalExecutor::memory_bytes); the population does not count, members are streamed; and
+// conditions x trials must not exceed kMaxRunsPerExperiment. A file
+// that fails any check writes nothing.
 //
 // Thread-safety: as the Database (one per thread).
 // Failure: seedline::Error kInvalidArgument whose message starts with the file name and names
@@ -33,8 +37,13 @@ struct SubmittedExperiment {
   std::vector<int64_t> runs;  // run ids, condition-major (condition 0's trials first)
 };
 
-// The memory one generation may need in a daemon: 16 GiB.
-inline constexpr int64_t kMaxGenerationBytes = int64_t{16} << 30;
+// The memory one run may need in a daemon: 16 GiB.
+inline constexpr int64_t kMaxRunBytes = int64_t{16} << 30;
+
+// The most runs (conditions x trials) one experiment may have: 100,000. Checked before
+// anything is written; all runs are inserted in the submission's one transaction, which at
+// this bound holds the write lock for well under a second (docs/guarantees.md).
+inline constexpr int64_t kMaxRunsPerExperiment = 100'000;
 
 // The largest experiment file read: 1 MiB.
 inline constexpr int64_t kMaxExperimentFileBytes = int64_t{1} << 20;

@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 
+#include "store/read_only.hpp"
 #include "util/error.hpp"
 
 namespace seedline::store {
@@ -76,6 +77,14 @@ HeaderCheck read_header(const std::filesystem::path& path) {
 // (with the new page count) before it appends the new pages, so for a moment a healthy file
 // looks truncated (QA saw `db init` racing `db init` fail so). A file is only called truncated
 // once it has looked so, with an unchanged size, for kSettle.
+// The size of PATH-wal, 0 when there is none. A WAL holds at least its 32-byte header and
+// one frame before it can hold a commit.
+uint64_t wal_bytes(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path.string() + "-wal", ec);
+  return ec ? 0 : size;
+}
+
 void check_header(const std::filesystem::path& path) {
   constexpr auto kSettle = std::chrono::milliseconds(300);
   constexpr auto kStep = std::chrono::milliseconds(10);
@@ -83,7 +92,7 @@ void check_header(const std::filesystem::path& path) {
   auto stable_since = std::chrono::steady_clock::now();
   std::error_code ec;
   auto last_size = std::filesystem::file_size(path, ec);
-  while (check.truncated && std::chrono::steady_clock::now() - stable_since < kSettle) {
+  while (check.truncated && wal_bytes(path) <= 32 && std::chrono::steady_clock::now() - stable_since < kSettle) {
     std::this_thread::sleep_for(kStep);
     check = read_header(path);
     const auto size = std::filesystem::file_size(path, ec);
@@ -92,6 +101,11 @@ void check_header(const std::filesystem::path& path) {
       stable_since = std::chrono::steady_clock::now();
     }
   }
+  // A checkpoint that ran out of disk space (or was killed) can leave page 1, with the new
+  // page count, in the main file while the pages it counts are still only in the WAL. The
+  // file is then healthy: SQLite reads those pages from the WAL, and the next checkpoint
+  // writes them. Only a file without a WAL to complete it is refused as truncated.
+  if (check.truncated && wal_bytes(path) > 32) return;
   if (!check.problem.empty()) corruption(check.problem);
 }
 
@@ -117,6 +131,49 @@ std::optional<std::pair<uint64_t, uint64_t>> file_identity(const std::filesystem
   return std::pair<uint64_t, uint64_t>{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
 }
 
+// The first 40 characters of a statement on one line, for an error message.
+std::string sql_excerpt(std::string_view sql) {
+  std::string out(sql.substr(0, 40));
+  for (char& c : out) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return out;
+}
+
+// "file:PATH?immutable=1", with the path's special characters percent-encoded (RFC 3986).
+std::string immutable_uri(const std::filesystem::path& path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string uri = "file:";
+  for (unsigned char c : std::filesystem::absolute(path).string()) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '/' || c == '-' || c == '.' || c == '_' || c == '~';
+    if (plain) {
+      uri += static_cast<char>(c);
+    } else {
+      uri += '%';
+      uri += kHex[c >> 4];
+      uri += kHex[c & 0xf];
+    }
+  }
+  return uri + "?immutable=1";
+}
+
+std::filesystem::path directory_of(const std::filesystem::path& path) {
+  auto dir = path.parent_path();
+  return dir.empty() ? std::filesystem::path(".") : dir;
+}
+
+// Why a WAL database cannot be read where this user cannot create its -shm and it is not
+// immutable (store/read_only.hpp), with the remedy.
+std::string read_only_refusal(const std::filesystem::path& path) {
+  return path.string() + ": cannot be read here: SQLite needs to create " + path.string() + "-shm, but directory " +
+         directory_of(path).string() + " is not writable by this user, and " +
+         (wal_bytes(path) > 0 ? "the file has commits still in its -wal"
+                              : "its owner may still write the file (reading it as unchanging would be unsafe)") +
+         "; copy the file (with any -wal) to a writable directory, or, if nothing writes it any more, make it "
+         "read-only for everyone (chmod a-w " + path.string() + ")";
+}
+
 }  // namespace
 
 Database Database::open(const std::filesystem::path& path, const ConnectionOptions& options) {
@@ -137,8 +194,7 @@ Database Database::open(const std::filesystem::path& path, const ConnectionOptio
   const bool read_only = options.access == Access::kReadOnly;
   if (!read_only) {
     // WAL needs the -wal and -shm files beside the database, so the directory must be writable.
-    auto dir = path.parent_path();
-    if (dir.empty()) dir = ".";
+    const auto dir = directory_of(path);
     if (!std::filesystem::is_directory(dir, ec)) {
       not_found(path.string() + ": directory " + dir.string() + " does not exist");
     }
@@ -151,11 +207,24 @@ Database Database::open(const std::filesystem::path& path, const ConnectionOptio
     }
   }
 
+  // A reader of a WAL database must be able to create PATH-shm beside it. Where it cannot and
+  // no writer can exist either (read-only media, a directory nobody may write), the file
+  // cannot change under us and is opened immutable: no locks, no -shm. Where a writer could
+  // exist, reading without locks could see a half-written commit, so that is refused.
+  const bool immutable = read_only && opens_immutable(path);
+  // Where this user cannot create PATH-shm and the file is not immutable, only a -shm that a
+  // writer left can make reading work.
+  const bool needs_existing_shm = read_only && !immutable && ::access(directory_of(path).c_str(), W_OK) != 0;
+  if (needs_existing_shm && !std::filesystem::exists(path.string() + "-shm", ec)) {
+    io_error(read_only_refusal(path));
+  }
+
   int flags = SQLITE_OPEN_NOMUTEX;
   if (read_only) flags |= SQLITE_OPEN_READONLY;
   else flags |= SQLITE_OPEN_READWRITE | (options.access == Access::kCreate ? SQLITE_OPEN_CREATE : 0);
+  if (immutable) flags |= SQLITE_OPEN_URI;
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  const int rc = sqlite3_open_v2(immutable ? immutable_uri(path).c_str() : path.c_str(), &raw, flags, nullptr);
   Database db(raw, path, read_only);
   if (rc == SQLITE_OK) {
     db.file_ = file_identity(path);  // a new file exists once SQLite opened it
@@ -171,7 +240,12 @@ Database Database::open(const std::filesystem::path& path, const ConnectionOptio
   db.busy_timeout_ms_ = options.busy_timeout_ms;
   db.exec("PRAGMA foreign_keys=ON");
   // Reading the schema first surfaces "file is not a database" before any write happens.
-  db.exec("SELECT count(*) FROM sqlite_master");
+  try {
+    db.exec("SELECT count(*) FROM sqlite_master");
+  } catch (const Error& e) {
+    if (!needs_existing_shm || e.code() != ErrorCode::kIOError) throw;
+    io_error(read_only_refusal(path) + " (SQLite: " + e.what() + ")");
+  }
   return db;
 }
 
@@ -270,7 +344,7 @@ void Database::exec(std::string_view sql) {
   char* err = nullptr;
   const int rc = sqlite3_exec(db_, copy.c_str(), nullptr, nullptr, &err);
   if (err != nullptr) sqlite3_free(err);
-  if (rc != SQLITE_OK) raise(rc, "statement failed [" + copy.substr(0, 40) + "]");
+  if (rc != SQLITE_OK) raise(rc, "statement failed [" + sql_excerpt(copy) + "]");
 }
 
 Statement Database::prepare(std::string_view sql) {
@@ -339,7 +413,7 @@ bool Statement::step() {
   if (rc == SQLITE_DONE) return false;
   const int reset_rc = sqlite3_reset(stmt_);
   (void)reset_rc;
-  db_->raise(rc, "statement failed [" + std::string(sqlite3_sql(stmt_)).substr(0, 40) + "]");
+  db_->raise(rc, "statement failed [" + sql_excerpt(sqlite3_sql(stmt_)) + "]");
 }
 
 void Statement::run() {

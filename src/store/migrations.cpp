@@ -29,6 +29,23 @@ void check_identity(Database& db, int latest) {
     corruption(db.path().string() + ": not a seedline database (SQLite file of another application)");
   }
   const int version = id.version;
+  if (version == 0 && id.objects > 0) {
+    // Tables but no version: PRAGMA user_version was reset (by hand, or a tool that copied the
+    // tables but not the header). `db init` would fail on the first CREATE TABLE, so say so.
+    std::string recorded;
+    try {
+      auto st = db.prepare("SELECT max(version) FROM schema_migrations");
+      if (st.step() && !st.is_null(0)) recorded = std::to_string(st.column_int64(0));
+    } catch (const Error&) {
+      // No schema_migrations table: nothing to suggest.
+    }
+    failed_precondition(db.path().string() + ": has seedline tables but schema version 0 (PRAGMA user_version " +
+                        "was reset), so it can be neither used nor initialized" +
+                        (recorded.empty() ? std::string()
+                                          : "; its schema_migrations table records version " + recorded +
+                                                ": restore it with `sqlite3 " + db.path().string() +
+                                                " 'PRAGMA user_version=" + recorded + "'`"));
+  }
   if (version > latest) {
     failed_precondition(db.path().string() + ": database schema version " + std::to_string(version) +
                         " is newer than this seedline (knows up to version " + std::to_string(latest) +

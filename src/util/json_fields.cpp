@@ -3,12 +3,17 @@
 #include <cmath>
 
 #include "util/error.hpp"
+#include "util/utf8.hpp"
 
 namespace seedline {
 
 std::string describe(const nlohmann::json& value) {
-  std::string s = value.dump();
-  if (s.size() > 40) s = s.substr(0, 37) + "...";
+  std::string s = dump_json(value);
+  if (s.size() > 40) {
+    size_t cut = 37;  // not inside a multi-byte character
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    s = s.substr(0, cut) + "...";
+  }
   return s;
 }
 

@@ -1,5 +1,10 @@
 #include "util/output_path.hpp"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <string>
+
 #include "util/error.hpp"
 
 namespace seedline {
@@ -19,6 +24,12 @@ void check_output_path(const std::filesystem::path& path) {
                                                                      : "not a regular file";
   invalid_argument(path.string() + ": is " + std::string(what) +
                    "; output is written to a new file renamed into place, so give a file path");
+}
+
+std::filesystem::path temporary_sibling(const std::filesystem::path& target) {
+  static std::atomic<unsigned> counter{0};
+  const std::string name = ".seedline-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".tmp";
+  return target.parent_path() / name;
 }
 
 }  // namespace seedline

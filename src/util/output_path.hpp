@@ -13,4 +13,9 @@ namespace seedline {
 
 void check_output_path(const std::filesystem::path& path);
 
+// A fresh name for the temporary sibling of `target` (same directory, so the rename stays on
+// one file system): ".seedline-PID-N.tmp", short whatever the target's name, so a target
+// name near NAME_MAX (255 bytes) still gets one. Unique within the process (N counts up).
+std::filesystem::path temporary_sibling(const std::filesystem::path& target);
+
 }  // namespace seedline

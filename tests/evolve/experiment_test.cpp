@@ -167,5 +167,20 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"EmptyNetwork", R"({"network": []})", "network: must be a non-empty list"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
+// The name limit counts characters: 128 two-byte "é" (256 bytes) are fine, 129 are not.
+TEST(Experiment, TheNameLimitCountsUtf8CharactersNotBytes) {
+  std::string name;
+  for (int i = 0; i < 128; ++i) name += "\xc3\xa9";
+  EXPECT_EQ(parse_experiment(R"({"name": ")" + name + R"("})", "e.json").name, name);
+  try {
+    parse_experiment(R"({"name": ")" + name + "\xc3\xa9" + R"("})", "e.json");
+    ADD_FAILURE() << "129 characters accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("name: must be 1-128 characters"), std::string::npos) << e.what();
+  }
+  // A name from a file name that is not UTF-8 is refused, not stored.
+  EXPECT_THROW(parse_experiment("{}", "/tmp/caf\xe9.json"), Error);
+}
+
 }  // namespace
 }  // namespace seedline::evolve

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <filesystem>
+#include <thread>
+
+#include "http/server.hpp"
 
 #include "store/migrations.hpp"
 #include "store/snapshot_repo.hpp"
@@ -47,5 +50,22 @@ inline void fill(ServedDb& s) {
   const std::vector<float> genotype = {1.0f, 2.0f};
   store::put_snapshot(db, run, s.demo.best_individuals.at(run)[2], genotype, 42);
 }
+
+// A Server running on its own thread for the scope of a test.
+class RunningServer {
+ public:
+  explicit RunningServer(ServerOptions options) : server_(std::move(options)), thread_([this] { server_.run(); }) {}
+  ~RunningServer() {
+    server_.stop();
+    thread_.join();
+  }
+  uint16_t port() const { return server_.port(); }
+  Server& server() { return server_; }
+  std::thread& thread() { return thread_; }
+
+ private:
+  Server server_;
+  std::thread thread_;
+};
 
 }  // namespace seedline::http::fixtures

@@ -21,23 +21,7 @@ namespace {
 
 using testing::HttpConnection;
 using testing::http_get;
-
-// A Server running on its own thread for the scope of a test.
-class RunningServer {
- public:
-  explicit RunningServer(ServerOptions options) : server_(std::move(options)), thread_([this] { server_.run(); }) {}
-  ~RunningServer() {
-    server_.stop();
-    thread_.join();
-  }
-  uint16_t port() const { return server_.port(); }
-  Server& server() { return server_; }
-  std::thread& thread() { return thread_; }
-
- private:
-  Server server_;
-  std::thread thread_;
-};
+using fixtures::RunningServer;
 
 class ServerTest : public ::testing::Test {
  protected:

@@ -6,6 +6,7 @@
 
 #include "store/lineage_repo.hpp"
 #include "store/migrations.hpp"
+#include "util/utf8.hpp"
 
 namespace seedline::testing {
 
@@ -16,7 +17,8 @@ FixtureIds write_experiment(store::Database& db, const FixtureExperiment& e) {
   for (const auto& r : e.runs) longest = std::max(longest, r.best.size());
   const int generations = e.generations > 0 ? e.generations : static_cast<int>(longest);
   const nlohmann::json spec = {{"name", e.name}, {"conditions", e.conditions}};
-  ids.experiment = store::insert_experiment(db, e.name, spec.dump());
+  // dump_json: a test may store a name that is not UTF-8, as another program could.
+  ids.experiment = store::insert_experiment(db, e.name, dump_json(spec));
   for (size_t i = 0; i < e.conditions.size(); ++i) {
     const nlohmann::json config = {{"ga", {{"generations", generations}, {"population", e.population}}}};
     ids.conditions[e.conditions[i]] =

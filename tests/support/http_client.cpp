@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -118,7 +119,7 @@ HttpReply http_get(uint16_t port, const std::string& target, const std::vector<s
 }
 
 ServeProcess::ServeProcess(const std::filesystem::path& db, const std::vector<std::string>& args,
-                           const std::vector<std::string>& extra_env) {
+                           const std::vector<std::string>& extra_env, int uid) {
   int out_pipe[2], err_pipe[2];
   if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
   std::vector<std::string> argv{seedline_bin().string(), "--db", db.string(), "serve"};
@@ -130,6 +131,10 @@ ServeProcess::ServeProcess(const std::filesystem::path& db, const std::vector<st
     dup2(err_pipe[1], 2);
     for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
     for (const auto& kv : extra_env) putenv(const_cast<char*>(kv.c_str()));
+    if (uid >= 0 && (setgroups(0, nullptr) != 0 || setgid(static_cast<gid_t>(uid)) != 0 ||
+                     setuid(static_cast<uid_t>(uid)) != 0)) {
+      _exit(126);
+    }
     std::vector<char*> cargs;
     for (const auto& a : argv) cargs.push_back(const_cast<char*>(a.c_str()));
     cargs.push_back(nullptr);

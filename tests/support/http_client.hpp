@@ -56,8 +56,9 @@ HttpReply http_get(uint16_t port, const std::string& target, const std::vector<s
 // `seedline [--db DB] serve ARGS` as a child; the constructor waits for its URL line.
 class ServeProcess {
  public:
+  // `uid` >= 0 runs the child as that user and group id (needs root).
   ServeProcess(const std::filesystem::path& db, const std::vector<std::string>& args,
-               const std::vector<std::string>& extra_env = {});
+               const std::vector<std::string>& extra_env = {}, int uid = -1);
   ~ServeProcess();  // SIGKILLs the child if it still runs
   ServeProcess(const ServeProcess&) = delete;
   ServeProcess& operator=(const ServeProcess&) = delete;
