@@ -1,5 +1,6 @@
 // seedline daemon [--threads N] [--once] [--experiment X] [--stale-after S]
-// seedline run EXPERIMENT.json [--threads N]: submit, then run it to the end here.
+// seedline run EXPERIMENT.json [--threads N]: submit, then run it to the end here; exits 1
+// naming every run that did not finish (a failed database write, a run failed by its task).
 #include <unistd.h>
 
 #include <algorithm>

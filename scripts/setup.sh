@@ -9,6 +9,8 @@ PACKAGES=(
   # libraries (DESIGN.md: dependencies)
   libsqlite3-dev libeigen3-dev libboost-dev nlohmann-json3-dev libzstd-dev
   librandom123-dev libcli11-dev libxxhash-dev
+  # the distributed runner (seedline run/daemon --mpi; docs/distributed.md)
+  libopenmpi-dev openmpi-bin
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 python3 python3-numpy python3-scipy python3-torch wrk
   # dashboard build and browser test

@@ -64,8 +64,8 @@ void complete_ga(GaSettings& ga, bool truncation_given, bool stages_given, int e
 }
 
 ConditionConfig parse_condition(const json& value, size_t index, size_t count, const ExperimentSpec& spec, const json& task,
-                                const json& network, const json& representation, const json& base_ga,
-                                int episodes) {
+                                const json& network, const json& representation, const json& algorithm,
+                                const json& base_ga, int episodes) {
   const std::string path = "conditions[" + std::to_string(index) + "]";
   FieldReader r(value, path);
   ConditionConfig c;
@@ -96,6 +96,12 @@ ConditionConfig parse_condition(const json& value, size_t index, size_t count, c
     ga_path = r.field("ga");
   }
   complete_ga(c.ga, truncation_given, stages_given, episodes, ga_path);
+  if (auto own = r.raw("algorithm")) {
+    c.algorithm = parse_algorithm(*own, r.field("algorithm"));
+  } else {
+    c.algorithm = parse_algorithm(algorithm, "algorithm");
+  }
+  validate_algorithm(c.algorithm, c.ga, path);
   r.finish();
   return c;
 }
@@ -144,7 +150,9 @@ nlohmann::json ConditionConfig::to_json() const {
             {"mutation_rate", ga.mutation_rate}, {"stages", stages},
             {"snapshot_every", ga.snapshot_every}};
   if (ga.bias_std) g["bias_std"] = *ga.bias_std;
-  return {{"name", name}, {"task", task}, {"network", network}, {"representation", representation}, {"ga", g}};
+  json j = {{"name", name}, {"task", task}, {"network", network}, {"representation", representation}, {"ga", g}};
+  if (algorithm.is_es()) j["algorithm"] = algorithm.to_json();
+  return j;
 }
 
 ConditionConfig ConditionConfig::from_json(const nlohmann::json& j) {
@@ -157,6 +165,8 @@ ConditionConfig ConditionConfig::from_json(const nlohmann::json& j) {
     bool truncation_given = true, stages_given = true;
     read_ga(j.at("ga"), "ga", c.ga, truncation_given, stages_given);
     validate_ga(c.ga, "ga");
+    if (j.contains("algorithm")) c.algorithm = parse_algorithm(j.at("algorithm"), "algorithm");
+    validate_algorithm(c.algorithm, c.ga, "");
     return c;
   } catch (const nlohmann::json::exception& e) {
     corruption(std::string("stored condition config is malformed: ") + e.what());
@@ -202,6 +212,8 @@ ExperimentSpec parse_experiment(const std::string& text, const std::string& orig
   }
   const json network = r.raw("network").value_or(default_network());
   const json representation = r.raw("representation").value_or(json{{"type", "direct"}});
+  const json algorithm = r.raw("algorithm").value_or(json{{"type", "ga"}});
+  parse_algorithm(algorithm, "algorithm");  // its own errors name "algorithm.*" even when every condition overrides it
   const json base_ga = r.raw("ga").value_or(json::object());
   {
     // Validate the top-level ga alone so its errors name "ga.*" even when conditions override it.
@@ -216,7 +228,8 @@ ExperimentSpec parse_experiment(const std::string& text, const std::string& orig
   r.finish();
   for (size_t i = 0; i < conditions.size(); ++i) {
     spec.conditions.push_back(
-        parse_condition(conditions[i], i, conditions.size(), spec, task, network, representation, base_ga, episodes));
+        parse_condition(conditions[i], i, conditions.size(), spec, task, network, representation, algorithm,
+                        base_ga, episodes));
   }
   spec.source = doc;
   return spec;

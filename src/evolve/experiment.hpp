@@ -2,7 +2,7 @@
 //
 // An experiment file is JSON (comments allowed) as DESIGN.md shows. Every field has a default
 // (docs/experiments.md lists them); an unknown field is an error naming it. A condition may
-// override `network`, `representation`, `task` and any `ga` field; resolve() merges them into
+// override `network`, `representation`, `algorithm` (evolve/algorithm.hpp) and any `ga` field; resolve() merges them into
 // one ConditionConfig per condition, stored with the condition so a run never depends on the
 // file again. Errors are seedline::Error kInvalidArgument with the field path, e.g.
 // "ga.stages[1].keep (40) exceeds the previous stage's keep (32)". Pure functions.
@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "evolve/algorithm.hpp"
 
 namespace seedline::evolve {
 
@@ -37,7 +39,10 @@ struct ConditionConfig {
   nlohmann::json network;         // layer list (genome::parse_architecture)
   nlohmann::json representation;  // {"type": "direct"} | {"type": "factorized", "rank": k}
   GaSettings ga;
+  AlgorithmSettings algorithm;    // the GA unless the condition says {"type": "es", ...}
 
+  // A GA condition's JSON has no "algorithm" key (configs stored before it existed are the
+  // same bytes); an ES condition's has the full ES object.
   nlohmann::json to_json() const;
   static ConditionConfig from_json(const nlohmann::json& j);  // throws kCorruption on a bad stored config
 };

@@ -17,6 +17,7 @@ enum class Stream : uint32_t {
   kChildSeed = 3,    // a = generation, b = child slot
   kParentPick = 4,   // a = generation, b = child slot
   kEpisodeSeed = 5,  // a = generation, b = stage * 2^16 + episode within the stage
+  kEsMemberSeed = 6, // a = generation, b = perturbation index (the pair when antithetic); docs/es.md
 };
 
 uint64_t derive(uint64_t seed, Stream stream, uint64_t a, uint32_t b);

@@ -8,10 +8,16 @@
 // `max_bytes`: beyond it a new download is refused (503, retry later) until responses finish
 // or their connections time out.
 //
+// SharedFileBody is the Beast body type that writes such a file.
+//
 // Thread-safety: acquire() may be called from any thread; bodies are immutable.
 // Failure: acquire() rethrows what `make` throws; it returns nullptr when over the bound.
 #pragma once
 
+#include <algorithm>
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/optional.hpp>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -42,6 +48,36 @@ class Downloads {
   };
   size_t max_bytes_;
   std::shared_ptr<State> state_ = std::make_shared<State>();
+};
+
+// Genome bodies are handed to the socket in pieces of this size.
+inline constexpr size_t kChunkBytes = 64 * 1024;
+
+// A Beast body over a shared, immutable GenomeFile: written in kChunkBytes pieces straight
+// from the shared bytes, so a download costs no copy per connection.
+struct SharedFileBody {
+  using value_type = std::shared_ptr<const GenomeFile>;
+  static std::uint64_t size(const value_type& v) { return v ? v->bytes.size() : 0; }
+
+  class writer {
+   public:
+    using const_buffers_type = boost::asio::const_buffer;
+    template <bool isRequest, class Fields>
+    writer(const boost::beast::http::header<isRequest, Fields>&, const value_type& v) : file_(v) {}
+    void init(boost::system::error_code& ec) { ec = {}; }
+    boost::optional<std::pair<const_buffers_type, bool>> get(boost::system::error_code& ec) {
+      ec = {};
+      if (!file_ || at_ >= file_->bytes.size()) return boost::none;
+      const size_t n = std::min(kChunkBytes, file_->bytes.size() - at_);
+      const boost::asio::const_buffer piece(file_->bytes.data() + at_, n);
+      at_ += n;
+      return std::make_pair(piece, at_ < file_->bytes.size());
+    }
+
+   private:
+    const value_type& file_;
+    size_t at_ = 0;
+  };
 };
 
 }  // namespace seedline::http

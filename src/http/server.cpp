@@ -15,9 +15,9 @@
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
+#include "http/connection_table.hpp"
 #include "http/downloads.hpp"
 #include "http/router.hpp"
 #include "store/migrations.hpp"
@@ -48,40 +48,11 @@ constexpr auto kStopGrace = std::chrono::seconds(2);
 // clients cannot hold the slots, long enough that a client sending its request now is not
 // cut off by the next one to connect.
 constexpr auto kEvictAfter = std::chrono::seconds(1);
-// Genome bodies are handed to the socket in pieces of this size.
-constexpr size_t kChunkBytes = 64 * 1024;
 
 int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
-
-// A Beast body over a shared, immutable GenomeFile: written in kChunkBytes pieces straight
-// from the shared bytes, so a download costs no copy per connection (http/downloads.hpp).
-struct SharedFileBody {
-  using value_type = std::shared_ptr<const GenomeFile>;
-  static std::uint64_t size(const value_type& v) { return v ? v->bytes.size() : 0; }
-
-  class writer {
-   public:
-    using const_buffers_type = asio::const_buffer;
-    template <bool isRequest, class Fields>
-    writer(const beast_http::header<isRequest, Fields>&, const value_type& v) : file_(v) {}
-    void init(error_code& ec) { ec = {}; }
-    boost::optional<std::pair<const_buffers_type, bool>> get(error_code& ec) {
-      ec = {};
-      if (!file_ || at_ >= file_->bytes.size()) return boost::none;
-      const size_t n = std::min(kChunkBytes, file_->bytes.size() - at_);
-      const asio::const_buffer piece(file_->bytes.data() + at_, n);
-      at_ += n;
-      return std::make_pair(piece, at_ < file_->bytes.size());
-    }
-
-   private:
-    const value_type& file_;
-    size_t at_ = 0;
-  };
-};
 
 class Session;
 
@@ -93,7 +64,8 @@ struct ServerCore {
         accept_retry(acceptor.get_executor()),
         web(options.web_files),
         cache(options.genome_cache_bytes),
-        downloads(options.max_download_bytes) {}
+        downloads(options.max_download_bytes),
+        connections(options.max_connections, options.max_connections_per_client, kEvictAfter) {}
 
   void accept();
   void on_accept(error_code ec, tcp::socket socket);
@@ -112,18 +84,9 @@ struct ServerCore {
   uint16_t port = 0;
   std::atomic<bool> stopping{false};
 
-  struct Entry {
-    std::weak_ptr<Session> session;
-    std::string client;  // the peer's address
-  };
-  // The session waiting longest (at least kEvictAfter) for a request header, from `client`
-  // or from anyone when empty; null when none. Called with `mutex` held.
-  std::shared_ptr<Session> eviction_candidate(const std::string& client);
-
   std::mutex mutex;
-  bool stop_requested = false;                         // guarded by mutex
-  std::unordered_map<Session*, Entry> sessions;        // guarded by mutex
-  std::unordered_map<std::string, int> per_client;     // open connections by address; guarded by mutex
+  bool stop_requested = false;           // guarded by mutex
+  ConnectionTable<Session> connections;  // guarded by mutex
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -310,7 +273,7 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t drained_ = 0;
   size_t header_bytes_ = 0;
   std::array<char, 16384> discard_{};
-  std::atomic<int64_t> waiting_since_{0};  // read by the acceptor (eviction_candidate)
+  std::atomic<int64_t> waiting_since_{0};  // read by the acceptor (ConnectionTable::admit)
   std::atomic<bool> evicting_{false};
 };
 
@@ -333,68 +296,35 @@ void ServerCore::on_accept(error_code ec, tcp::socket socket) {
   }
   error_code peer_ec;
   const std::string client = socket.remote_endpoint(peer_ec).address().to_string();
-  std::shared_ptr<Session> session, victim;
-  std::string refusal;  // why the connection is refused (503), if it is
+  std::shared_ptr<Session> session;
+  ConnectionTable<Session>::Admission admission;
   {
     std::lock_guard lock(mutex);
     if (stop_requested) return;  // the socket closes as it goes out of scope
-    if (per_client[client] >= options.max_connections_per_client) {
-      victim = eviction_candidate(client);
-      if (!victim) {
-        refusal = "too many open connections from " + client + " (limit " +
-                  std::to_string(options.max_connections_per_client) + ")";
-      }
-    } else if (sessions.size() >= static_cast<size_t>(options.max_connections)) {
-      victim = eviction_candidate("");
-      if (!victim) refusal = "too many open connections (limit " + std::to_string(options.max_connections) + ")";
-    }
-    if (refusal.empty()) {
+    admission = connections.admit(client, steady_ns());
+    if (admission.admitted) {
       session = std::make_shared<Session>(std::move(socket), *this);
-      sessions.emplace(session.get(), Entry{session, client});
-      ++per_client[client];
-    } else if (per_client[client] == 0) {
-      per_client.erase(client);
+      connections.add(session, client);
     }
   }
-  if (!refusal.empty()) {
+  if (!admission.admitted) {
     // Over a connection limit with nobody to evict: a short 503 written synchronously (it
     // fits any socket buffer), then close; the listener never blocks on a client.
-    auto res = error_response(status::service_unavailable, "unavailable", refusal);
+    auto res = error_response(status::service_unavailable, "unavailable", admission.refusal);
     res.set(beast_http::field::retry_after, "1");
     error_code write_ec;
     beast_http::write(socket, res, write_ec);
     socket.shutdown(tcp::socket::shutdown_both, write_ec);
   } else {
-    if (victim) victim->evict();
+    if (admission.evict) admission.evict->evict();
     session->start();
   }
   accept();
 }
 
-std::shared_ptr<Session> ServerCore::eviction_candidate(const std::string& client) {
-  const int64_t before = steady_ns() - std::chrono::duration_cast<std::chrono::nanoseconds>(kEvictAfter).count();
-  std::shared_ptr<Session> oldest;
-  int64_t oldest_since = 0;
-  for (auto& [ptr, entry] : sessions) {
-    if (!client.empty() && entry.client != client) continue;
-    const int64_t since = ptr->waiting_since();
-    if (since == 0 || since > before || (oldest && since >= oldest_since)) continue;
-    if (auto s = entry.session.lock()) {
-      oldest = std::move(s);
-      oldest_since = since;
-    }
-  }
-  return oldest;
-}
-
 void ServerCore::remove(Session* session) {
   std::lock_guard lock(mutex);
-  const auto it = sessions.find(session);
-  if (it == sessions.end()) return;
-  if (const auto c = per_client.find(it->second.client); c != per_client.end() && --c->second <= 0) {
-    per_client.erase(c);
-  }
-  sessions.erase(it);
+  connections.remove(session);
 }
 
 void ServerCore::stop() {
@@ -404,9 +334,7 @@ void ServerCore::stop() {
     if (stop_requested) return;
     stop_requested = true;
     stopping = true;
-    for (auto& [ptr, entry] : sessions) {
-      if (auto s = entry.session.lock()) live.push_back(std::move(s));
-    }
+    live = connections.live();
   }
   asio::post(acceptor.get_executor(), [this] {
     error_code ec;

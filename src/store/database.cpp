@@ -140,39 +140,11 @@ std::string sql_excerpt(std::string_view sql) {
   return out;
 }
 
-// "file:PATH?immutable=1", with the path's special characters percent-encoded (RFC 3986).
-std::string immutable_uri(const std::filesystem::path& path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string uri = "file:";
-  for (unsigned char c : std::filesystem::absolute(path).string()) {
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '/' || c == '-' || c == '.' || c == '_' || c == '~';
-    if (plain) {
-      uri += static_cast<char>(c);
-    } else {
-      uri += '%';
-      uri += kHex[c >> 4];
-      uri += kHex[c & 0xf];
-    }
-  }
-  return uri + "?immutable=1";
-}
-
 std::filesystem::path directory_of(const std::filesystem::path& path) {
   auto dir = path.parent_path();
   return dir.empty() ? std::filesystem::path(".") : dir;
 }
 
-// Why a WAL database cannot be read where this user cannot create its -shm and it is not
-// immutable (store/read_only.hpp), with the remedy.
-std::string read_only_refusal(const std::filesystem::path& path) {
-  return path.string() + ": cannot be read here: SQLite needs to create " + path.string() + "-shm, but directory " +
-         directory_of(path).string() + " is not writable by this user, and " +
-         (wal_bytes(path) > 0 ? "the file has commits still in its -wal"
-                              : "its owner may still write the file (reading it as unchanging would be unsafe)") +
-         "; copy the file (with any -wal) to a writable directory, or, if nothing writes it any more, make it "
-         "read-only for everyone (chmod a-w " + path.string() + ")";
-}
 
 }  // namespace
 
@@ -214,7 +186,7 @@ Database Database::open(const std::filesystem::path& path, const ConnectionOptio
   const bool immutable = read_only && opens_immutable(path);
   // Where this user cannot create PATH-shm and the file is not immutable, only a -shm that a
   // writer left can make reading work.
-  const bool needs_existing_shm = read_only && !immutable && ::access(directory_of(path).c_str(), W_OK) != 0;
+  const bool needs_existing_shm = read_only && !immutable && !can_create_shm(path);
   if (needs_existing_shm && !std::filesystem::exists(path.string() + "-shm", ec)) {
     io_error(read_only_refusal(path));
   }

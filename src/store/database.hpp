@@ -6,13 +6,13 @@
 // Every connection is opened with WAL, busy_timeout and foreign_keys=ON.
 //
 // Opening validates the file before SQLite may write to it: a file that is not a SQLite
-// database, is truncated, or belongs to another application is refused with a one-line
-// Error naming the file and the reason, and is left byte-identical. A file that looks
-// truncated is re-read for up to 0.3 s first, since a concurrent commit or checkpoint writes
-// page 1 before it appends the pages that page 1 counts. The file header is read only by the
-// first connection of the process to a file: POSIX locks are per process, and closing any
-// descriptor of the file would drop the locks SQLite holds for the other connections.
-// Schema versions are checked by open_database() in store/open.hpp, not here.
+// database, is truncated (shorter than its header says with no -wal beside it to hold the
+// rest: a checkpoint cut short by a full disk leaves such a pair, which SQLite reads whole) or
+// belongs to another application is refused with a one-line Error naming the file and the
+// reason, and is left byte-identical. A file that looks truncated is re-read for up to 0.3 s
+// first: a concurrent commit or checkpoint writes page 1 before it appends the pages it counts.
+// The header is read only by a process's first connection to a file (see database.cpp).
+// Read-only media: store/read_only.hpp. Schema versions: open_database() in migrations.hpp.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +31,7 @@ struct sqlite3_stmt;
 namespace seedline::store {
 
 enum class Access {
-  kReadOnly,        // SQLITE_OPEN_READONLY; the file must exist
+  kReadOnly,        // SQLITE_OPEN_READONLY; the file must exist (immutable: store/read_only.hpp)
   kReadWrite,       // the file must exist
   kCreate,          // read-write, creating the file when missing
 };

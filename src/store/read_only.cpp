@@ -20,6 +20,33 @@ bool has_content(const std::filesystem::path& path) {
 
 }  // namespace
 
+std::string immutable_uri(const std::filesystem::path& path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string uri = "file:";
+  for (unsigned char c : std::filesystem::absolute(path).string()) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '/' || c == '-' || c == '.' || c == '_' || c == '~';
+    if (plain) {
+      uri += static_cast<char>(c);
+    } else {
+      uri += '%';
+      uri += kHex[c >> 4];
+      uri += kHex[c & 0xf];
+    }
+  }
+  return uri + "?immutable=1";
+}
+
+std::string read_only_refusal(const std::filesystem::path& path) {
+  return path.string() + ": cannot be read here: SQLite needs to create " + path.string() + "-shm, but directory " +
+         directory_of(path).string() + " is not writable by this user, and " +
+         (has_content(path.string() + "-wal")
+              ? "the file has commits still in its -wal"
+              : "its owner may still write the file (reading it as unchanging would be unsafe)") +
+         "; copy the file (with any -wal) to a writable directory, or, if nothing writes it any more, make it "
+         "read-only for everyone (chmod a-w " + path.string() + ")";
+}
+
 std::optional<std::string> immutable_reason(const std::filesystem::path& path) {
   const auto dir = directory_of(path);
   // Commits still in the WAL: an immutable reader would not see them.
@@ -34,8 +61,10 @@ std::optional<std::string> immutable_reason(const std::filesystem::path& path) {
   return std::nullopt;
 }
 
+bool can_create_shm(const std::filesystem::path& path) { return ::access(directory_of(path).c_str(), W_OK) == 0; }
+
 bool opens_immutable(const std::filesystem::path& path) {
-  return ::access(directory_of(path).c_str(), W_OK) != 0 && immutable_reason(path).has_value();
+  return !can_create_shm(path) && immutable_reason(path).has_value();
 }
 
 }  // namespace seedline::store

@@ -25,8 +25,18 @@ namespace seedline::store {
 // Why no process can write `path` (see above), or nullopt.
 std::optional<std::string> immutable_reason(const std::filesystem::path& path);
 
-// True when a read-only connection to `path` is opened immutable: this user cannot write its
-// directory (so cannot create the -shm) and immutable_reason() holds.
+// True when this user may write the directory of `path`, so SQLite can create PATH-shm.
+bool can_create_shm(const std::filesystem::path& path);
+
+// True when a read-only connection to `path` is opened immutable: !can_create_shm(path) and
+// immutable_reason() holds.
 bool opens_immutable(const std::filesystem::path& path);
+
+// "file:PATH?immutable=1" (absolute path, special characters percent-encoded, RFC 3986).
+std::string immutable_uri(const std::filesystem::path& path);
+
+// The refusal for a reader that cannot create PATH-shm where the file is not immutable: why
+// (the owner may still write it, or commits are still in its -wal) and the remedy.
+std::string read_only_refusal(const std::filesystem::path& path);
 
 }  // namespace seedline::store
