@@ -6,7 +6,8 @@
 // snapshots of the parents of generations 25, 50, ..., 275) into a temporary database with the
 // library API, then times lineage::rebuild of the generation-300 individual (25 replay steps
 // from the generation-275 snapshot: the worst case for snapshot_every 25) with a fresh
-// GenotypeCache each time, and of the generation-275 individual (snapshot only).
+// GenotypeCache each time, and of the generation-275 individual (snapshot only), on 1 and 2
+// threads (the replay split by element ranges; target: <= 25 ms on 2 threads).
 // Usage: rebuild_bench [DB_PATH]   (default: a file in the temp directory, removed at the end)
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "evolve/experiment.hpp"
 #include "genome/run_genome.hpp"
 #include "lineage/rebuild.hpp"
+#include "runner/thread_pool.hpp"
 #include "store/experiment_repo.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/migrations.hpp"
@@ -80,21 +82,28 @@ int main(int argc, char** argv) {
 
   auto db = store::open_database(path, store::OpenPurpose::kRead);
   const genome::Genome g = genome::genome_for_run(db, store::get_individual(db, leaf).run_id);
-  const auto ops = g.ops();
-  for (const auto& [what, id] : {std::pair<const char*, int64_t>{"generation 300 (25 replay steps)", leaf},
-                                 std::pair<const char*, int64_t>{"generation 275 (its own snapshot)", snapshotted}}) {
-    std::vector<double> times;
-    lineage::RebuildStats stats;
-    for (int rep = 0; rep < 7; ++rep) {
-      lineage::GenotypeCache cache;  // fresh: nothing cached
-      const auto t0 = Clock::now();
-      const auto genotype = lineage::rebuild(db, id, ops, &cache, &stats);
-      times.push_back(ms_since(t0));
-      if (genotype.size() != g.genotype_size()) return 1;
+  for (const int threads : {1, 2}) {
+    runner::ThreadPool pool(threads);
+    // Each replay split over the pool's threads (element ranges; the same bits as one thread).
+    const auto ops = g.ops([&pool](size_t n, const std::function<void(size_t)>& piece) {
+      pool.parallel_for(n, [&](size_t i, int) { piece(i); });
+    });
+    std::printf("%d thread%s:\n", threads, threads == 1 ? "" : "s");
+    for (const auto& [what, id] : {std::pair<const char*, int64_t>{"generation 300 (25 replay steps)", leaf},
+                                   std::pair<const char*, int64_t>{"generation 275 (its own snapshot)", snapshotted}}) {
+      std::vector<double> times;
+      lineage::RebuildStats stats;
+      for (int rep = 0; rep < 7; ++rep) {
+        lineage::GenotypeCache cache;  // fresh: nothing cached
+        const auto t0 = Clock::now();
+        const auto genotype = lineage::rebuild(db, id, ops, &cache, &stats);
+        times.push_back(ms_since(t0));
+        if (genotype.size() != g.genotype_size()) return 1;
+      }
+      std::sort(times.begin(), times.end());
+      std::printf("  rebuild %-34s median %6.1f ms  min %6.1f ms  (replayed %d steps, verified %d checksums)\n", what,
+                  times[times.size() / 2], times.front(), stats.steps_replayed, stats.checksums_verified);
     }
-    std::sort(times.begin(), times.end());
-    std::printf("rebuild %-34s median %6.1f ms  min %6.1f ms  (replayed %d steps, verified %d checksums)\n", what,
-                times[times.size() / 2], times.front(), stats.steps_replayed, stats.checksums_verified);
   }
   if (remove_after) {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);

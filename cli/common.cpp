@@ -1,13 +1,19 @@
 #include "common.hpp"
 
-#include <cstdio>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
 
 #include "read_only_note.hpp"
 #include "store/read_only.hpp"
+#include "util/error.hpp"
+#include "util/output_path.hpp"
 #include "util/utf8.hpp"
 
 namespace seedline::cli {
@@ -16,6 +22,29 @@ std::filesystem::path resolve_db_path(const GlobalOptions& global) {
   if (!global.db.empty()) return global.db;
   if (const char* env = std::getenv("SEEDLINE_DB"); env != nullptr && *env != '\0') return env;
   return "seedline.db";
+}
+
+std::string seedline_command(const GlobalOptions& global) {
+  if (global.db.empty()) return "seedline";
+  const bool plain = global.db.find_first_not_of(
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._+-") == std::string::npos;
+  if (plain) return "seedline --db " + global.db;
+  std::string quoted = "'";
+  for (char c : global.db) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return "seedline --db " + quoted + "'";
+}
+
+std::string with_db_hints(const std::string& text, const GlobalOptions& global) {
+  if (global.db.empty()) return text;
+  const std::string from = "`seedline ";
+  const std::string to = "`" + seedline_command(global) + " ";
+  std::string out;
+  size_t at = 0;
+  for (size_t hit; (hit = text.find(from, at)) != std::string::npos; at = hit + from.size()) {
+    const bool named = text.compare(hit + from.size(), 5, "--db ") == 0;  // already written with it
+    out.append(text, at, hit - at).append(named ? from : to);
+  }
+  return out.append(text, at, std::string::npos);
 }
 
 store::Database open_db(const GlobalOptions& global, store::OpenPurpose purpose) {
@@ -59,6 +88,27 @@ CLI::Validator finite_range(double lo, double hi) {
         return {};
       },
       "NUMBER");
+}
+
+void write_file_atomically(const std::filesystem::path& path, const std::string& bytes) {
+  const std::filesystem::path temp = temporary_sibling(path);
+  std::FILE* f = std::fopen(temp.c_str(), "wb");
+  if (f == nullptr) io_error(path.string() + ": cannot create " + temp.string() + ": " + std::strerror(errno));
+  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0 &&
+                       ::fsync(::fileno(f)) == 0;
+  const int saved = errno;
+  const bool closed = std::fclose(f) == 0;
+  std::error_code ec;
+  if (!written || !closed) {
+    std::filesystem::remove(temp, ec);
+    io_error(path.string() + ": write failed: " + std::strerror(written ? errno : saved));
+  }
+  std::filesystem::rename(temp, path, ec);
+  if (ec) {
+    const std::string why = ec.message();
+    std::filesystem::remove(temp, ec);
+    io_error(path.string() + ": cannot rename " + temp.string() + " into place: " + why);
+  }
 }
 
 // A stored name another program wrote may not be UTF-8: it is printed with U+FFFD rather than

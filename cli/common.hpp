@@ -20,6 +20,15 @@ struct GlobalOptions {
 // --db PATH, then $SEEDLINE_DB, then ./seedline.db.
 std::filesystem::path resolve_db_path(const GlobalOptions& global);
 
+// "seedline", or "seedline --db PATH" when --db was given: the start of every command a hint
+// prints, so a user who named a database is never pointed at another one. PATH is quoted for
+// a POSIX shell when it holds anything but [A-Za-z0-9/._+-].
+std::string seedline_command(const GlobalOptions& global);
+
+// `text` with every "`seedline " (the start of a command hint, as the library's error
+// messages write them) completed with --db PATH when --db was given.
+std::string with_db_hints(const std::string& text, const GlobalOptions& global);
+
 // Opens the resolved database for `purpose` (see store::open_database).
 store::Database open_db(const GlobalOptions& global, store::OpenPurpose purpose);
 
@@ -32,6 +41,10 @@ CLI::Option* add_id_option(CLI::App* cmd, const std::string& name, int64_t& id, 
 // lets "nan" through (every comparison with NaN is false); `daemon --poll nan` then spun a
 // core polling the database.
 CLI::Validator finite_range(double lo, double hi);
+
+// Writes `bytes` to a temporary file beside `path`, syncs it and renames it into place, so a
+// reader never sees a half-written file; the temporary file is removed on failure (kIOError).
+void write_file_atomically(const std::filesystem::path& path, const std::string& bytes);
 
 // Prints JSON to stdout, indented, with a trailing newline.
 void print_json(const nlohmann::json& value);
@@ -51,5 +64,8 @@ void register_status_command(CLI::App& app, const GlobalOptions& global);
 void register_daemon_commands(CLI::App& app, const GlobalOptions& global);
 void register_compare_command(CLI::App& app, const GlobalOptions& global);
 void register_serve_command(CLI::App& app, const GlobalOptions& global);
+void register_evaluate_command(CLI::App& app, const GlobalOptions& global);
+void register_export_command(CLI::App& app, const GlobalOptions& global);
+void register_show_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace seedline::cli

@@ -1,6 +1,7 @@
 // seedline compare --experiment NAME|ID [--metric best|mean|median|evaluations|steps|seconds]
 //                  [--stage S] [--cumulative] [--generation G] [--method auto|exact|asymptotic] [--json]
-// Compares an experiment's conditions at one generation; --json prints what GET
+// Compares an experiment's conditions at one generation, using the runs that have reached it
+// (the experiment may still be running); --json prints what GET
 // /api/experiments/{id}/compare returns. The cost metrics and --stage/--cumulative are
 // defined in docs/statistics.md.
 #include <iostream>
@@ -39,9 +40,9 @@ void print_values(const stats::ExperimentComparison& c) {
   }
   size_t name_width = 11;
   for (const auto& g : c.groups) name_width = std::max(name_width, g.name.size() + 2);
-  std::cout << pad("condition", name_width) << pad("runs", 6) << "values by trial (run id)\n";
+  std::cout << pad("condition", name_width) << pad("n/runs", 8) << "values by trial (run id)\n";
   for (const auto& g : c.groups) {
-    std::cout << pad(g.name, name_width) << pad(std::to_string(g.runs.size()), 6);
+    std::cout << pad(g.name, name_width) << pad(std::to_string(g.runs.size()) + "/" + std::to_string(g.runs_total), 8);
     for (size_t i = 0; i < g.runs.size(); ++i) {
       std::cout << (i ? "  " : "") << format_number(g.runs[i].value, "%.6g") << " (" << g.runs[i].run << ")";
     }
@@ -71,7 +72,11 @@ void run_compare(const GlobalOptions& global, const CompareOptions& o) {
     return;
   }
   print_values(result);
-  print_comparison_table(std::cout, result.comparison);
+  if (result.comparison.groups.size() >= 2) print_comparison_table(std::cout, result.comparison);
+  if (!result.notes.empty()) {
+    std::cout << (result.comparison.groups.size() >= 2 ? "\n" : "");
+    for (const auto& note : result.notes) std::cout << "note: " << note << '\n';
+  }
 }
 
 }  // namespace
@@ -89,7 +94,7 @@ void register_compare_command(CLI::App& app, const GlobalOptions& global) {
       ->check(CLI::Range(0, 1'000'000));
   cmd->add_flag("--cumulative", o->cumulative, "Cost metrics: the sum over generations 0..G instead of G's own");
   cmd->add_option("--generation", o->generation,
-                  "Generation to compare at (default: the last generation every run has reached)")
+                  "Generation to compare at, from 0 (default: the newest that 2 runs of every condition have reached)")
       ->check(CLI::Range(0, 1'000'000'000));
   cmd->add_option("--method", o->method, "Mann-Whitney p-value: auto (scipy's rule), exact or asymptotic")
       ->check(CLI::IsMember({"auto", "exact", "asymptotic"}))

@@ -42,7 +42,7 @@ void run_daemon_cmd(const GlobalOptions& global, const DaemonCliOptions& o) {
   options.progress = progress.get();
   options.log = &std::cerr;
   const auto& stop = runner::install_stop_signals();
-  std::cerr << "seedline daemon: " << resolve_db_path(global).string() << ", " << options.threads << " thread"
+  std::cerr << runner::log_timestamp() << " seedline daemon: " << resolve_db_path(global).string() << ", " << options.threads << " thread"
             << (options.threads == 1 ? "" : "s") << (o.once ? ", until no run is claimable" : ", polling")
             << " (stop with Ctrl-C or SIGTERM)\n";
   const auto report = runner::run_daemon(db, options, stop);
@@ -54,17 +54,17 @@ void run_daemon_cmd(const GlobalOptions& global, const DaemonCliOptions& o) {
 // The commands a user runs next, with --db when it is not the default.
 void print_next_steps(const GlobalOptions& global, const store::ExperimentRow& experiment,
                       const std::vector<store::RunSummary>& runs) {
-  const std::string db = global.db.empty() ? "" : " --db " + global.db;
+  const std::string seedline = seedline_command(global);
   const store::RunSummary* best = nullptr;
   for (const auto& r : runs) {
     if (r.best_fitness && (best == nullptr || *r.best_fitness > *best->best_fitness)) best = &r;
   }
   const std::string id = best != nullptr ? std::to_string(*best->best_individual) : "ID";
   std::cout << "\nNext steps:\n"
-            << "  seedline" << db << " status --experiment " << experiment.id << "\n"
-            << "  seedline" << db << " lineage " << id << "          # ancestors of the best individual, root first\n"
-            << "  seedline" << db << " genome " << id << " --out best.safetensors   # rebuild and export its genome\n"
-            << "  seedline" << db << " serve            # dashboard at http://127.0.0.1:8080\n";
+            << "  " << seedline << " status --experiment " << experiment.id << "\n"
+            << "  " << seedline << " lineage " << id << "          # ancestors of the best individual, root first\n"
+            << "  " << seedline << " genome " << id << " --out best.safetensors   # rebuild and export its genome\n"
+            << "  " << seedline << " serve            # dashboard at http://127.0.0.1:8080\n";
 }
 
 // Why a run of this `seedline run` did not end finished or failed.
@@ -95,8 +95,8 @@ void report_run_outcome(store::Database& db, const GlobalOptions& global, const 
     std::cerr << "seedline run: cannot read the runs' state now: " << e.what() << '\n';
   }
   if (report.stopped && daemon_error.empty() && report.lost.empty()) {
-    std::cout << "stopped: the unfinished runs are paused; resume them with `seedline daemon --once --experiment "
-              << submitted.experiment_id << "`\n";
+    std::cout << "stopped: the unfinished runs are paused; resume them with `" << seedline_command(global)
+              << " daemon --once --experiment " << submitted.experiment_id << "`\n";
     return;
   }
   std::vector<int64_t> unfinished;
@@ -113,7 +113,8 @@ void report_run_outcome(store::Database& db, const GlobalOptions& global, const 
     }
     io_error(std::to_string(unfinished.size()) + " of " + std::to_string(submitted.runs.size()) +
              " runs did not finish (run" + (unfinished.size() == 1 ? " " : "s ") + list +
-             "); they resume from their last committed generation with `seedline daemon --once --experiment " +
+             "); they resume from their last committed generation with `" + seedline_command(global) +
+                 " daemon --once --experiment " +
              std::to_string(submitted.experiment_id) + "` once their heartbeat is stale");
   }
   const auto experiment = store::find_experiment(db, submitted.experiment_id).value();

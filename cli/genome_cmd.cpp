@@ -7,9 +7,11 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "common.hpp"
 #include "genome/run_genome.hpp"
+#include "runner/thread_pool.hpp"
 #include "util/error.hpp"
 #include "util/output_path.hpp"
 #include "util/hex.hpp"
@@ -25,29 +27,6 @@ struct GenomeOptions {
   bool json = false;
 };
 
-// Writes `bytes` to a temporary file beside `path`, syncs it and renames it into place, so a
-// reader never sees a half-written file; the temporary file is removed on failure.
-void write_atomically(const std::filesystem::path& path, const std::string& bytes) {
-  const std::filesystem::path temp = temporary_sibling(path);
-  std::FILE* f = std::fopen(temp.c_str(), "wb");
-  if (f == nullptr) io_error(path.string() + ": cannot create " + temp.string() + ": " + std::strerror(errno));
-  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0 &&
-                       ::fsync(::fileno(f)) == 0;
-  const int saved = errno;
-  const bool closed = std::fclose(f) == 0;
-  std::error_code ec;
-  if (!written || !closed) {
-    std::filesystem::remove(temp, ec);
-    io_error(path.string() + ": write failed: " + std::strerror(written ? errno : saved));
-  }
-  std::filesystem::rename(temp, path, ec);
-  if (ec) {
-    const std::string why = ec.message();
-    std::filesystem::remove(temp, ec);
-    io_error(path.string() + ": cannot rename " + temp.string() + " into place: " + why);
-  }
-}
-
 genome::ExportFormat choose_format(const GenomeOptions& o) {
   if (!o.format.empty()) return genome::parse_export_format(o.format);
   return std::filesystem::path(o.out).extension() == ".npy" ? genome::ExportFormat::kNpy
@@ -58,8 +37,14 @@ void run_genome(const GlobalOptions& global, const GenomeOptions& o) {
   check_output_path(o.out);
   const auto format = choose_format(o);
   auto db = open_db(global, store::OpenPurpose::kRead);
-  const auto exported = genome::export_individual(db, o.id, format, o.phenotype);
-  write_atomically(o.out, exported.bytes);
+  // The replay is elementwise: split it over every core (the same bits as one thread).
+  const unsigned cores = std::thread::hardware_concurrency();
+  runner::ThreadPool pool(cores == 0 ? 1 : static_cast<int>(cores));
+  const genome::ParallelPieces parallel = [&pool](size_t n, const std::function<void(size_t)>& piece) {
+    pool.parallel_for(n, [&](size_t i, int) { piece(i); });
+  };
+  const auto exported = genome::export_individual(db, o.id, format, o.phenotype, nullptr, parallel);
+  write_file_atomically(o.out, exported.bytes);
 
   const std::string checksum = hex16(exported.checksum);
   const char* format_name = format == genome::ExportFormat::kNpy ? "npy" : "safetensors";
@@ -91,7 +76,8 @@ void register_genome_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<GenomeOptions>();
   add_id_option(cmd, "ID", o->id, "Individual id");
   cmd->add_option("--out", o->out, "Output file (written atomically)")->required();
-  cmd->add_option("--format", o->format, "safetensors or npy (default: from the --out extension, else safetensors)");
+  cmd->add_option("--format", o->format, "safetensors or npy (default: from the --out extension, else safetensors)")
+      ->check(CLI::IsMember({"safetensors", "npy"}));
   cmd->add_flag("--phenotype", o->phenotype, "Export the developed network tensors instead of the genotype");
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->callback([&global, o] { run_genome(global, *o); });

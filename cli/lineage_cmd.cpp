@@ -1,6 +1,8 @@
-// seedline lineage ID | descendants ID [--depth N] | mrca A B | phylogeny --run R --out FILE.csv
+// seedline lineage ID | descendants ID [--depth N] | mrca A B
+// seedline phylogeny --run R --out FILE [--format csv|newick] [--extant]
 // Read-only queries of the seed lineage; every one but phylogeny takes --json.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -100,10 +102,22 @@ void run_mrca(const GlobalOptions& global, int64_t a, int64_t b, bool json) {
             << " generation(s) of descent above " << a << " and " << result.steps_from_b << " above " << b << '\n';
 }
 
-void run_phylogeny(const GlobalOptions& global, int64_t run_id, const std::string& out) {
+struct PhylogenyOptions {
+  int64_t run = 0;
+  std::string out;
+  std::string format;  // empty: newick for a .nwk/.newick/.tree file, else csv
+  bool extant = false;
+};
+
+void run_phylogeny(const GlobalOptions& global, const PhylogenyOptions& o) {
+  const auto ext = std::filesystem::path(o.out).extension();
+  const bool newick = o.format.empty() ? ext == ".nwk" || ext == ".newick" || ext == ".tree" : o.format == "newick";
   auto db = open_db(global, store::OpenPurpose::kRead);
-  const int64_t n = lineage::write_phylogeny_csv(db, run_id, out);
-  std::cout << "wrote " << n << " individual" << (n == 1 ? "" : "s") << " of run " << run_id << " to " << out << '\n';
+  const int64_t n = newick ? lineage::write_phylogeny_newick(db, o.run, o.out, o.extant)
+                           : lineage::write_phylogeny_csv(db, o.run, o.out, o.extant);
+  std::cout << "wrote " << n << " individual" << (n == 1 ? "" : "s") << " of run " << o.run
+            << (o.extant ? " (the final population and its ancestors)" : "") << " to " << o.out
+            << (newick ? " (Newick)" : " (ALife CSV)") << '\n';
 }
 
 }  // namespace
@@ -141,12 +155,14 @@ void register_lineage_commands(CLI::App& app, const GlobalOptions& global) {
     cmd->callback([&global, a, b, json] { run_mrca(global, *a, *b, *json); });
   }
   {
-    auto* cmd = app.add_subcommand("phylogeny", "Export a run's phylogeny as ALife standard CSV");
-    auto run = std::make_shared<int64_t>(0);
-    auto out = std::make_shared<std::string>();
-    add_id_option(cmd, "--run", *run, "Run id");
-    cmd->add_option("--out", *out, "Output CSV file (written atomically)")->required();
-    cmd->callback([&global, run, out] { run_phylogeny(global, *run, *out); });
+    auto* cmd = app.add_subcommand("phylogeny", "Export a run's phylogeny as ALife standard CSV or Newick");
+    auto o = std::make_shared<PhylogenyOptions>();
+    add_id_option(cmd, "--run", o->run, "Run id");
+    cmd->add_option("--out", o->out, "Output file (written atomically)")->required();
+    cmd->add_option("--format", o->format, "csv (ALife standard) or newick (default: newick for .nwk, .newick, .tree)")
+        ->check(CLI::IsMember({"csv", "newick"}));
+    cmd->add_flag("--extant", o->extant, "Only the ancestors of the final population (prune the extinct lineages)");
+    cmd->callback([&global, o] { run_phylogeny(global, *o); });
   }
 }
 

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "common.hpp"
+#include "suggest.hpp"
 #include "util/error.hpp"
 
 int main(int argc, char** argv) {
@@ -31,6 +32,9 @@ int main(int argc, char** argv) {
   cli::register_daemon_commands(app, global);
   cli::register_compare_command(app, global);
   cli::register_serve_command(app, global);
+  cli::register_evaluate_command(app, global);
+  cli::register_export_command(app, global);
+  cli::register_show_command(app, global);
 
   try {
     app.parse(argc, argv);
@@ -41,10 +45,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "seedline: usage error: " << e.what() << "\n(see `seedline --help`)\n";
+    // CLI11 says "A subcommand is required" for a mistyped command and lists the words it did
+    // not expect for a mistyped flag; the hint names the word and the nearest known name.
+    const std::string hint = cli::usage_hint(app, std::vector<std::string>(argv + 1, argv + argc));
+    std::cerr << "seedline: usage error: " << (hint.empty() ? cli::with_choice_hint(e.what()) : hint)
+              << "\n(see `seedline --help`)\n";
     return 2;
   } catch (const Error& e) {
-    std::cerr << "seedline: error: " << e.what() << '\n';
+    std::cerr << "seedline: error: " << cli::with_db_hints(e.what(), global) << '\n';
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "seedline: internal error: " << e.what() << '\n';

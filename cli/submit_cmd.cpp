@@ -30,8 +30,8 @@ void run_submit(const GlobalOptions& global, const SubmitOptions& options) {
             << " condition" << (s.conditions.size() == 1 ? "" : "s") << " x " << s.trials << " trial"
             << (s.trials == 1 ? "" : "s") << " = " << s.runs.size() << " queued run" << (s.runs.size() == 1 ? "" : "s")
             << " (ids " << s.runs.front() << ".." << s.runs.back() << ")\n"
-            << "start them with `seedline daemon` (or `seedline daemon --once --experiment " << s.experiment_id
-            << "`)\n";
+            << "start them with `" << seedline_command(global) << " daemon` (or `" << seedline_command(global)
+            << " daemon --once --experiment " << s.experiment_id << "`)\n";
 }
 
 }  // namespace

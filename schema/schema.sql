@@ -1,6 +1,6 @@
 -- The current full seedline schema: what applying every file in migrations/ in order yields.
 -- For reading; tests/store/schema_test.cpp keeps it equal to the migrations.
--- Schema version: 3
+-- Schema version: 4
 
 CREATE TABLE schema_migrations (
   version    INTEGER PRIMARY KEY,
@@ -87,6 +87,23 @@ CREATE TABLE snapshots (
   data          BLOB NOT NULL
 );
 
+-- 0002: re-measurements of stored individuals on fresh episodes (`seedline evaluate`).
+-- A run's stored best fitness is the maximum of noisy estimates and so biased upward; a
+-- re-evaluation is an unbiased estimate of the same individual, kept beside it.
+CREATE TABLE reevaluations (
+  id            INTEGER PRIMARY KEY,
+  individual_id INTEGER NOT NULL REFERENCES individuals(id) ON DELETE CASCADE,
+  seed          INTEGER NOT NULL,    -- --seed the episode seeds derive from (uint64 as int64)
+  episodes      INTEGER NOT NULL,    -- episodes run (function tasks: 1, they are deterministic)
+  mean          REAL NOT NULL,       -- mean reward over the episodes
+  std           REAL,                -- sample std (ddof 1); NULL for one episode
+  ci_low        REAL,                -- 95% Student-t CI of the mean; NULL for one episode
+  ci_high       REAL,
+  steps         INTEGER NOT NULL,    -- environment steps over all episodes
+  created_at    TEXT NOT NULL
+);
+CREATE INDEX reevaluations_by_individual ON reevaluations(individual_id);
+
 -- Per-stage records of every generation: evaluations, steps and wall seconds per stage
 -- (migrations/0003_generation_stages.sql).
 CREATE TABLE generation_stages (
@@ -99,3 +116,14 @@ CREATE TABLE generation_stages (
   PRIMARY KEY (run_id, generation, stage),
   FOREIGN KEY (run_id, generation) REFERENCES generations(run_id, generation) ON DELETE CASCADE
 ) WITHOUT ROWID;
+
+-- Who evaluated a run of an `external` task: the command and the evaluator's reported name
+-- and version, recorded when its evaluators first start (docs/evaluator-protocol.md).
+CREATE TABLE run_evaluators (
+  run_id      INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+  command     TEXT NOT NULL,         -- the argv as a JSON list
+  name        TEXT NOT NULL,         -- as the evaluator reported it
+  version     TEXT NOT NULL,
+  protocol    INTEGER NOT NULL,
+  recorded_at TEXT NOT NULL
+);

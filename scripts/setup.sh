@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   # build
   g++ cmake ninja-build pkg-config
-  # libraries (DESIGN.md: dependencies)
+  # libraries (README: Debian packages only, listed once, here)
   libsqlite3-dev libeigen3-dev libboost-dev nlohmann-json3-dev libzstd-dev
   librandom123-dev libcli11-dev libxxhash-dev
   # the distributed runner (seedline run/daemon --mpi; docs/distributed.md)

@@ -31,7 +31,22 @@ void read_ga(const json& value, const std::string& path, GaSettings& settings, b
   settings.truncation = static_cast<int>(r.integer("truncation", settings.truncation, 1, kMaxPopulation));
   settings.elites = static_cast<int>(r.integer("elites", settings.elites, 0, kMaxPopulation));
   settings.generations = static_cast<int>(r.integer("generations", settings.generations, 1, 10'000'000));
+  if (r.has("sigma") && r.has("mutation_rate")) {
+    invalid_argument(r.field("sigma") + ": give either sigma (an absolute mutation std) or mutation_rate (relative to "
+                     "each tensor's init std), not both");
+  }
   settings.mutation_rate = r.number("mutation_rate", settings.mutation_rate, 1e-12, 100.0);
+  // The later of the two wins across levels: a condition's mutation_rate drops a top-level sigma.
+  if (r.has("mutation_rate")) settings.sigma.reset();
+  if (r.has("sigma")) settings.sigma = r.number("sigma", std::nullopt, 1e-12, 100.0);
+  if (auto elite = r.raw("elite_selection")) {
+    FieldReader e(*elite, r.field("elite_selection"));
+    EliteSelection sel;
+    sel.candidates = static_cast<int>(e.integer("candidates", sel.candidates, 1, kMaxPopulation));
+    sel.episodes = static_cast<int>(e.integer("episodes", sel.episodes, 1, 65'535));
+    e.finish();
+    settings.elite_selection = sel;
+  }
   if (r.has("bias_std")) settings.bias_std = r.number("bias_std", std::nullopt, 0.0, 100.0);
   settings.snapshot_every = static_cast<int>(r.integer("snapshot_every", settings.snapshot_every, 0, 10'000'000));
   if (auto stages = r.raw("stages")) {
@@ -136,6 +151,19 @@ void validate_ga(const GaSettings& ga, const std::string& path) {
     invalid_argument(f("elites") + " (" + std::to_string(ga.elites) + ") leaves no room for children in " +
                      f("population") + " (" + std::to_string(ga.population) + ")");
   }
+  if (ga.elite_selection) {
+    const auto& e = *ga.elite_selection;
+    const std::string s = path + ".elite_selection";
+    if (e.candidates > ga.truncation) {
+      invalid_argument(s + ".candidates (" + std::to_string(e.candidates) + ") exceeds " + f("truncation") + " (" +
+                       std::to_string(ga.truncation) + ")");
+    }
+    if (ga.elites < 1) invalid_argument(s + ": needs " + f("elites") + " >= 1 (the elite is what it selects)");
+    if (e.candidates < ga.elites) {
+      invalid_argument(s + ".candidates (" + std::to_string(e.candidates) + ") is less than " + f("elites") + " (" +
+                       std::to_string(ga.elites) + ")");
+    }
+  }
   if (ga.stages.back().keep != ga.truncation) {
     invalid_argument(f("truncation") + " (" + std::to_string(ga.truncation) + ") differs from the last stage's keep (" +
                      std::to_string(ga.stages.back().keep) + "); give only one of them");
@@ -149,7 +177,15 @@ nlohmann::json ConditionConfig::to_json() const {
             {"elites", ga.elites},               {"generations", ga.generations},
             {"mutation_rate", ga.mutation_rate}, {"stages", stages},
             {"snapshot_every", ga.snapshot_every}};
+  // New fields only when set, so the stored config of an experiment without them is unchanged.
+  if (ga.sigma) {
+    g.erase("mutation_rate");
+    g["sigma"] = *ga.sigma;
+  }
   if (ga.bias_std) g["bias_std"] = *ga.bias_std;
+  if (ga.elite_selection) {
+    g["elite_selection"] = {{"candidates", ga.elite_selection->candidates}, {"episodes", ga.elite_selection->episodes}};
+  }
   json j = {{"name", name}, {"task", task}, {"network", network}, {"representation", representation}, {"ga", g}};
   if (algorithm.is_es()) j["algorithm"] = algorithm.to_json();
   return j;

@@ -1,6 +1,6 @@
 // Experiment files: parsing, defaults, validation and per-condition resolution.
 //
-// An experiment file is JSON (comments allowed) as DESIGN.md shows. Every field has a default
+// An experiment file is JSON (comments allowed) as docs/experiments.md shows. Every field has a default
 // (docs/experiments.md lists them); an unknown field is an error naming it. A condition may
 // override `network`, `representation`, `algorithm` (evolve/algorithm.hpp) and any `ga` field; resolve() merges them into
 // one ConditionConfig per condition, stored with the condition so a run never depends on the
@@ -22,13 +22,23 @@ struct Stage {
   int keep = 8;         // how many survive the stage, best first
 };
 
+// The Deep GA's elite choice (Such et al.): the best `candidates` parents of a generation
+// play `episodes` more episodes and the elites are the best of them by their mean over all
+// their episodes of the generation.
+struct EliteSelection {
+  int candidates = 10;
+  int episodes = 30;
+};
+
 struct GaSettings {
   int population = 64;
   int truncation = 8;         // parents per generation = the last stage's keep
   int elites = 1;             // best parents carried unchanged into the next generation
   int generations = 30;
-  double mutation_rate = 0.01;
-  std::optional<double> bias_std;  // noise std for biases; default: the genome's documented default
+  double mutation_rate = 0.01;     // relative mutation (docs/genome.md); unused when sigma is set
+  std::optional<double> sigma;     // absolute mutation std of every evolvable value (Deep GA's "mutation power")
+  std::optional<double> bias_std;  // noise std for biases; default: sigma, else the genome's documented default
+  std::optional<EliteSelection> elite_selection;  // unset: the elites are the best parents of the last stage
   std::vector<Stage> stages;  // non-empty after resolution
   int snapshot_every = 10;    // store parents' genotypes every N generations (0: only the final best)
 };

@@ -37,6 +37,7 @@ uint64_t episode_seed(uint64_t run_seed, int generation, int stage, int episode)
 }
 
 int stage_episodes(const GaSettings& ga, int stage) {
+  if (ga.elite_selection && static_cast<size_t>(stage) == ga.stages.size()) return ga.elite_selection->episodes;
   if (stage < 0 || static_cast<size_t>(stage) >= ga.stages.size()) {
     fail(ErrorCode::kInternal, "stage " + std::to_string(stage) + " of " + std::to_string(ga.stages.size()));
   }
@@ -70,6 +71,16 @@ SelectionResult evaluate_and_select(int population, const GaSettings& ga, const 
     auto ranked = rank(members, result.evaluations);
     ranked.resize(std::min(ranked.size(), static_cast<size_t>(ga.stages[s].keep)));
     members = std::move(ranked);
+  }
+  if (ga.elite_selection) {
+    // The Deep GA's elite choice: more episodes for the best candidates, then re-rank them.
+    const auto n = std::min(members.size(), static_cast<size_t>(ga.elite_selection->candidates));
+    const std::vector<int> candidates(members.begin(), members.begin() + static_cast<std::ptrdiff_t>(n));
+    const int stage = static_cast<int>(ga.stages.size());
+    evaluate(candidates, stage, result.evaluations);
+    for (int m : candidates) result.evaluations[m].stage = stage;
+    const auto reranked = rank(candidates, result.evaluations);
+    std::copy(reranked.begin(), reranked.end(), members.begin());
   }
   result.parents = std::move(members);
   return result;

@@ -1,4 +1,4 @@
-// The genetic algorithm of DESIGN.md, as pure functions the runner drives.
+// The genetic algorithm of docs/runner.md ("A generation"), as pure functions the runner drives.
 //
 // Per generation: evaluate stage by stage, truncating after each stage; the survivors of the
 // last stage are the parents (best first); the first `elites` parents are carried unchanged
@@ -33,7 +33,8 @@ std::vector<Slot> plan_generation(uint64_t run_seed, int generation, const GaSet
 // meet the same episodes (common random numbers), so their ranking compares like with like.
 uint64_t episode_seed(uint64_t run_seed, int generation, int stage, int episode);
 
-// Episodes each member that reaches stage `stage` plays there: ga.stages[stage].evaluations.
+// Episodes each member that reaches stage `stage` plays there: ga.stages[stage].evaluations;
+// stage ga.stages.size() is the elite re-evaluation (ga.elite_selection->episodes).
 int stage_episodes(const GaSettings& ga, int stage);
 
 struct Evaluation {
@@ -53,7 +54,10 @@ struct SelectionResult {
   std::vector<int> parents;             // population indices of the last stage's survivors, best first
 };
 
-// Runs every stage of `ga` over a population of `population` members.
+// Runs every stage of `ga` over a population of `population` members. With
+// ga.elite_selection, the first `candidates` parents are then evaluated once more as stage
+// ga.stages.size() and re-ranked among themselves (by their mean over all their episodes),
+// so the parents become [re-ranked candidates..., the other parents in stage order].
 SelectionResult evaluate_and_select(int population, const GaSettings& ga, const StageEvaluator& evaluate);
 
 // Best first by fitness; ties by lower index; NaN last.

@@ -18,6 +18,7 @@ enum class Stream : uint32_t {
   kParentPick = 4,   // a = generation, b = child slot
   kEpisodeSeed = 5,  // a = generation, b = stage * 2^16 + episode within the stage
   kEsMemberSeed = 6, // a = generation, b = perturbation index (the pair when antithetic); docs/es.md
+  kReevaluationEpisode = 7,  // a = 0, b = episode (seedline evaluate; seed = its --seed)
 };
 
 uint64_t derive(uint64_t seed, Stream stream, uint64_t a, uint32_t b);

@@ -1,6 +1,6 @@
 // Architecture specs: the ordered list of named tensors a network is made of.
 //
-// Parsed from the `network` list of an experiment file (docs/genome.md), for example
+// Parsed from the `network` list of an experiment file (docs/experiments.md), for example
 //   [{"type": "dense", "out": 32, "activation": "relu"}, {"type": "dense", "out": 2}]
 // Layer types: dense (weight out x in, plus bias unless "bias": false), conv (kernel
 // out x in x h x w, plus bias; stride and padding, default 1 and 0), flatten (no tensors),

@@ -4,6 +4,9 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <atomic>
+#include <memory>
+#include <new>
 #include <bit>
 #include <cmath>
 #include <string>
@@ -46,6 +49,7 @@ Genome::Genome(Architecture architecture, Representation representation, Mutatio
   noise::require_supported(noise_version_);
   check_setting("mutation_rate", mutation_.mutation_rate);
   check_setting("bias_std", mutation_.bias_std);
+  if (mutation_.sigma) check_setting("sigma", *mutation_.sigma);
   const bool factorized = representation_.type == Representation::Type::kFactorized;
   if (factorized && representation_.rank < 1) {
     invalid_argument("representation.rank: must be >= 1 (got " + std::to_string(representation_.rank) + ")");
@@ -90,7 +94,7 @@ Genome::Genome(Architecture architecture, Representation representation, Mutatio
       add_block(t.name, t.shape, tensor, 0.0, mutation_.bias_std);
     } else if (rep.type != Representation::Type::kFactorized) {
       const double std_w = std::sqrt(2.0 / static_cast<double>(t.fan_in));
-      add_block(t.name, t.shape, tensor, std_w, mr * std_w);
+      add_block(t.name, t.shape, tensor, std_w, mutation_.sigma.value_or(mr * std_w));
     } else {
       // The matrix whose factors are evolved: dense (out, in), embedding (vocab, d), conv
       // (in*h*w, out) (developed transposed into the kernel's (out, in, h, w) layout).
@@ -111,8 +115,8 @@ Genome::Genome(Architecture architecture, Representation representation, Mutatio
       const double std_a = std::sqrt(std::sqrt(2.0) / static_cast<double>(layout.rank));
       const double std_b = std::sqrt(std::sqrt(2.0) / static_cast<double>(t.fan_in));
       const double smr = std::sqrt(mr);
-      add_block(t.name + ".A", {layout.rows, layout.rank}, tensor, std_a, smr * std_a);
-      add_block(t.name + ".B", {layout.rank, layout.cols}, tensor, std_b, smr * std_b);
+      add_block(t.name + ".A", {layout.rows, layout.rank}, tensor, std_a, mutation_.sigma.value_or(smr * std_a));
+      add_block(t.name + ".B", {layout.rank, layout.cols}, tensor, std_b, mutation_.sigma.value_or(smr * std_b));
     }
     layout_.push_back(layout);
   }
@@ -127,6 +131,79 @@ bool Genome::phenotype_is_genotype() const {
   return std::all_of(layout_.begin(), layout_.end(), [](const TensorLayout& l) { return l.first_block >= 0 && !l.factorized; });
 }
 size_t Genome::phenotype_size() const { return static_cast<size_t>(architecture_.parameter_count()); }
+
+void Genome::init_range(uint64_t seed, std::span<float> g, size_t begin, size_t end) const {
+  for (size_t bi = 0; bi < blocks_.size(); ++bi) {
+    const Block& b = blocks_[bi];
+    const size_t lo = std::max(begin, b.offset), hi = std::min(end, b.offset + b.size);
+    if (lo >= hi || b.init_std == 0.0f) continue;  // biases stay +0
+    const std::span<float> out = g.subspan(lo, hi - lo);
+    noise::fill_v1(seed, static_cast<uint32_t>(bi), lo - b.offset, out);
+    const float s = b.init_std;
+    for (float& v : out) v = s * v;
+  }
+}
+
+namespace {
+// Runs fn(begin, end) over pieces of kPieceValues covering [0, n), on `parallel` if given.
+void over_pieces(size_t n, const ParallelPieces& parallel, const std::function<void(size_t, size_t)>& fn) {
+  const size_t pieces = (n + Genome::kPieceValues - 1) / Genome::kPieceValues;
+  const auto piece = [&](size_t i) { fn(i * Genome::kPieceValues, std::min(n, (i + 1) * Genome::kPieceValues)); };
+  if (!parallel || pieces <= 1) {
+    for (size_t i = 0; i < pieces; ++i) piece(i);
+  } else {
+    parallel(pieces, piece);
+  }
+}
+}  // namespace
+
+std::vector<float> Genome::init_parallel(uint64_t seed, const ParallelPieces& parallel) const {
+  std::vector<float> g(genotype_size_, 0.0f);
+  over_pieces(genotype_size_, parallel, [&](size_t b, size_t e) { init_range(seed, g, b, e); });
+  return g;
+}
+
+void Genome::mutate_parallel(std::span<float> genotype, uint64_t seed, const ParallelPieces& parallel) const {
+  check_size("the genotype", genotype.size(), genotype_size_);
+  over_pieces(genotype_size_, parallel, [&](size_t b, size_t e) { mutate_range(genotype, seed, b, e); });
+}
+
+uint64_t Genome::checksum_then_mutate(std::span<float> g, uint64_t seed, const ParallelPieces& parallel) const {
+  check_size("the genotype", g.size(), genotype_size_);
+  const size_t n = g.size();
+  const size_t pieces = (n + kPieceValues - 1) / kPieceValues;
+  if (!parallel || pieces <= 1) {
+    const uint64_t sum = checksum(g);
+    mutate(g, seed);
+    return sum;
+  }
+  // One hasher walks the pieces in order and publishes how far it got; piece j is mutated
+  // only after it was hashed. Whoever finds the hasher role free takes it (piece 0 normally,
+  // or a piece that would otherwise wait), so no order of running the pieces can deadlock.
+  const std::unique_ptr<XXH64_state_t, decltype(&XXH64_freeState)> owned(XXH64_createState(), &XXH64_freeState);
+  XXH64_state_t* state = owned.get();
+  if (state == nullptr) throw std::bad_alloc();
+  XXH64_reset(state, 0);
+  std::atomic<bool> hasher_taken{false};
+  std::atomic<size_t> hashed{0};
+  const auto hash_all = [&] {
+    if (hasher_taken.exchange(true)) return;
+    for (size_t j = 0; j < pieces; ++j) {
+      const size_t begin = j * kPieceValues, count = std::min(kPieceValues, n - begin);
+      XXH64_update(state, g.data() + begin, count * sizeof(float));
+      hashed.store(j + 1, std::memory_order_release);
+      hashed.notify_all();
+    }
+  };
+  parallel(pieces + 1, [&](size_t i) {
+    if (i == 0) return hash_all();
+    const size_t j = i - 1;
+    if (hashed.load(std::memory_order_acquire) <= j) hash_all();
+    for (size_t h; (h = hashed.load(std::memory_order_acquire)) <= j;) hashed.wait(h, std::memory_order_acquire);
+    mutate_range(g, seed, j * kPieceValues, std::min(n, (j + 1) * kPieceValues));
+  });
+  return XXH64_digest(state);
+}
 
 std::vector<float> Genome::init(uint64_t seed) const {
   std::vector<float> g(genotype_size_, 0.0f);
@@ -220,10 +297,18 @@ uint64_t Genome::checksum(std::span<const float> genotype) {
   return XXH64(genotype.data(), genotype.size() * sizeof(float), 0);
 }
 
-lineage::GenomeOps Genome::ops() const {
+lineage::GenomeOps Genome::ops(ParallelPieces parallel) const {
   lineage::GenomeOps ops;
-  ops.init = [this](uint64_t seed) { return init(seed); };
-  ops.mutate = [this](std::span<float> g, uint64_t seed) { mutate(g, seed); };
+  if (parallel) {
+    ops.init = [this, parallel](uint64_t seed) { return init_parallel(seed, parallel); };
+    ops.mutate = [this, parallel](std::span<float> g, uint64_t seed) { mutate_parallel(g, seed, parallel); };
+    ops.checksum_then_mutate = [this, parallel](std::span<float> g, uint64_t seed) {
+      return checksum_then_mutate(g, seed, parallel);
+    };
+  } else {
+    ops.init = [this](uint64_t seed) { return init(seed); };
+    ops.mutate = [this](std::span<float> g, uint64_t seed) { mutate(g, seed); };
+  }
   ops.checksum = [](std::span<const float> g) { return checksum(g); };
   return ops;
 }

@@ -82,7 +82,8 @@ Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_ver
   Representation rep = parse_representation(config.representation, "representation");
   MutationSettings mutation;
   mutation.mutation_rate = config.ga.mutation_rate;
-  mutation.bias_std = config.ga.bias_std.value_or(default_bias_std(config.ga.mutation_rate));
+  mutation.sigma = config.ga.sigma;
+  mutation.bias_std = config.ga.bias_std.value_or(config.ga.sigma.value_or(default_bias_std(config.ga.mutation_rate)));
   return Genome(std::move(arch), std::move(rep), mutation, noise_version);
 }
 
@@ -115,11 +116,11 @@ ExportFormat parse_export_format(const std::string& name) {
 }
 
 ExportedGenome export_individual(store::Database& db, int64_t id, ExportFormat format, bool phenotype,
-                                 lineage::GenotypeCache* cache) {
+                                 lineage::GenotypeCache* cache, const ParallelPieces& parallel) {
   const auto row = store::get_individual(db, id);
   const Genome genome = genome_for_run(db, row.run_id);
   lineage::RebuildStats stats;
-  const std::vector<float> genotype = lineage::rebuild(db, id, genome.ops(), cache, &stats);
+  const std::vector<float> genotype = lineage::rebuild(db, id, genome.ops(parallel), cache, &stats);
 
   ExportedGenome result;
   result.run_id = row.run_id;

@@ -44,7 +44,8 @@ struct ExportedGenome {
 // `phenotype` its developed phenotype: safetensors holds one named tensor per block (genotype)
 // or per architecture tensor (phenotype) with metadata (individual, run, checksum, noise
 // version); npy is one flat float32 vector.
+// With `parallel` the replay is split over threads (Genome::ops(parallel)): the same bits.
 ExportedGenome export_individual(store::Database& db, int64_t id, ExportFormat format, bool phenotype,
-                                 lineage::GenotypeCache* cache = nullptr);
+                                 lineage::GenotypeCache* cache = nullptr, const ParallelPieces& parallel = {});
 
 }  // namespace seedline::genome

@@ -4,11 +4,14 @@
 #include <map>
 
 #include "genome/run_genome.hpp"
+#include "lineage/run_tree.hpp"
 #include "lineage/tree.hpp"
+#include "report/settings.hpp"
 #include "stats/experiment_compare.hpp"
 #include "stats/experiment_curves.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/migrations.hpp"
+#include "store/reevaluation_repo.hpp"
 #include "store/snapshot_repo.hpp"
 #include "store/stage_repo.hpp"
 #include "util/error.hpp"
@@ -60,6 +63,7 @@ Json run_json(const store::RunSummary& summary) {
           {"generations", summary.generations},
           {"best_fitness", fitness(summary.best_fitness)},
           {"best_individual", optional(summary.best_individual)},
+          {"final_best", fitness(summary.final_best)},
           {"seed", seed_text(run.seed)},
           {"noise_version", run.noise_version},
           {"message", optional(run.message)},
@@ -98,11 +102,10 @@ Json experiments_json(store::Database& db) {
 Json experiment_json(store::Database& db, const std::string& id_or_name) {
   const auto e = store::resolve_experiment(db, id_or_name);
   Json conditions = Json::array();
+  std::vector<Json> configs;
   for (const auto& c : store::list_conditions(db, e.id)) {
-    conditions.push_back({{"id", c.id},
-                          {"name", c.name},
-                          {"position", c.position},
-                          {"config", stored_json(c.config, "config of condition " + std::to_string(c.id))}});
+    configs.push_back(stored_json(c.config, "config of condition " + std::to_string(c.id)));
+    conditions.push_back({{"id", c.id}, {"name", c.name}, {"position", c.position}, {"config", configs.back()}});
   }
   Json runs = Json::array();
   for (const auto& r : store::run_summaries(db, e.id)) runs.push_back(run_json(r));
@@ -111,6 +114,7 @@ Json experiment_json(store::Database& db, const std::string& id_or_name) {
           {"created_at", e.created_at},
           {"spec", stored_json(e.spec, "spec of experiment " + std::to_string(e.id))},
           {"conditions", conditions},
+          {"settings_differ", report::to_json(report::differing_settings(configs))},
           {"runs", runs}};
 }
 
@@ -173,9 +177,29 @@ Json run_generations_json(store::Database& db, int64_t run_id, int max_points) {
   return {{"run", run_id}, {"total", all.size()}, {"generations", rows}};
 }
 
+// Re-measurements on fresh episodes (seedline evaluate), oldest first.
+Json reevaluations_json(store::Database& db, int64_t id) {
+  Json out = Json::array();
+  for (const auto& r : store::reevaluations_of(db, id)) {
+    out.push_back({{"id", r.id},
+                   {"seed", seed_text(r.seed)},
+                   {"episodes", r.episodes},
+                   {"mean", fitness(r.mean)},
+                   {"std", fitness(r.std)},
+                   {"ci95", Json::array({fitness(r.ci_low), fitness(r.ci_high)})},
+                   {"steps", r.steps},
+                   {"created_at", r.created_at}});
+  }
+  return out;
+}
+
 Json individual_json(store::Database& db, int64_t id) {
   const auto i = store::get_individual(db, id);
   const auto run = get_run(db, i.run_id);
+  Json children = Json::array();
+  for (const auto& c : lineage::children(db, id)) {
+    children.push_back({{"id", c.id}, {"generation", c.generation}, {"fitness", fitness(c.fitness)}});
+  }
   return {{"id", i.id},
           {"run", i.run_id},
           {"experiment", run.experiment_id},
@@ -185,7 +209,31 @@ Json individual_json(store::Database& db, int64_t id) {
           {"seed", seed_text(i.seed)},
           {"fitness", fitness(i.fitness)},
           {"checksum", i.checksum ? Json(checksum_text(*i.checksum)) : Json(nullptr)},
-          {"snapshot", store::has_snapshot(db, id)}};
+          {"snapshot", store::has_snapshot(db, id)},
+          {"children", children},
+          {"reevaluations", reevaluations_json(db, id)}};
+}
+
+Json run_tree_json(store::Database& db, int64_t run_id, bool extant_only) {
+  const auto tree = lineage::load_run_tree(db, run_id, extant_only);
+  Json ids = Json::array(), parents = Json::array(), generations = Json::array(), fitnesses = Json::array(),
+       extant = Json::array();
+  for (const auto& n : tree.nodes) {
+    ids.push_back(n.id);
+    parents.push_back(n.parent);
+    generations.push_back(n.generation);
+    fitnesses.push_back(fitness(n.fitness));
+    extant.push_back(n.extant ? 1 : 0);
+  }
+  return {{"run", run_id},
+          {"extant_only", extant_only},
+          {"last_generation", tree.last_generation},
+          {"nodes", tree.nodes.size()},
+          {"ids", ids},
+          {"parents", parents},
+          {"generations", generations},
+          {"fitness", fitnesses},
+          {"extant", extant}};
 }
 
 Json lineage_json(store::Database& db, int64_t id) {
@@ -201,8 +249,15 @@ Json lineage_json(store::Database& db, int64_t id) {
 }
 
 GenomeFile genome_file(store::Database& db, int64_t id, const std::string& format, bool phenotype,
-                       lineage::GenotypeCache* cache) {
-  auto exported = genome::export_individual(db, id, genome::parse_export_format(format), phenotype, cache);
+                       lineage::GenotypeCache* cache, runner::ThreadPool* pool) {
+  genome::ParallelPieces parallel;
+  if (pool != nullptr) {
+    parallel = [pool](size_t n, const std::function<void(size_t)>& piece) {
+      pool->parallel_for(n, [&](size_t i, int) { piece(i); });
+    };
+  }
+  auto exported =
+      genome::export_individual(db, id, genome::parse_export_format(format), phenotype, cache, parallel);
   return {std::move(exported.bytes), std::move(exported.filename), exported.checksum};
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "lineage/genotype_cache.hpp"
+#include "runner/thread_pool.hpp"
 #include "stats/experiment_metric.hpp"
 #include "stats/rank_tests.hpp"
 #include "store/database.hpp"
@@ -42,7 +43,12 @@ Json run_detail_json(store::Database& db, int64_t run_id);
 // At most `max_points` summary rows, evenly spaced, keeping the first and the last, each with
 // its per-stage records ("stages"); "total" says how many generations the run has committed.
 Json run_generations_json(store::Database& db, int64_t run_id, int max_points);
+// Also lists the individual's children (id, generation, fitness), in id order.
 Json individual_json(store::Database& db, int64_t id);
+// The run's family tree as parallel arrays (lineage/run_tree.hpp): ids, parent indexes (-1
+// for a root), birth generations, fitness (null when not measured) and extant flags; with
+// `extant_only` pruned to the ancestors of the final population.
+Json run_tree_json(store::Database& db, int64_t run_id, bool extant_only);
 Json lineage_json(store::Database& db, int64_t id);
 
 // A genome file to download: the individual rebuilt (stored checksums verified) by
@@ -53,7 +59,8 @@ struct GenomeFile {
   uint64_t checksum = 0;
 };
 // `format`: "safetensors" | "npy".
+// `pool` (may be null) splits the replay over its threads; concurrent downloads take turns on it.
 GenomeFile genome_file(store::Database& db, int64_t id, const std::string& format, bool phenotype,
-                       lineage::GenotypeCache* cache);
+                       lineage::GenotypeCache* cache, runner::ThreadPool* pool = nullptr);
 
 }  // namespace seedline::http

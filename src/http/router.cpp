@@ -87,7 +87,7 @@ Reply genome_download(const Call& c, const QueryParams& q) {
   const int64_t id = parse_id(c.id, "individual");
   const std::string format = q.get("format").value_or("safetensors");
   const bool phenotype = q.flag("phenotype", false);
-  const auto make = [&] { return genome_file(c.ctx.db, id, format, phenotype, c.ctx.genome_cache); };
+  const auto make = [&] { return genome_file(c.ctx.db, id, format, phenotype, c.ctx.genome_cache, c.ctx.rebuild_pool); };
   const std::string key = std::to_string(id) + "/" + format + "/" + (phenotype ? "phenotype" : "genotype");
   std::shared_ptr<const GenomeFile> file =
       c.ctx.downloads != nullptr ? c.ctx.downloads->acquire(key, make) : std::make_shared<const GenomeFile>(make());
@@ -148,6 +148,10 @@ const std::vector<Route>& api_routes() {
                    const auto points =
                        q.integer("max_points", stats::kMaxPoints, stats::kMinPoints, stats::kMaxPoints);
                    return run_generations_json(c.ctx.db, parse_id(c.id, "run"), static_cast<int>(*points));
+                 }),
+      json_route({"api", "runs", "{id}", "tree"}, {"extant"},
+                 [](const Call& c, const QueryParams& q) {
+                   return run_tree_json(c.ctx.db, parse_id(c.id, "run"), q.flag("extant", true));
                  }),
       json_route({"api", "individuals", "{id}"}, {},
                  [](const Call& c, const QueryParams&) {

@@ -18,6 +18,7 @@
 
 #include "http/static_files.hpp"
 #include "lineage/genotype_cache.hpp"
+#include "runner/thread_pool.hpp"
 #include "store/database.hpp"
 #include "util/error.hpp"
 
@@ -36,6 +37,7 @@ struct RouterContext {
   const StaticFiles& web;
   lineage::GenotypeCache* genome_cache = nullptr;
   Downloads* downloads = nullptr;               // null: each download builds its own body, unbounded
+  runner::ThreadPool* rebuild_pool = nullptr;  // splits genome rebuilds over threads; may be null
 };
 
 // A response as the server sends it: `message` with its own body, or, for a genome download,

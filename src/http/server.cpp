@@ -65,6 +65,7 @@ struct ServerCore {
         web(options.web_files),
         cache(options.genome_cache_bytes),
         downloads(options.max_download_bytes),
+        rebuild_pool(std::max(1, options.threads)),
         connections(options.max_connections, options.max_connections_per_client, kEvictAfter) {}
 
   void accept();
@@ -81,6 +82,7 @@ struct ServerCore {
   StaticFiles web;
   lineage::GenotypeCache cache;
   Downloads downloads;
+  runner::ThreadPool rebuild_pool;  // genome downloads split their replay over it
   uint16_t port = 0;
   std::atomic<bool> stopping{false};
 
@@ -185,7 +187,8 @@ class Session : public std::enable_shared_from_this<Session> {
                              request.version()),
               nullptr};
     }
-    RouterContext context{*t_db, core_.options.token, core_.web, &core_.cache, &core_.downloads};
+    RouterContext context{*t_db,           core_.options.token, core_.web, &core_.cache, &core_.downloads,
+                          &core_.rebuild_pool};
     return route_request(request, context);
   }
 

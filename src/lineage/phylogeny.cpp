@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "lineage/run_tree.hpp"
 #include "store/lineage_repo.hpp"
 #include "util/error.hpp"
 #include "util/output_path.hpp"
@@ -66,28 +67,56 @@ void append_double(std::string& out, double v) {
   out.append(buf, ec == std::errc() ? end : buf);
 }
 
+void append_row(std::string& chunk, int64_t id, std::optional<int64_t> parent, int generation,
+                const std::optional<double>& fitness) {
+  chunk += std::to_string(id);
+  chunk += parent ? ",[" + std::to_string(*parent) + "]," : ",[NONE],";
+  chunk += std::to_string(generation);
+  chunk += ',';
+  if (fitness) append_double(chunk, *fitness);
+  chunk += '\n';
+}
+
 }  // namespace
 
-int64_t write_phylogeny_csv(store::Database& db, int64_t run_id, const std::filesystem::path& path) {
+int64_t write_phylogeny_csv(store::Database& db, int64_t run_id, const std::filesystem::path& path, bool extant_only) {
   TempFile file(path);
   std::string chunk = "id,ancestor_list,origin_time,fitness\n";
   int64_t rows = 0;
-  store::for_each_individual_of_run(db, run_id, [&](const store::IndividualRow& r) {
-    chunk += std::to_string(r.id);
-    chunk += r.parent ? ",[" + std::to_string(*r.parent) + "]," : ",[NONE],";
-    chunk += std::to_string(r.generation);
-    chunk += ',';
-    if (r.fitness) append_double(chunk, *r.fitness);
-    chunk += '\n';
-    ++rows;
+  const auto flush = [&] {
     if (chunk.size() >= (size_t{1} << 16)) {
       file.write(chunk);
       chunk.clear();
     }
-  });
+  };
+  if (extant_only) {
+    const auto tree = load_run_tree(db, run_id, true);
+    for (const auto& n : tree.nodes) {
+      append_row(chunk, n.id,
+                 n.parent < 0 ? std::nullopt : std::optional<int64_t>(tree.nodes[static_cast<size_t>(n.parent)].id),
+                 n.generation, n.fitness);
+      ++rows;
+      flush();
+    }
+  } else {
+    store::for_each_individual_of_run(db, run_id, [&](const store::IndividualRow& r) {
+      append_row(chunk, r.id, r.parent, r.generation, r.fitness);
+      ++rows;
+      flush();
+    });
+  }
   file.write(chunk);
   file.commit();
   return rows;
+}
+
+int64_t write_phylogeny_newick(store::Database& db, int64_t run_id, const std::filesystem::path& path,
+                               bool extant_only) {
+  TempFile file(path);
+  const auto tree = load_run_tree(db, run_id, extant_only);
+  file.write(to_newick(tree));
+  file.commit();
+  return static_cast<int64_t>(tree.nodes.size());
 }
 
 }  // namespace seedline::lineage

@@ -1,4 +1,4 @@
-// Phylogeny export in the ALife data standard (https://alife-data-standards.github.io):
+// Phylogeny export: the ALife data standard CSV, or Newick. ALife data standard (https://alife-data-standards.github.io):
 // one CSV row per individual of a run, columns id, ancestor_list ("[NONE]" for a root,
 // "[PARENT]" otherwise), origin_time (birth generation) and fitness (birth-generation
 // fitness, empty when not measured, shortest decimal that reads back to the same double).
@@ -16,7 +16,14 @@
 
 namespace seedline::lineage {
 
+// Returns the number of individuals written. With `extant_only`, only the ancestors-or-self
+// of the run's final population (lineage/run_tree.hpp); every row's parent is then a row too.
+int64_t write_phylogeny_csv(store::Database& db, int64_t run_id, const std::filesystem::path& path,
+                            bool extant_only = false);
+
+// The same tree (or its extant pruning) as Newick (lineage::to_newick), atomically as above.
 // Returns the number of individuals written.
-int64_t write_phylogeny_csv(store::Database& db, int64_t run_id, const std::filesystem::path& path);
+int64_t write_phylogeny_newick(store::Database& db, int64_t run_id, const std::filesystem::path& path,
+                               bool extant_only);
 
 }  // namespace seedline::lineage

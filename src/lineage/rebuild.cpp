@@ -1,6 +1,8 @@
 #include "lineage/rebuild.hpp"
 
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "store/lineage_repo.hpp"
 #include "store/snapshot_repo.hpp"
@@ -31,6 +33,18 @@ std::vector<float> rebuild(store::Database& db, int64_t id, const GenomeOps& ops
 
   // Nearest usable start, walking up from the target: a cached genotype beats a snapshot at
   // the same individual (no decompression), and path[0] is a snapshot or the root.
+  // The checks owed by the genotype's current state; verified fused with the next mutation
+  // when the ops can, else before it (and after the last one).
+  struct Owed {
+    int64_t id = 0;
+    std::vector<std::pair<uint64_t, const char*>> stored;
+  };
+  std::optional<Owed> owed;
+  const auto settle = [&](uint64_t actual) {
+    for (const auto& [stored, what] : owed->stored) verify(id, owed->id, actual, stored, what, stats);
+    owed.reset();
+  };
+
   std::vector<float> genotype;
   size_t start = path.size();
   for (size_t k = path.size(); k-- > 0;) {
@@ -47,9 +61,8 @@ std::vector<float> rebuild(store::Database& db, int64_t id, const GenomeOps& ops
       auto snap = store::find_snapshot(db, row.id);
       if (!snap) fail(ErrorCode::kInternal, "snapshot of individual " + std::to_string(row.id) + " vanished");
       genotype = std::move(snap->genotype);
-      const uint64_t actual = ops.checksum(genotype);
-      verify(id, row.id, actual, snap->checksum, "snapshot", stats);
-      if (row.checksum) verify(id, row.id, actual, *row.checksum, "snapshot", stats);
+      owed = Owed{row.id, {{snap->checksum, "snapshot"}}};
+      if (row.checksum) owed->stored.emplace_back(*row.checksum, "snapshot");
       stats.start = RebuildStart::kSnapshot;
       start = k;
       break;
@@ -59,7 +72,7 @@ std::vector<float> rebuild(store::Database& db, int64_t id, const GenomeOps& ops
     const auto& root = path.front().individual;
     if (root.parent) fail(ErrorCode::kInternal, "ancestor path of individual " + std::to_string(id) + " has no start");
     genotype = ops.init(root.seed);
-    if (root.checksum) verify(id, root.id, ops.checksum(genotype), *root.checksum, "initial genotype", stats);
+    if (root.checksum) owed = Owed{root.id, {{*root.checksum, "initial genotype"}}};
     stats.start = RebuildStart::kRoot;
     start = 0;
   }
@@ -67,10 +80,16 @@ std::vector<float> rebuild(store::Database& db, int64_t id, const GenomeOps& ops
 
   for (size_t k = start + 1; k < path.size(); ++k) {
     const auto& row = path[k].individual;
-    ops.mutate(genotype, row.seed);
+    if (owed && ops.checksum_then_mutate) {
+      settle(ops.checksum_then_mutate(genotype, row.seed));
+    } else {
+      if (owed) settle(ops.checksum(genotype));
+      ops.mutate(genotype, row.seed);
+    }
     ++stats.steps_replayed;
-    if (row.checksum) verify(id, row.id, ops.checksum(genotype), *row.checksum, "replayed genotype", stats);
+    if (row.checksum) owed = Owed{row.id, {{*row.checksum, "replayed genotype"}}};
   }
+  if (owed) settle(ops.checksum(genotype));
   const bool came_from_cache = stats.start == RebuildStart::kCache && stats.start_id == id;
   if (cache != nullptr && !came_from_cache) cache->put(id, genotype);
   if (stats_out != nullptr) *stats_out = stats;

@@ -9,8 +9,9 @@
 // The genome itself is not known here: GenomeOps supplies init, mutate and checksum (the
 // genome module binds them to an architecture and a noise version). Every stored checksum met
 // on the way is verified: the snapshot's against its decoded genotype, and each individual's
-// that became a parent (the target's included) against the replayed genotype. A mismatch
-// throws kCorruption naming the individual; wrong weights are never returned. Genotypes taken
+// that became a parent (the target's included) against the replayed genotype (a state's
+// checksum may be computed together with the next mutation, GenomeOps::checksum_then_mutate;
+// every check still happens before anything is returned). A mismatch throws kCorruption naming the individual; wrong weights are never returned. Genotypes taken
 // from the cache are trusted (they were verified, or computed, when they were put there).
 //
 // Thread-safety: as the Database (one per thread); the cache may be shared between threads.
@@ -30,6 +31,10 @@ struct GenomeOps {
   std::function<std::vector<float>(uint64_t seed)> init;
   std::function<void(std::span<float> genotype, uint64_t seed)> mutate;
   std::function<uint64_t(std::span<const float> genotype)> checksum;
+  // Optional: checksum(genotype) as it is, then mutate(genotype, seed), in one call, so an
+  // implementation may overlap the (sequential) hash with a parallel mutation. Empty: the
+  // two calls.
+  std::function<uint64_t(std::span<float> genotype, uint64_t seed)> checksum_then_mutate;
 };
 
 enum class RebuildStart { kRoot, kSnapshot, kCache };

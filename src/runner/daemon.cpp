@@ -9,7 +9,9 @@
 #include <thread>
 
 #include "lineage/genotype_cache.hpp"
+#include "runner/progress.hpp"
 #include "store/run_repo.hpp"
+#include "store/run_summary.hpp"
 #include "util/error.hpp"
 
 namespace seedline::runner {
@@ -31,6 +33,22 @@ void idle(double seconds, const std::atomic<bool>& stop) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (!stop.load() && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+// Where the run's experiment stands, for the progress bar's best-so-far and experiment ETA.
+// Only informative: a read that fails (e.g. the database is busy) leaves the plan out.
+void report_plan(store::Database& db, const store::RunRow& run, Progress* progress) {
+  if (progress == nullptr) return;
+  try {
+    ExperimentPlan plan;
+    for (const auto& s : store::run_summaries(db, run.experiment_id)) {
+      plan.generations_total += s.generations;
+      plan.generations_done += std::min(s.generations, s.last_generation + 1);
+      if (s.run.id == run.id) plan.run_best = s.best_fitness;
+    }
+    progress->plan(plan);
+  } catch (const Error&) {
   }
 }
 
@@ -66,6 +84,7 @@ DaemonReport run_daemon(store::Database& db, const DaemonOptions& options, const
   driver.progress = options.progress;
   driver.cache = &cache;
   driver.make_task = options.make_task;
+  driver.log = options.log;
 
   store::ClaimOptions claim;
   claim.owner = report.owner;
@@ -79,7 +98,9 @@ DaemonReport run_daemon(store::Database& db, const DaemonOptions& options, const
     } catch (const Error& e) {
       // A lock held past busy_timeout passes; with --once there is no later to wait for.
       if (e.code() != ErrorCode::kIOError || options.once) throw;
-      if (options.log != nullptr) *options.log << "seedline daemon: cannot claim a run now: " << e.what() << "\n";
+      if (options.log != nullptr) {
+        *options.log << log_timestamp() << " seedline daemon: cannot claim a run now: " << e.what() << "\n";
+      }
       idle(options.poll_seconds, stop);
       continue;
     }
@@ -89,16 +110,19 @@ DaemonReport run_daemon(store::Database& db, const DaemonOptions& options, const
       continue;
     }
     if (options.log != nullptr) {
-      *options.log << "seedline daemon " << report.owner << ": claimed run " << run->id << " (" << run->condition
+      *options.log << log_timestamp() << " seedline daemon " << report.owner << ": claimed run " << run->id << " (" << run->condition
                    << " trial " << run->trial << ")\n"
                    << std::flush;
     }
+    report_plan(db, *run, options.progress);
     RunResult result;
     try {
       result = drive_run(db, *run, report.owner, pool, driver);
     } catch (const Error& e) {
       // Only store I/O errors get here: the run stays running, goes stale and is resumed.
-      if (options.log != nullptr) *options.log << "seedline daemon: run " << run->id << ": " << e.what() << "\n";
+      if (options.log != nullptr) {
+        *options.log << log_timestamp() << " seedline daemon: run " << run->id << ": " << e.what() << "\n";
+      }
       report.lost.push_back(run->id);
       report.lost_because[run->id] = e.what();
       idle(options.poll_seconds, stop);
@@ -114,7 +138,7 @@ DaemonReport run_daemon(store::Database& db, const DaemonOptions& options, const
         break;
     }
     if (options.log != nullptr) {
-      *options.log << "seedline daemon " << report.owner << ": run " << run->id << " " << outcome_name(result.outcome)
+      *options.log << log_timestamp() << " seedline daemon " << report.owner << ": run " << run->id << " " << outcome_name(result.outcome)
                    << " at generation " << result.last_generation
                    << (result.message.empty() ? "" : " (" + result.message + ")") << "\n"
                    << std::flush;

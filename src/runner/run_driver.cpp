@@ -10,10 +10,13 @@
 #include "genome/run_genome.hpp"
 #include "lineage/rebuild.hpp"
 #include "runner/crash_point.hpp"
+#include "runner/external_executor.hpp"
 #include "runner/local_executor.hpp"
+#include "store/evaluator_repo.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/run_repo.hpp"
 #include "store/stage_repo.hpp"
+#include "tasks/external_task.hpp"
 #include "util/error.hpp"
 
 namespace seedline::runner {
@@ -102,9 +105,12 @@ evolve::ConditionConfig load_config(store::Database& db, const store::RunRow& ru
 }
 
 Parents rebuild_parents(store::Database& db, const RunContext& ctx, const store::GenerationRow& last,
-                        lineage::GenotypeCache& cache) {
+                        lineage::GenotypeCache& cache, ThreadPool& pool) {
   Parents p;
-  const auto ops = ctx.genome->ops();
+  // Each replay is split over the pool (the same bits as one thread).
+  const auto ops = ctx.genome->ops([&pool](size_t n, const std::function<void(size_t)>& piece) {
+    pool.parallel_for(n, [&](size_t i, int) { piece(i); });
+  });
   for (int64_t id : last.parents) {
     p.ids.push_back(id);
     auto cached = cache.get(id);
@@ -218,7 +224,7 @@ evolve::SelectionResult evaluate_generation(RunContext& ctx, Coordinator& co, in
         const auto stage_start = Clock::now();
         const auto before = stage_work(members, out);
         const auto items = stage_items(members, slots, stage, evolve::stage_episodes(ga, stage),
-                                       ctx.task->scores_phenotype(), ctx.run.seed, g);
+                                       ctx.task->scores_once(), ctx.run.seed, g);
         std::vector<ItemResult> results(items.size());
         co.background([&] { ctx.executor->evaluate(items, results); });
         accumulate(items, results, out);
@@ -289,6 +295,35 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
   return RunOutcome::kFinished;
 }
 
+// Records who evaluates the run (the first time its evaluators start) and warns loudly when
+// a resumed run meets an evaluator of another name, version or command.
+void record_evaluator(store::Database& db, const RunContext& ctx, const ExternalExecutor& external,
+                      const DriverOptions& options) {
+  const auto& id = external.identity();
+  store::RunEvaluator now;
+  now.run_id = ctx.run.id;
+  now.command = nlohmann::json(external.command()).dump();
+  now.name = id.name;
+  now.version = id.version;
+  now.protocol = id.protocol;
+  const auto before = store::find_run_evaluator(db, ctx.run.id);
+  if (!before) store::record_run_evaluator(db, now);
+  if (options.log == nullptr) return;
+  *options.log << "seedline: run " << ctx.run.id << ": evaluator '" << id.name << "' version '" << id.version
+               << "' (protocol " << id.protocol << ")\n";
+  if (before && (before->name != id.name || before->version != id.version)) {
+    *options.log << "seedline: WARNING: run " << ctx.run.id << " was started with evaluator '" << before->name
+                 << "' version '" << before->version << "' (" << before->recorded_at << ") but resumes with '"
+                 << id.name << "' version '" << id.version
+                 << "': generations from here on may not be comparable with the earlier ones\n";
+  }
+  if (before && before->command != now.command) {
+    *options.log << "seedline: WARNING: run " << ctx.run.id << ": the evaluator command was " << before->command
+                 << " and is now " << now.command << "\n";
+  }
+  *options.log << std::flush;
+}
+
 std::string describe_failure(const std::exception& e, int generation) {
   return (generation >= 0 ? "generation " + std::to_string(generation) + ": " : std::string()) + e.what();
 }
@@ -312,18 +347,21 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
   RunResult result;
   Coordinator co(db, run.id, owner, options);
   LocalExecutor local(pool, co.interrupt_check());
-  Executor& executor = options.executor != nullptr ? *options.executor : local;
-  // Whatever way the run ends, the executor drops its parents.
+  // An external task's evaluator processes, when no executor was given (created once the
+  // task is known); it outlives end_run below.
+  std::unique_ptr<ExternalExecutor> external;
+  Executor* executor = options.executor != nullptr ? options.executor : &local;
+  // Whatever way the run ends, the executor drops its parents (and stops its processes).
   struct EndRun {
-    Executor& e;
+    Executor*& e;
     bool begun = false;
     ~EndRun() {
-      if (begun) e.end_run();
+      if (begun) e->end_run();
     }
   } end_run{executor};
   lineage::GenotypeCache private_cache;
   lineage::GenotypeCache& cache = options.cache != nullptr ? *options.cache : private_cache;
-  RunContext ctx{run, {}, nullptr, nullptr, &executor, {}};
+  RunContext ctx{run, {}, nullptr, nullptr, executor, {}};
   ctx.label.run_id = run.id;
   ctx.label.condition = run.condition;
   ctx.label.trial = run.trial;
@@ -353,6 +391,10 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
     ctx.label.generations = ctx.config.ga.generations;
     ctx.genome = std::make_unique<genome::Genome>(genome::genome_for_condition(ctx.config, run.noise_version));
     ctx.task = options.make_task ? options.make_task(ctx.config.task) : tasks::make_task(ctx.config.task);
+    if (options.executor == nullptr && dynamic_cast<const tasks::ExternalTask*>(ctx.task.get()) != nullptr) {
+      external = std::make_unique<ExternalExecutor>(pool, co.interrupt_check());
+      executor = ctx.executor = external.get();
+    }
     const auto last = store::last_generation(db, run.id);
     const int start = last ? last->generation + 1 : 0;
     result.last_generation = start - 1;
@@ -360,7 +402,7 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
     started = true;
     if (start >= ctx.config.ga.generations) return finish(RunOutcome::kFinished, "");
     Parents parents;
-    if (last) parents = rebuild_parents(db, ctx, *last, cache);
+    if (last) parents = rebuild_parents(db, ctx, *last, cache, pool);
     RunSetup setup;
     setup.run_id = run.id;
     setup.condition = ctx.config.to_json();
@@ -368,7 +410,9 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
     setup.genome = ctx.genome.get();
     setup.task = ctx.task.get();
     end_run.begun = true;
-    executor.begin_run(setup, parents.genotypes);
+    // In the background: starting evaluator processes may take seconds of heartbeats.
+    co.background([&] { executor->begin_run(setup, parents.genotypes); });
+    if (external) record_evaluator(db, ctx, *external, options);
     const auto outcome = run_generations(db, ctx, start, std::move(parents), co, options, cache, result);
     return finish(outcome, "");
   } catch (const RunInterrupted&) {

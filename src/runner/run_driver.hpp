@@ -34,6 +34,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 
 #include "lineage/genotype_cache.hpp"
@@ -70,8 +71,11 @@ struct DriverOptions {
   // Builds the task from the stored spec. Default (empty): tasks::make_task. Tests inject
   // tasks that throw.
   std::function<std::unique_ptr<tasks::Task>(const nlohmann::json&)> make_task;
+  // Lines about the run that are not progress (the evaluator's identity, warnings). May be null.
+  std::ostream* log = nullptr;
   // Where the evaluations run (docs/runner.md, "The work interface"). Null (default): a
-  // LocalExecutor on the ThreadPool given to drive_run. Not owned; must outlive the call.
+  // LocalExecutor on the ThreadPool given to drive_run, or for an external task an
+  // ExternalExecutor (its evaluator processes). Not owned; must outlive the call.
   Executor* executor = nullptr;
   // Called after each committed generation. May be empty.
   std::function<void(const GenerationTiming&)> on_generation;

@@ -1,6 +1,6 @@
 // What `seedline status` prints, from store::run_summaries.
 //
-// JSON (DESIGN.md): {"runs": [{"id", "experiment", "condition", "trial", "state",
+// JSON (docs/runner.md): {"runs": [{"id", "experiment", "condition", "trial", "state",
 // "generation", "generations", "best_fitness", "best_individual", "experiment_name",
 // "message"}]}, with "experiment" the experiment id, "generation" the last committed one (-1
 // before the first commit), and null for a best that does not exist yet (or is not finite).

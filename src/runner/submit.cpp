@@ -9,6 +9,7 @@
 #include "runner/local_executor.hpp"
 #include "store/experiment_repo.hpp"
 #include "store/run_batch.hpp"
+#include "tasks/external_task.hpp"
 #include "tasks/task.hpp"
 #include "util/error.hpp"
 
@@ -31,16 +32,19 @@ int assumed_threads() {
 
 // What a daemon can run: an environment task with a flat observation drives the network as an
 // MLP (dense layers only); one with an image observation (C x H x W) as a conv net (conv layers,
-// then a flatten and dense layers: docs/networks.md). Either way the last layer gives one output
-// per action; and a run's memory (LocalExecutor::memory_bytes: parents plus per-thread scratch,
-// whatever the population) must fit in kMaxRunBytes.
+// then a flatten and dense layers: docs/networks.md); an external task's evaluator takes any
+// layers. Either way the last layer gives one output per action; and a run's memory
+// (LocalExecutor::memory_bytes: parents plus per-thread scratch, whatever the population) must
+// fit in kMaxRunBytes.
 void check_runnable(const evolve::ConditionConfig& c, const tasks::Task& task, const genome::Genome& genome) {
   const auto& arch = genome.architecture();
+  // An external evaluator runs the network itself, so any layer type may reach it.
+  const bool in_process = dynamic_cast<const tasks::ExternalTask*>(&task) == nullptr;
   if (!task.scores_phenotype()) {
     const std::string type = c.task.value("type", "");
     const bool image = task.observation_shape().size() == 3;
     bool past_convs = false;
-    for (size_t i = 0; i < arch.layers.size(); ++i) {
+    for (size_t i = 0; in_process && i < arch.layers.size(); ++i) {
       const std::string& layer = arch.layers[i].type;
       const std::string where = "network[" + std::to_string(i) + "].type: task '" + type + "'";
       if (!image && layer != "dense") {

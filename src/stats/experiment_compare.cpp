@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 
 #include "store/summary_repo.hpp"
@@ -10,26 +11,36 @@
 namespace seedline::stats {
 namespace {
 
-std::string describe(const store::ExperimentRow& e) {
-  return "experiment '" + e.name + "' (id " + std::to_string(e.id) + ")";
-}
-
 std::string describe(const store::RunRow& r) {
   return "run " + std::to_string(r.id) + " (condition '" + r.condition + "', trial " + std::to_string(r.trial) + ")";
 }
 
-// The last generation every run has reached; fails naming a run that has none.
-int common_generation(const std::vector<store::RunRow>& runs, const std::map<int64_t, int>& last) {
-  int g = -1;
-  for (const auto& r : runs) {
-    const int l = last.at(r.id);
-    if (l < 0) {
-      failed_precondition(describe(r) + " has not committed a generation yet; nothing to compare");
-    }
-    g = g < 0 ? l : std::min(g, l);
-  }
-  return g;
+// The k-th largest (k from 1) of `values`, or -1 when there are fewer than k.
+int kth_largest(std::vector<int> values, size_t k) {
+  if (values.size() < k) return -1;
+  std::nth_element(values.begin(), values.begin() + static_cast<long>(k - 1), values.end(), std::greater<>());
+  return values[k - 1];
 }
+
+// See compare_experiment: `newest[c]` holds the newest committed generation (-1: none) of
+// each run of condition c.
+int default_generation(const std::vector<std::vector<int>>& newest) {
+  // The newest generation that kMinRunsToCompare runs of condition c have reached.
+  std::vector<int> reached;
+  for (const auto& runs : newest) reached.push_back(kth_largest(runs, kMinRunsToCompare));
+  if (!reached.empty()) {
+    const int every = *std::min_element(reached.begin(), reached.end());
+    if (every >= 0) return every;
+    if (const int two = kth_largest(reached, 2); two >= 0) return two;
+  }
+  int any = -1;
+  for (const auto& runs : newest) {
+    for (int g : runs) any = std::max(any, g);
+  }
+  return std::max(any, 0);
+}
+
+std::string plural(size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
 }  // namespace
 
@@ -46,14 +57,17 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
     invalid_argument("generation must be >= 0 (got " + std::to_string(*generation) + ")");
   }
   const auto conditions = store::list_conditions(db, experiment.id);
-  if (conditions.size() < 2) {
-    failed_precondition(describe(experiment) + " has " + std::to_string(conditions.size()) +
-                        " condition(s); comparing needs at least 2");
-  }
   auto runs = store::list_runs(db, experiment.id);
   std::stable_sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.trial < b.trial; });
   std::map<int64_t, int> last;
   for (const auto& [run, newest] : store::last_generations(db, experiment.id)) last[run] = newest;
+
+  std::vector<std::vector<int>> newest(conditions.size());
+  for (size_t i = 0; i < conditions.size(); ++i) {
+    for (const auto& r : runs) {
+      if (r.condition_id == conditions[i].id) newest[i].push_back(last.at(r.id));
+    }
+  }
 
   ExperimentComparison out;
   out.experiment = experiment.id;
@@ -62,16 +76,18 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
   out.stage = spec.stage;
   out.cumulative = spec.cumulative;
   out.method = method;
-  out.generation = generation ? *generation : common_generation(runs, last);
+  out.generation = generation ? *generation : default_generation(newest);
 
   std::map<int64_t, double> values;
   for (const auto& row : metric_rows(db, experiment.id, spec, out.generation)) {
     values[row.run_id] = metric_value(row, metric);
   }
+  std::vector<Group> compared;
   for (const auto& c : conditions) {
-    ConditionValues group{c.name, {}};
+    ConditionValues group{c.name, {}, 0, false};
     for (const auto& r : runs) {
       if (r.condition_id != c.id) continue;
+      ++group.runs_total;
       const auto it = values.find(r.id);
       if (it == values.end()) {
         if (last.at(r.id) >= out.generation && (spec.stage || spec.cumulative)) {
@@ -85,10 +101,7 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
           corruption(describe(r) + " has committed generation " + std::to_string(last.at(r.id)) +
                      " but has no summary of generation " + std::to_string(out.generation));
         }
-        if (last.at(r.id) < 0) failed_precondition(describe(r) + " has not committed a generation yet");
-        failed_precondition(describe(r) + " has not reached generation " + std::to_string(out.generation) +
-                            " (its newest is " + std::to_string(last.at(r.id)) +
-                            "); omit the generation to use the last one every run has reached");
+        continue;  // not there yet: counted in runs_total, not in n
       }
       if (!std::isfinite(it->second)) {
         failed_precondition(describe(r) + ": its " + std::string(metric_name(metric)) +
@@ -97,22 +110,32 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
       }
       group.runs.push_back({r.id, r.trial, it->second});
     }
-    if (group.runs.empty()) failed_precondition(describe(experiment) + ": condition '" + c.name + "' has no runs");
+    group.compared = group.runs.size() >= kMinRunsToCompare;
+    if (group.compared) {
+      Group g{group.name, {}};
+      for (const auto& rv : group.runs) g.values.push_back(rv.value);
+      compared.push_back(std::move(g));
+    } else {
+      out.notes.push_back("condition '" + c.name + "': " + plural(group.runs.size(), "run") + " of " +
+                          std::to_string(group.runs_total) + " reached generation " + std::to_string(out.generation) +
+                          "; left out of the tests (a condition needs at least " +
+                          std::to_string(kMinRunsToCompare) + ")");
+    }
     out.groups.push_back(std::move(group));
   }
-
-  std::vector<Group> groups;
-  for (const auto& g : out.groups) {
-    Group group{g.name, {}};
-    for (const auto& rv : g.runs) group.values.push_back(rv.value);
-    groups.push_back(std::move(group));
+  if (compared.size() >= 2) {
+    out.comparison = compare_groups(compared, method);
+  } else {
+    out.comparison.kruskal.H = out.comparison.kruskal.p = std::nan("");
+    out.notes.push_back(plural(compared.size(), "condition") + " with at least " + std::to_string(kMinRunsToCompare) +
+                        " runs at generation " + std::to_string(out.generation) + "; no test (comparing needs 2)");
   }
-  out.comparison = compare_groups(groups, method);
   return out;
 }
 
 nlohmann::ordered_json to_json(const ExperimentComparison& c) {
   const auto stats = to_json(c.comparison);
+  const auto number = [](double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr); };
   nlohmann::ordered_json j;
   j["experiment"] = c.experiment;
   j["experiment_name"] = c.experiment_name;
@@ -124,23 +147,35 @@ nlohmann::ordered_json to_json(const ExperimentComparison& c) {
   j["generation"] = c.generation;
   j["method"] = mwu_method_name(c.method);
   j["groups"] = nlohmann::ordered_json::array();
-  for (size_t i = 0; i < c.groups.size(); ++i) {
+  size_t k = 0;  // index into the compared groups' summaries
+  for (const auto& g : c.groups) {
     nlohmann::ordered_json runs = nlohmann::ordered_json::array();
     nlohmann::ordered_json values = nlohmann::ordered_json::array();
-    for (const auto& rv : c.groups[i].runs) {
+    for (const auto& rv : g.runs) {
       runs.push_back(rv.run);
       values.push_back(rv.value);
     }
-    const auto& summary = stats["groups"][i];
-    j["groups"].push_back({{"name", c.groups[i].name},
+    nlohmann::ordered_json mean = nullptr;
+    nlohmann::ordered_json ci95 = {nullptr, nullptr};
+    if (g.compared) {
+      const auto& summary = stats["groups"][k++];
+      mean = summary["mean"];
+      ci95 = summary["ci95"];
+    } else if (!g.runs.empty()) {
+      mean = number(g.runs.front().value);  // one run: its value; no interval
+    }
+    j["groups"].push_back({{"name", g.name},
                            {"runs", runs},
                            {"values", values},
-                           {"n", summary["n"]},
-                           {"mean", summary["mean"]},
-                           {"ci95", summary["ci95"]}});
+                           {"n", g.runs.size()},
+                           {"runs_total", g.runs_total},
+                           {"compared", g.compared},
+                           {"mean", mean},
+                           {"ci95", ci95}});
   }
   j["kruskal"] = stats["kruskal"];
   j["pairs"] = stats["pairs"];
+  j["notes"] = c.notes;
   return j;
 }
 

@@ -1,13 +1,15 @@
-// An experiment's conditions compared at one generation: each run's metric (best, mean or
-// median fitness of that generation, or its cost: experiment_metric.hpp) grouped by condition, then stats::compare_groups. This
-// is what `seedline compare` and GET /api/experiments/{id}/compare return.
+// An experiment's conditions compared at one generation G while runs go on: each run that has
+// committed G contributes its metric (best, mean or median fitness of G, or its cost:
+// experiment_metric.hpp), grouped by condition; the conditions with at least 2 such runs are
+// compared (stats::compare_groups), the others are reported with their n and left out of the
+// tests. This is what `seedline compare` and GET /api/experiments/{id}/compare return
+// (docs/statistics.md).
 //
 // Reads the database through src/store only (run progress and one generation's summary
 // rows); as thread-safe as the Database passed in (one per thread).
-// Failure: kInvalidArgument for a negative generation; kFailedPrecondition (naming the
-// experiment or run) when there is nothing to compare yet: fewer than 2 conditions, a
-// condition without runs, a run that has not reached the generation, or a non-finite value;
-// kCorruption when a run lacks a generation below its newest one.
+// Failure: kInvalidArgument for a negative generation; kFailedPrecondition naming the run for
+// a non-finite value; kCorruption when a run lacks a generation below its newest one. Too
+// few runs or conditions is not an error: the result says so in `notes`.
 #pragma once
 
 #include <cstdint>
@@ -30,10 +32,12 @@ struct RunValue {
   double value = 0;
 };
 
-// One condition's runs (by trial) and their values at the compared generation.
+// One condition's runs (by trial) that reached the compared generation, and their values.
 struct ConditionValues {
   std::string name;
   std::vector<RunValue> runs;
+  int runs_total = 0;     // the condition's runs, reached G or not
+  bool compared = false;  // at least 2 runs reached G: part of `comparison`
 };
 
 struct ExperimentComparison {
@@ -45,11 +49,18 @@ struct ExperimentComparison {
   int generation = 0;
   MwuMethod method = MwuMethod::kAuto;   // as requested; each pair says the method it used
   std::vector<ConditionValues> groups;   // conditions in their experiment-file order
-  Comparison comparison;                 // of groups, in the same order
+  Comparison comparison;                 // of the compared groups, in the same order; empty
+                                         // (no groups, no pairs, H and p NaN) when fewer than 2
+  std::vector<std::string> notes;        // why a condition or the whole test is left out
 };
 
-// Compares the experiment's conditions at `generation`; nullopt picks the last generation
-// every run has reached (the smallest newest-committed generation over all runs).
+// A condition needs this many runs at G to be compared.
+inline constexpr size_t kMinRunsToCompare = 2;
+
+// Compares the experiment's conditions at `generation`. nullopt picks the newest generation
+// that at least 2 runs of every condition have reached; when there is none, the newest that
+// 2 runs of each of at least 2 conditions have reached; else the newest any run has reached
+// (0 when none has committed one).
 ExperimentComparison compare_experiment(store::Database& db, const store::ExperimentRow& experiment,
                                         Metric metric, std::optional<int> generation, MwuMethod method);
 // The same for any MetricSpec (a cost metric of one stage, cumulative). A run without the
@@ -57,9 +68,12 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
 ExperimentComparison compare_experiment(store::Database& db, const store::ExperimentRow& experiment,
                                         const MetricSpec& spec, std::optional<int> generation, MwuMethod method);
 
-// {"experiment", "metric", ["stage", "cumulative" for cost metrics,] "generation", "method",
-//  "groups": [{"name", "runs": [run ids], "values": [..], "n", "mean", "ci95": [lo, hi]}],
-//  "kruskal": {"H", "p"}, "pairs": [...as stats::to_json]}; undefined numbers are null.
+// {"experiment", "experiment_name", "metric", ["stage", "cumulative" for cost metrics,]
+//  "generation", "method",
+//  "groups": [{"name", "runs": [run ids], "values": [..], "n", "runs_total", "compared",
+//              "mean", "ci95": [lo, hi]}],
+//  "kruskal": {"H", "p"}, "pairs": [...as stats::to_json], "notes": [..]}; undefined numbers
+// (and H, p without a test) are null.
 nlohmann::ordered_json to_json(const ExperimentComparison& comparison);
 
 }  // namespace seedline::stats

@@ -1,7 +1,7 @@
 // SQLite connection, prepared statement and transaction: thin RAII wrappers.
 //
 // A Database owns one sqlite3 connection. It is movable, not copyable, and not thread-safe:
-// use one Database per thread. Per DESIGN, a process holds at most one writer connection
+// use one Database per thread. As docs/runner.md says, a process holds at most one writer connection
 // (the runner's) and any number of read-only ones (the HTTP server's, the CLI's queries).
 // Every connection is opened with WAL, busy_timeout and foreign_keys=ON.
 //

@@ -8,9 +8,11 @@ constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
 std::optional<RunRow> claim_run(Database& db, const ClaimOptions& o) {
   Transaction tx(db);
   auto pick = db.prepare(
-      "SELECT id FROM runs WHERE (?1 IS NULL OR experiment_id = ?1) AND "
-      "(state IN ('queued', 'paused') OR (state = 'running' AND (heartbeat IS NULL OR heartbeat < ?2))) "
-      "ORDER BY CASE state WHEN 'running' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END, id LIMIT 1");
+      "SELECT r.id FROM runs r JOIN conditions c ON c.id = r.condition_id "
+      "WHERE (?1 IS NULL OR r.experiment_id = ?1) AND "
+      "(r.state IN ('queued', 'paused') OR (r.state = 'running' AND (r.heartbeat IS NULL OR r.heartbeat < ?2))) "
+      "ORDER BY CASE r.state WHEN 'running' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END, r.experiment_id, r.trial, "
+      "c.position, r.id LIMIT 1");
   pick.bind(1, o.experiment_id).bind(2, o.now - o.stale_after);
   if (!pick.step()) return std::nullopt;
   const int64_t id = pick.column_int64(0);

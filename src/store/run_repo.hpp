@@ -1,8 +1,10 @@
 // Run claiming and state changes for the runner daemon.
 //
-// Claiming is atomic across processes: one BEGIN IMMEDIATE transaction picks the oldest
-// claimable run (a stale `running` one first, then paused, then queued) and marks it running
-// with this daemon as owner. Every later write by the owner is conditional on still owning
+// Claiming is atomic across processes: one BEGIN IMMEDIATE transaction picks a claimable run
+// (a stale `running` one first, then paused, then queued; within each, the oldest experiment
+// first and its runs trial-major: every condition's trial 0 in file order, then trial 1 ...,
+// so a partial experiment has runs of every condition early) and marks it running with this
+// daemon as owner. Every later write by the owner is conditional on still owning
 // the run (`WHERE owner = ?`), so a daemon that was presumed dead can never overwrite the
 // work of the daemon that resumed its run.
 #pragma once

@@ -15,7 +15,8 @@ constexpr const char* kSummaryTail = R"(, e.name,
        (SELECT max(g.generation) FROM generations g WHERE g.run_id = r.id),
        (SELECT g.best FROM generations g WHERE g.run_id = r.id ORDER BY g.best DESC, g.generation LIMIT 1),
        (SELECT g.best_individual FROM generations g WHERE g.run_id = r.id
-         ORDER BY g.best DESC, g.generation LIMIT 1)
+         ORDER BY g.best DESC, g.generation LIMIT 1),
+       (SELECT g.best FROM generations g WHERE g.run_id = r.id ORDER BY g.generation DESC LIMIT 1)
   FROM runs r
   JOIN conditions c ON c.id = r.condition_id
   JOIN experiments e ON e.id = r.experiment_id
@@ -31,6 +32,7 @@ RunSummary read_summary(const Statement& st) {
   s.last_generation = static_cast<int>(st.column_optional_int64(c + 2).value_or(-1));
   s.best_fitness = st.column_optional_double(c + 3);
   s.best_individual = st.column_optional_int64(c + 4);
+  s.final_best = st.column_optional_double(c + 5);
   return s;
 }
 

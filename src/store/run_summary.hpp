@@ -4,7 +4,10 @@
 //   last_generation  the newest committed generation (-1 before the first commit);
 //   generations      the configured total (the condition's ga.generations);
 //   best_fitness     the highest per-generation best over committed generations, and
-//   best_individual  the individual that scored it (the earliest generation on a tie).
+//   best_individual  the individual that scored it (the earliest generation on a tie);
+//   final_best       the best fitness of the newest committed generation. With noisy
+//                    evaluation best_fitness is a maximum over noisy draws and so biased
+//                    upward; final_best is what the run ends (or stands) at.
 // Reads only the runs, conditions, experiments and generations tables (never individuals),
 // so it stays fast however large a run's lineage grows.
 //
@@ -29,6 +32,7 @@ struct RunSummary {
   int last_generation = -1;                // newest committed generation, -1 if none
   std::optional<double> best_fitness;      // nullopt before the first commit (or a NaN best)
   std::optional<int64_t> best_individual;  // nullopt before the first commit
+  std::optional<double> final_best;        // best of generation last_generation; nullopt before
 };
 
 // All runs, or one experiment's, by run id.

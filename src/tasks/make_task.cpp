@@ -5,6 +5,7 @@
 #include <string>
 
 #include "tasks/cartpole.hpp"
+#include "tasks/external_task.hpp"
 #include "tasks/function_tasks.hpp"
 #include "tasks/pendulum.hpp"
 #include "tasks/task.hpp"
@@ -78,7 +79,7 @@ std::unique_ptr<Task> make_task(const nlohmann::json& spec) {
   FieldReader fields(spec);
   const nlohmann::json* type_value = fields.find("type");
   if (type_value == nullptr) {
-    invalid_argument("task.type: missing (one of cartpole, pendulum, sphere, rastrigin)");
+    invalid_argument("task.type: missing (one of cartpole, pendulum, sphere, rastrigin, external)");
   }
   if (!type_value->is_string()) invalid_argument("task.type: expected a string, got " + type_value->dump());
   const std::string type = type_value->get<std::string>();
@@ -105,8 +106,10 @@ std::unique_ptr<Task> make_task(const nlohmann::json& spec) {
     } else {
       task = std::make_unique<RastriginTask>(shift);
     }
+  } else if (type == "external") {
+    return make_external_task(spec);  // validates its own fields
   } else {
-    invalid_argument("task.type: unknown task '" + type + "' (one of cartpole, pendulum, sphere, rastrigin)");
+    invalid_argument("task.type: unknown task '" + type + "' (one of cartpole, pendulum, sphere, rastrigin, external)");
   }
   fields.reject_unknown(type);
   return task;

@@ -51,6 +51,10 @@ class Task {
   virtual int action_size() const = 0;        // network outputs expected; 0 for function tasks
   virtual ActionKind action_kind() const = 0; // function tasks report kContinuous
   virtual bool scores_phenotype() const = 0;  // true for sphere/rastrigin
+  // True when one evaluation per stage says all there is (deterministic function tasks), so
+  // the runner sends one work item per member and stage instead of one per episode.
+  // Default: scores_phenotype(); the external task says false (its evaluator may draw on the seed).
+  virtual bool scores_once() const { return scores_phenotype(); }
   // The spec with every default filled in, e.g. {"type":"cartpole","episodes":1,"max_steps":500};
   // make_task(resolved_spec()) builds an equal task.
   virtual nlohmann::json resolved_spec() const = 0;
@@ -71,11 +75,11 @@ class Task {
 };
 
 // Builds a task from the "task" object of an experiment file. Fields (docs/tasks.md):
-//   type       required: "cartpole" | "pendulum" | "sphere" | "rastrigin"
+//   type       required: "cartpole" | "pendulum" | "sphere" | "rastrigin" | "external"
 //   episodes   default 1, 1..100000 (function tasks: only 1, they are deterministic)
 //   max_steps  environment tasks only; default 500 (cartpole) / 200 (pendulum)
 //   shift      function tasks only; default 0: the optimum sits at x_i = shift
-// Unknown fields are errors.
+// `external` has its own fields (tasks/external_task.hpp). Unknown fields are errors.
 std::unique_ptr<Task> make_task(const nlohmann::json& spec);
 
 }  // namespace seedline::tasks

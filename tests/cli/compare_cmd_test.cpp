@@ -50,10 +50,32 @@ TEST_F(CompareCommand, JsonIsWhatTheServerReturns) {
 TEST_F(CompareCommand, TableShowsValuesAndStatistics) {
   const auto r = compare({"--experiment", "demo", "--method", "exact"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* part : {"experiment 'demo'", "best fitness at generation 2", "factorized  2     6 (",
+  for (const char* part : {"experiment 'demo'", "best fitness at generation 2", "factorized  2/2     6 (",
                            "Kruskal-Wallis", "exact"}) {
     EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
   }
+}
+
+// While runs go on: the runs that reached the generation are compared, the others counted.
+TEST_F(CompareCommand, APartialExperimentIsComparedWithItsNPerCondition) {
+  const auto r = compare({"--experiment", "demo", "--generation", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* part : {"best fitness at generation 3", "n/runs", "factorized  2/2", "direct      1/2",
+                           "note: condition 'direct': 1 run of 2 reached generation 3", "Kruskal-Wallis"}) {
+    EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
+  }
+  const auto other = compare({"--experiment", "other", "--json"});
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  const auto j = nlohmann::json::parse(other.out);
+  EXPECT_EQ(j["groups"][0]["n"], 1);
+  EXPECT_EQ(j["groups"][1]["n"], 0);
+  EXPECT_TRUE(j["pairs"].empty());
+  EXPECT_FALSE(j["notes"].empty());
+  // Without --json the table says why there is no test instead of failing.
+  const auto text = compare({"--experiment", "other"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("no test (comparing needs 2)"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("Kruskal-Wallis"), std::string::npos) << text.out;
 }
 
 TEST_F(CompareCommand, ErrorsAreOneLine) {
@@ -64,8 +86,6 @@ TEST_F(CompareCommand, ErrorsAreOneLine) {
   };
   const Case cases[] = {
       {{"--experiment", "nosuch"}, 1, "no experiment named 'nosuch'"},
-      {{"--experiment", "demo", "--generation", "3"}, 1, "has not reached generation 3"},
-      {{"--experiment", "other"}, 1, "has not committed a generation yet"},
       {{"--experiment", "demo", "--metric", "worst"}, 2, "--metric"},
       {{"--experiment", "demo", "--generation", "-2"}, 2, "--generation"},
       {{}, 2, "--experiment"},

@@ -67,7 +67,8 @@ TEST(DbCommand, StatusOnAMissingFileSaysHowToCreateIt) {
   TempDir dir;
   const auto path = dir / "nope.db";
   auto r = run_seedline({"--db", path.string(), "db", "status"});
-  expect_refusal(r, path.string(), "seedline db init");
+  // The hint repeats the --db given (a plain path, so unquoted).
+  expect_refusal(r, path.string(), "`seedline --db " + path.string() + " db init`");
   EXPECT_FALSE(std::filesystem::exists(path));
 }
 

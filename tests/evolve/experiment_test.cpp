@@ -8,7 +8,7 @@
 namespace seedline::evolve {
 namespace {
 
-// The example of DESIGN.md ("Runs and the daemon"), comments included.
+// The example experiment file of the project's design (three conditions), comments included.
 const char* kDesignExample = R"({"name": "cartpole-demo", "seed": 7, "trials": 3,
    // comments are allowed
    "task": {"type": "cartpole", "episodes": 2},

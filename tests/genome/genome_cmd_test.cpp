@@ -286,9 +286,10 @@ TEST_F(GenomeCommand, UnknownNoiseVersionsIdsAndFormatsAreClearErrors) {
   r = run({"genome", "424242", "--out", out});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "seedline: error: individual 424242 does not exist\n");
+  // An unknown format is a usage error (exit 2), refused before anything is read.
   r = run({"genome", std::to_string(chains_[0].ids[1]), "--out", out, "--format", "pt"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("unknown export format 'pt'"), std::string::npos) << r.err;
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--format: pt not in {safetensors,npy}"), std::string::npos) << r.err;
   EXPECT_EQ(run({"genome", std::to_string(chains_[0].ids[1])}).exit_code, 2);  // --out is required
   EXPECT_FALSE(std::filesystem::exists(out));
 }

@@ -1,7 +1,7 @@
 // Recomputes the golden values of the genotype path (tests/golden/golden_values.hpp) and
 // compares them bit for bit. tests/golden/CMakeLists.txt builds this file with the noise and
 // genome sources compiled again at -O0 (like a Debug build) and, where the compiler takes it,
-// at -O2 -march=native, so CI checks DESIGN's promise that a genotype has the same bits in
+// at -O2 -march=native, so CI checks docs/genome.md's promise that a genotype has the same bits in
 // every build type, not only in the Release build the GoogleTest suite runs in.
 //
 // Checks: eps_v1 single values; each noise stream through eps_v1 element by element, fill_v1

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "store/migrations.hpp"
 
 namespace seedline::store {
@@ -38,6 +40,31 @@ TEST_F(RunRepo, ClaimsQueuedRunsOldestFirstOnce) {
   EXPECT_EQ(a->owner, "a");
   ASSERT_TRUE(claim_run(db_, claim("c", 1000)));
   EXPECT_FALSE(claim_run(db_, claim("d", 1000)));
+}
+
+// Runs are inserted condition by condition; claims go trial by trial across conditions (in
+// file position order, not condition id order), experiment by experiment, so the first runs
+// of a partial experiment cover every condition.
+TEST_F(RunRepo, QueuedRunsAreClaimedTrialMajorAcrossConditions) {
+  const int64_t e = insert_experiment(db_, "later", "{}");
+  // Inserted in the order "b" (position 1) then "a" (position 0): position decides.
+  const int64_t b = insert_condition(db_, e, 1, "b", "{}");
+  const int64_t a = insert_condition(db_, e, 0, "a", "{}");
+  std::map<std::pair<std::string, int>, int64_t> id;
+  for (const auto& [cond, name] : {std::pair{b, "b"}, std::pair{a, "a"}}) {
+    for (int t = 0; t < 2; ++t) id[{name, t}] = insert_run(db_, e, cond, t, 7 + t, 1);
+  }
+  auto o = claim("x", 1000);
+  // The older experiment's three runs (one condition) come first.
+  for (int t = 0; t < 3; ++t) EXPECT_EQ(claim_run(db_, o)->id, runs_[t]) << "trial " << t;
+  const std::vector<std::pair<std::string, int>> expected = {{"a", 0}, {"b", 0}, {"a", 1}, {"b", 1}};
+  for (const auto& want : expected) {
+    const auto got = claim_run(db_, o);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->id, id[want]) << "expected condition " << want.first << " trial " << want.second << ", got "
+                                 << got->condition << " trial " << got->trial;
+  }
+  EXPECT_FALSE(claim_run(db_, o));
 }
 
 TEST_F(RunRepo, AStaleRunIsReclaimedAndItsOldOwnerLocksItselfOut) {

@@ -1,10 +1,14 @@
 // The dashboard in a real browser: runs a small real experiment (examples/smoke.json) into a
 // fresh database, serves it with `seedline serve --port 0`, and drives headless Chromium
 // (Debian's /usr/bin/chromium through playwright-core; no downloaded browser) through the
-// experiments list, the experiment page (curves, comparison, runs), an individual's page
-// (fields, lineage, genome download), live updates of a submitted experiment while
-// `seedline daemon --once` runs it, and an error page. Saves screenshots to
-// $SEEDLINE_TEST_OUTPUT (default build/test-output/) and stops the server with SIGTERM.
+// experiments list, the experiment page (settings that differ, curves with their band
+// switch and run hover, comparison, runs; the downloads of the curves as SVG, PNG and CSV and
+// of the comparison as CSV and LaTeX, each checked), a run's page (its family tree drawn),
+// an individual's page (fields, children, lineage, genome download), live updates of a
+// submitted experiment while two `seedline daemon --once` run it (a comparison mid-run),
+// and an error page. Saves screenshots to $SEEDLINE_TEST_OUTPUT (default
+// build/test-output/: dashboard.png the experiment page, dashboard-run.png the tree,
+// dashboard-live.png mid-run, dashboard-individual.png) and stops the server with SIGTERM.
 //
 //   SEEDLINE_BIN=build/seedline SEEDLINE_SOURCE_DIR=. node tests/web/dashboard_test.mjs
 //
@@ -19,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const TIME_LIMIT_MS = 170_000;  // the whole test; CTest's TIMEOUT is above it
+const TIME_LIMIT_MS = 230_000;  // the whole test; CTest's TIMEOUT is above it
 const here = dirname(fileURLToPath(import.meta.url));
 const sourceDir = resolve(process.env.SEEDLINE_SOURCE_DIR ?? join(here, '..', '..'));
 const chromiumPath = process.env.SEEDLINE_CHROMIUM ?? '/usr/bin/chromium';
@@ -78,6 +82,42 @@ function runToEnd(cmd, args, ms) {
       else reject(new Error(`${cmd} ${args.join(' ')} exited with ${code ?? signal}:\n${out}`));
     });
   });
+}
+
+// Starts a process in the background; `done` resolves with its output once it exits 0 and
+// rejects otherwise. Cleanup stops it with SIGTERM if it is still running.
+function startProcess(cmd, args) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let exited = false;
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const done = new Promise((resolveRun, reject) => {
+    child.on('error', (e) => reject(new Error(`cannot start ${cmd}: ${e.message}`)));
+    child.on('exit', (code, signal) => {
+      exited = true;
+      if (code === 0) resolveRun(out);
+      else reject(new Error(`${cmd} ${args.join(' ')} exited with ${code ?? signal}:\n${out}`));
+    });
+  });
+  done.catch(() => {});
+  cleanups.push(async () => {
+    if (!exited) child.kill('SIGTERM');
+  });
+  return { done };
+}
+
+// PNG width and height from its IHDR chunk.
+function pngSize(bytes) {
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (!signature.every((b, i) => bytes[i] === b) || bytes.subarray(12, 16).toString() !== 'IHDR') return null;
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+async function saveDownload(page, selector, file) {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 20_000 }), page.click(selector)]);
+  await download.saveAs(file);
+  return { name: download.suggestedFilename(), bytes: readFileSync(file) };
 }
 
 // Starts a server that prints its URL (http://HOST:PORT, or HOST:PORT, or "port N") on
@@ -195,8 +235,8 @@ async function checkExperiment(page, base, exp, expected) {
   const groupRows = await page.$$eval('#comparison table.groups tbody tr', (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent.trim())));
   check(groupRows.length === expected.conditions.length, 'the comparison lists every condition', JSON.stringify(groupRows));
   for (const [i, row] of groupRows.entries()) {
-    check(row[0] === expected.conditions[i] && Number(row[1]) === expected.trials,
-      `comparison row "${row[0]}" has n = ${expected.trials} runs`, JSON.stringify(row));
+    check(row[0] === expected.conditions[i] && row[1] === `${expected.trials} / ${expected.trials}`,
+      `comparison row "${row[0]}" has n = ${expected.trials} of ${expected.trials} runs`, JSON.stringify(row));
     check(row.slice(2).every(isNumber), `comparison row "${row[0]}" shows numbers`, JSON.stringify(row));
   }
   const statLine = await page.textContent('#comparison .stat-line');
@@ -225,9 +265,13 @@ async function checkExperiment(page, base, exp, expected) {
   const runRows = await page.$$eval('table.runs tbody tr', (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent.trim())));
   check(runRows.length === expected.conditions.length * expected.trials, 'the run list has every run', String(runRows.length));
   for (const row of runRows) {
-    check(row[3].startsWith('finished') && row[4] === `${expected.generations} / ${expected.generations}` && isNumber(row[5]) && /^#\d+$/.test(row[6]),
-      `run ${row[0]} is finished at ${expected.generations} / ${expected.generations} with a best individual`, JSON.stringify(row));
+    check(row[3].startsWith('finished') && row[4] === `${expected.generations} / ${expected.generations}` && isNumber(row[5]) &&
+      isNumber(row[6]) && Number(row[6]) <= Number(row[5]) && /^#\d+$/.test(row[7]),
+      `run ${row[0]} is finished at ${expected.generations} / ${expected.generations} with best ever >= final best and a best individual`,
+      JSON.stringify(row));
   }
+  const runsCaption = await page.textContent('.runs-caption');
+  check(runsCaption.includes('Best ever') && runsCaption.includes('Final best'), 'the runs table says what "best" means', runsCaption);
   const live = await page.textContent('.live');
   check(live.includes('all runs finished'), 'the page says it stopped updating', live);
 
@@ -236,7 +280,7 @@ async function checkExperiment(page, base, exp, expected) {
   await page.selectOption('select[aria-label="Metric"]', 'median');
   await medianCurves;
   await page.waitForSelector('#curves-chart canvas', { timeout: 10_000 });
-  const caption = await page.textContent('.caption');
+  const caption = await page.textContent('#curves-caption');
   check(caption.includes('median') && page.url().includes('metric=median'), 'the metric selector reloads the curves for the median', caption);
   const curves = await getJson(base, `/api/experiments/${exp.id}/curves?metric=median`);
   const nonPositive = curves.conditions.some((c) => c.mean.some((v) => v !== null && v <= 0));
@@ -247,6 +291,32 @@ async function checkExperiment(page, base, exp, expected) {
     `the log scale ${nonPositive ? 'falls back to a symmetric log for values <= 0 and says so' : 'is a plain log scale'}`, note);
   await page.uncheck('input[name="log"]');
   await page.selectOption('select[aria-label="Metric"]', 'best');
+  await page.waitForFunction(() => document.querySelector('#curves-caption')?.textContent.includes('best fitness'), null, { timeout: 10_000 });
+  const bestCaption = await page.textContent('#curves-caption');
+  check(bestCaption.includes('not the best so far') && bestCaption.includes('Student t'),
+    'the curves caption says what "best" means and which interval is shaded', bestCaption);
+
+  // The settings that differ between the conditions.
+  const settings = await page.$$eval('#settings table.settings tbody tr', (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent.trim())));
+  const type = settings.find((r) => r[0] === 'representation.type');
+  check(type && type[1] === 'factorized' && type[2] === 'direct', 'the settings table shows the representations side by side', JSON.stringify(settings));
+  check(!settings.some((r) => r[0] === 'ga.population'), 'a setting shared by every condition is not listed', JSON.stringify(settings));
+
+  // The band switch and single runs named on hover.
+  await page.selectOption('select[aria-label="Band"]', 'bootstrap');
+  await page.waitForFunction(() => document.querySelector('#curves-caption')?.textContent.includes('bootstrap'), null, { timeout: 10_000 });
+  check(page.url().includes('band=bootstrap'), 'the band switches to the bootstrap interval and the URL keeps it', page.url());
+  await page.check('input[name="runs"]');
+  await page.waitForSelector('#curves-chart canvas', { timeout: 10_000 });
+  const plotBox = await canvasBox(page, '#curves-chart .u-over');
+  await page.mouse.move(plotBox.x + plotBox.width * 0.6, plotBox.y + plotBox.height * 0.5);
+  const hover = await page.waitForSelector('.run-hover-link', { timeout: 10_000 });
+  const hoverText = await page.textContent('.run-hover');
+  const hoveredRun = Number((await hover.textContent()).replace('run ', ''));
+  check(exp.id && (await getJson(base, `/api/runs/${hoveredRun}`)).experiment === exp.id && hoverText.includes('trial'),
+    'hovering the single runs names a run of this experiment and links to it', hoverText);
+  await page.selectOption('select[aria-label="Band"]', 'Student t');
+  await page.uncheck('input[name="runs"]');
 
   // The cost chart: evaluations per generation and condition (docs/statistics.md, cost metrics).
   await page.waitForSelector('#cost-chart canvas', { timeout: 10_000 });
@@ -264,8 +334,75 @@ async function checkExperiment(page, base, exp, expected) {
     `stage 0 ran ${perGeneration} evaluations in every generation`, JSON.stringify(costs.conditions.map((c) => c.mean)));
 }
 
+// The downloads: curves as SVG (parsed by the browser), PNG (its size) and CSV (every run's
+// rows), the comparison as CSV and LaTeX.
+async function checkDownloads(page, base, exp, expected, tmp) {
+  await page.waitForSelector('#curves-chart canvas', { timeout: 15_000 });
+  const svg = await saveDownload(page, 'button.download-curves-svg', join(tmp, 'curves.svg'));
+  const parsed = await page.evaluate((text) => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    return {
+      error: doc.querySelector('parsererror')?.textContent ?? null,
+      root: doc.documentElement.nodeName,
+      means: doc.querySelectorAll('path.mean').length,
+      legend: [...doc.querySelectorAll('text.legend')].map((t) => t.textContent),
+      x: doc.querySelector('text.x-label')?.textContent,
+      y: doc.querySelector('text.y-label')?.textContent,
+    };
+  }, svg.bytes.toString());
+  check(parsed.error === null && parsed.root === 'svg' && parsed.means === expected.conditions.length,
+    `the SVG download (${svg.name}) parses with one mean line per condition`, JSON.stringify(parsed));
+  check(parsed.x === 'generation' && parsed.y.startsWith('fitness') && expected.conditions.every((c) => parsed.legend.includes(c)),
+    'the SVG has axis labels and a legend', JSON.stringify(parsed));
+  const png = await saveDownload(page, 'button.download-curves-png', join(tmp, 'curves.png'));
+  const size = pngSize(png.bytes);
+  check(size && size.width === 1440 && size.height === 880, `the PNG download is a 1440 x 880 PNG (the 720 x 440 figure at 2x)`,
+    JSON.stringify(size));
+  const csv = await saveDownload(page, 'button.download-curves-csv', join(tmp, 'curves.csv'));
+  const lines = csv.bytes.toString().trim().split('\n');
+  check(lines[0] === 'condition,run,trial,generation,best', 'the CSV download has a header', lines[0]);
+  const detail = await getJson(base, `/api/experiments/${exp.id}`);
+  for (const run of detail.runs) {
+    const rows = lines.filter((l) => l.split(',')[1] === String(run.id));
+    if (rows.length !== expected.generations) {
+      check(false, 'the CSV has every generation of every run', `run ${run.id}: ${rows.length} rows`);
+    }
+  }
+  check(lines.length - 1 === detail.runs.length * expected.generations,
+    `the CSV download has all ${detail.runs.length} runs x ${expected.generations} generations`, String(lines.length - 1));
+  const table = await saveDownload(page, 'button.download-comparison-csv', join(tmp, 'comparison.csv'));
+  const tableText = table.bytes.toString();
+  check(expected.conditions.every((c) => tableText.includes(`group,${c},`)) && tableText.includes('pair,'),
+    'the comparison CSV has every condition and the pair', tableText.split('\n').slice(0, 4).join(' | '));
+  const tex = (await saveDownload(page, 'button.download-comparison-tex', join(tmp, 'comparison.tex'))).bytes.toString();
+  check(tex.includes('\\begin{tabular}') && tex.includes('\\toprule') && expected.conditions.every((c) => tex.includes(c)),
+    'the LaTeX download is a booktabs table of the conditions', tex.split('\n').slice(0, 3).join(' | '));
+}
+
+// A run's page draws its pruned family tree.
+async function checkRunTree(page, base, exp) {
+  const detail = await getJson(base, `/api/experiments/${exp.id}`);
+  const run = detail.runs[0];
+  await page.goto(`${base}/#/runs/${run.id}`);
+  const canvas = await page.waitForSelector('#tree-canvas[data-render-ms]', { timeout: 15_000 });
+  const tree = await getJson(base, `/api/runs/${run.id}/tree`);
+  const nodes = Number(await canvas.getAttribute('data-nodes'));
+  check(nodes === tree.nodes && nodes > 0, `the run page draws the pruned tree of run ${run.id} (${nodes} individuals)`, String(nodes));
+  const inked = await page.$eval('#tree-canvas', (c) => {
+    const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) n++;
+    return n;
+  });
+  check(inked > 500, 'the tree canvas has branches drawn', `${inked} coloured pixels`);
+  const info = await page.textContent('.tree-info');
+  check(info.includes('final population'), 'the tree says it is pruned to the final population', info);
+  await page.screenshot({ path: join(outputDir, 'dashboard-run.png'), fullPage: true });
+  log(`screenshot: ${join(outputDir, 'dashboard-run.png')}`);
+}
+
 async function checkIndividual(page, base, tmp) {
-  const link = await page.$('table.runs tbody tr td:nth-child(7) a');
+  const link = await page.$('table.runs tbody tr td:nth-child(8) a');
   const id = Number((await link.textContent()).replace('#', ''));
   await link.click();
   await page.waitForSelector('#lineage table tbody tr', { timeout: 15_000 });
@@ -284,6 +421,9 @@ async function checkIndividual(page, base, tmp) {
   check(box && box.width > 200 && box.height > 100, 'the lineage chart is a visible canvas', JSON.stringify(box));
   const lineageLegend = await page.textContent('#lineage-chart .legend');
   check(lineageLegend.includes('fitness'), 'the lineage chart has a legend', lineageLegend);
+  const children = await page.$$eval('#children tbody tr', (trs) => trs.map((r) => r.cells[0].textContent.trim()));
+  check(JSON.stringify(children) === JSON.stringify(ind.children.map((c) => `#${c.id}`)),
+    `the individual page lists its ${ind.children.length} children`, JSON.stringify(children));
 
   // The genome download saves a .npy file (fetched first so that errors would be shown).
   const downloadPromise = page.waitForEvent('download', { timeout: 30_000 });
@@ -301,13 +441,23 @@ async function checkIndividual(page, base, tmp) {
   return id;
 }
 
-// The page follows progress without a reload: an experiment submitted (queued) while the
-// page is open, then run by `seedline daemon --once`, shows up finished, and polling stops.
+// The page follows progress without a reload: an experiment submitted (queued, no daemon:
+// not "live") while the page is open, then run by two `seedline daemon --once`, is compared
+// mid-run (trial-major claims give both conditions runs early), shows up finished, and
+// polling stops.
 async function checkLive(page, base, tmp) {
   const bin = process.env.SEEDLINE_BIN;
   const db = join(tmp, 's.db');
-  const spec = smokeSpec();
-  spec.name = 'smoke-live';
+  // CartPole with a 64x64 network: slow enough (about 25 s of CPU) to catch the runs in the
+  // middle. Two daemons run the trials pairwise, and from the second pair on both conditions
+  // have 2 runs at some generation, so the page compares them while runs go on.
+  const spec = {
+    name: 'smoke-live', seed: 3, trials: 3, task: { type: 'cartpole', episodes: 2 },
+    network: [{ type: 'dense', out: 64, activation: 'tanh' }, { type: 'dense', out: 64, activation: 'tanh' }, { type: 'dense', out: 2 }],
+    ga: { population: 24, truncation: 6, elites: 1, generations: 300, mutation_rate: 0.01, snapshot_every: 50 },
+    conditions: [{ name: 'factorized', representation: { type: 'factorized', rank: 2 } },
+      { name: 'direct', representation: { type: 'direct' } }],
+  };
   const file = join(tmp, 'live.json');
   writeFileSync(file, JSON.stringify(spec));
   await runToEnd(bin, ['--db', db, 'submit', file], 30_000);
@@ -315,9 +465,22 @@ async function checkLive(page, base, tmp) {
   check(exp && exp.states.queued === exp.runs, 'a submitted experiment is listed with its runs queued', JSON.stringify(exp));
   await page.goto(`${base}/#/experiments/${exp.id}`);
   await page.waitForSelector('table.runs tbody tr', { timeout: 10_000 });
-  const live = await page.textContent('.live');
-  check(live.includes('live') && (await page.$('.live.on')) !== null, 'the page of a queued experiment says it is updating', live);
-  await runToEnd(bin, ['--db', db, 'daemon', '--once', '--experiment', 'smoke-live'], 120_000);
+  const waiting = await page.textContent('.live');
+  check(waiting.includes('waiting for a daemon') && (await page.$('.live.on')) === null,
+    'a queued experiment without a daemon is not labelled live', waiting);
+  const daemons = [0, 1].map(() => startProcess(bin, ['--db', db, 'daemon', '--once', '--threads', '1', '--experiment', 'smoke-live']));
+  await page.waitForSelector('.live.on', { timeout: 30_000 });
+  check((await page.textContent('.live')).includes('live'), 'once daemons run it, the page says live');
+  // Mid-run: both conditions have two runs at some generation, so the page compares them.
+  await page.waitForFunction(() => document.querySelectorAll('#comparison table.pairs tbody tr').length > 0 &&
+    document.querySelector('.live.on') !== null, null, { timeout: 60_000 });
+  const midRun = (await getJson(base, '/api/experiments')).experiments.find((e) => e.name === 'smoke-live');
+  const statLine = await page.textContent('#comparison .stat-line');
+  check(midRun.states.finished < midRun.runs && /H = [\d.e-]+/.test(statLine),
+    'a comparison is shown while runs are still going', `${JSON.stringify(midRun.states)}; ${statLine}`);
+  await page.screenshot({ path: join(outputDir, 'dashboard-live.png'), fullPage: true });
+  log(`screenshot: ${join(outputDir, 'dashboard-live.png')}`);
+  await Promise.all(daemons.map((d) => d.done));
   // The server must see what another process wrote after it started (WAL, read-only
   // connections); checked on the API first so that a failure says which side is wrong.
   let seen = null;
@@ -387,11 +550,15 @@ async function main() {
   const exps = await getJson(base, '/api/experiments');
   const exp = exps.experiments.find((e) => e.name === expected.name);
   await checkExperiment(page, base, exp, expected);
+  await checkDownloads(page, base, exp, expected, tmp);
   await page.goto(`${base}/#/experiments/${exp.id}`);
   await page.waitForSelector('#curves-chart canvas', { timeout: 15_000 });
   await page.waitForSelector('#comparison table.pairs', { timeout: 15_000 });
   await page.screenshot({ path: join(outputDir, 'dashboard.png'), fullPage: true });
   log(`screenshot: ${join(outputDir, 'dashboard.png')}`);
+  await checkRunTree(page, base, exp);
+  await page.goto(`${base}/#/experiments/${exp.id}`);
+  await page.waitForSelector('table.runs tbody tr td:nth-child(8) a', { timeout: 15_000 });
   await checkIndividual(page, base, tmp);
   await page.screenshot({ path: join(outputDir, 'dashboard-individual.png'), fullPage: true });
   if (mock) log('SEEDLINE_WEB_TEST_MOCK=1: the live-update check needs seedline submit/daemon; not run');

@@ -1,12 +1,16 @@
 // The dashboard's pure functions under Node's test runner (CTest: web.units): number
 // formatting ("n/a" for null), the log/asinh scale choice, how curves of conditions with
-// different generations are aligned into one chart, and when and how a page keeps polling.
+// different generations are aligned into one chart, when and how a page keeps polling and
+// what it calls "live", the bootstrap band, the downloads (CSV, LaTeX, SVG) and the tree
+// layout.
 // Expected values are worked out by hand from the definitions in web/src.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { num, pval, when } from '../../web/src/dom.js';
-import { yScale, curveModel, colorAt } from '../../web/src/charts.js';
-import { isLive } from '../../web/src/runs.js';
+import { yScale, curveModel, colorAt, nearestRun } from '../../web/src/charts.js';
+import { isLive, liveStatus } from '../../web/src/runs.js';
+import { bootstrapInterval, bandOf, curvesCsv, curvesSvg, comparisonCsv, comparisonLatex, ticks } from '../../web/src/figures.js';
+import { layoutTree, viridis } from '../../web/src/tree.js';
 import { isActive } from '../../web/src/experiments.js';
 import { Poller } from '../../web/src/poller.js';
 
@@ -149,4 +153,108 @@ test('costs: stage count from the conditions, curves parameters and caption of a
     { metric: 'seconds', stage: undefined, cumulative: undefined, max_points: 400 });
   assert.match(costCaption({ cost: 'steps', stage: 0, cumulative: false }), /environment steps .*\(stage 0\) in each generation/);
   assert.match(costCaption({ cost: 'evaluations', stage: null, cumulative: true }), /\(all stages\) summed from generation 0/);
+});
+
+test('bootstrapInterval: within the observed values, deterministic, near the normal approximation', () => {
+  // Mean 3, bootstrap sd of the mean = sqrt(population variance 2 / 5) = 0.632, so the
+  // percentile interval is about 3 ± 1.96 · 0.632 = [1.76, 4.24] (by hand; 2,000 resamples
+  // and the discreteness of 5 values leave about ±0.2).
+  const [lo, hi] = bootstrapInterval([1, 2, 3, 4, 5]);
+  assert.ok(Math.abs(lo - 1.76) < 0.2 && Math.abs(hi - 4.24) < 0.2, `[${lo}, ${hi}]`);
+  assert.deepEqual(bootstrapInterval([1, 2, 3, 4, 5]), [lo, hi], 'the same every time');
+  // Three runs at 0 and one at 100: mean ± t·s/√n reaches below 0; the bootstrap cannot.
+  const [a, b] = bootstrapInterval([0, 0, 0, 100]);
+  assert.ok(a >= 0 && b <= 100 && a < b, `[${a}, ${b}]`);
+  assert.deepEqual(bootstrapInterval([7, 7, 7]), [7, 7]);
+  assert.deepEqual(bootstrapInterval([3]), [null, null]);
+  assert.deepEqual(bootstrapInterval([3, null]), [null, null]);
+});
+
+test('bandOf: the API interval for t, the runs resampled per generation for bootstrap', () => {
+  const c = curves().conditions[0];
+  assert.deepEqual(bandOf(c, 't'), { lo: c.lo, hi: c.hi });
+  const b = bandOf(c, 'bootstrap');
+  assert.equal(b.lo.length, 3);
+  assert.ok(b.lo[0] >= 1 && b.hi[0] <= 1, 'both runs at 1: the interval is [1, 1]');
+  assert.deepEqual([b.lo[2], b.hi[2]], [null, null], 'one run at generation 10: no interval');
+  const m = curveModel(curves(), { log: false, showRuns: false, band: 'bootstrap' });
+  assert.deepEqual(m.data[2], b.lo);
+});
+
+test('nearestRun: the run line closest to the cursor value at a point', () => {
+  const m = curveModel(curves(), { log: false, showRuns: true });
+  assert.equal(nearestRun(m, 1, 2.1).run, 1, 'runs 1 and 2 are both at 2: the first');
+  assert.equal(nearestRun(m, 2, 5).run, 3, 'generation 10: run 1 at 3, run 3 at 6');
+  assert.equal(nearestRun(m, 2, 3.2).trial, 0);
+  assert.equal(nearestRun(curveModel(curves(), { log: false, showRuns: false }), 0, 1), null);
+});
+
+test('liveStatus: live only while a daemon works on a run', () => {
+  const now = 1000;
+  const run = (state, heartbeat = null) => ({ state, heartbeat });
+  assert.equal(liveStatus([run('running', 990), run('queued')], now).kind, 'live');
+  assert.equal(liveStatus([run('queued'), run('finished')], now).kind, 'waiting', 'queued and nobody running');
+  assert.equal(liveStatus([run('running', 100)], now).kind, 'waiting', 'a stale heartbeat is nobody');
+  assert.equal(liveStatus([run('paused'), run('finished')], now).kind, 'paused');
+  assert.equal(liveStatus([run('finished'), run('failed')], now).kind, 'done');
+  assert.ok(liveStatus([run('queued')], now).text.includes('seedline daemon'));
+});
+
+test('curvesCsv: one row per run and generation it has a value at', () => {
+  const text = curvesCsv(curves());
+  const lines = text.trim().split('\n');
+  assert.equal(lines[0], 'condition,run,trial,generation,best');
+  assert.equal(lines.length, 1 + 3 + 2 + 2, 'run 1: 3 values, run 2: 2 (one null), run 3: 2');
+  assert.equal(lines[1], 'factorized,1,0,0,1');
+  assert.equal(lines.at(-1), 'direct,3,0,10,6');
+  const odd = { metric: 'mean', conditions: [{ name: 'a,"b"', generations: [0], runs: [{ run: 9, trial: 0, values: [1.5] }] }] };
+  assert.equal(curvesCsv(odd), 'condition,run,trial,generation,mean\n"a,""b""",9,0,0,1.5\n');
+});
+
+const comparison = {
+  experiment: 1, experiment_name: 'e', metric: 'best', generation: 4, method: 'auto',
+  groups: [{ name: 'fact_2', n: 3, runs_total: 3, compared: true, mean: 2, ci95: [1, 3] },
+    { name: 'direct', n: 1, runs_total: 3, compared: false, mean: 5, ci95: [null, null] }],
+  kruskal: { H: 4.5, p: 0.0000123 },
+  pairs: [{ a: 'fact_2', b: 'direct', mwu: { U: 0, p: 0.1, method: 'exact' }, ranksums: { z: -1.5, p: 0.13 },
+    glass_delta: null, a12: 0, p_holm: 0.1 }],
+  notes: [],
+};
+
+test('comparisonCsv and comparisonLatex: every group and pair, escaped, undefined as empty or --', () => {
+  const lines = comparisonCsv(comparison).trim().split('\n');
+  assert.equal(lines[0], '# best fitness at generation 4');
+  assert.equal(lines[2], 'group,fact_2,3,3,true,2,1,3,,,,,,,');
+  assert.equal(lines[3], 'group,direct,1,3,false,5,,,,,,,,,');
+  assert.equal(lines[4], 'pair,fact_2 vs direct,,,,,,,0,0.1,exact,0.1,,0,-1.5');
+  const tex = comparisonLatex(comparison);
+  assert.ok(tex.includes('\\toprule') && tex.includes('\\bottomrule'), tex);
+  assert.ok(tex.includes('fact\\_2 & 3 & 2 & [1, 3] \\\\'), tex);
+  assert.ok(tex.includes('direct & 1/3 & 5 & [--, --]'), tex);
+  assert.ok(tex.includes('$p = 1.23\\times 10^{-5}$'), tex);
+  assert.ok(tex.includes('fact\\_2 vs direct & 0 & 0.1 & 0.1 & -- & 0 \\\\'), tex);
+});
+
+test('curvesSvg: axes labelled, a legend entry and a mean path per condition', () => {
+  const svg = curvesSvg(curves(), { band: 't', showRuns: true, width: 600, height: 400 });
+  assert.ok(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="600" height="400"'));
+  assert.ok(svg.includes('>generation</text>') && svg.includes('fitness (best of a generation)'));
+  assert.equal((svg.match(/class="mean"/g) ?? []).length, 2, 'the queued condition draws nothing');
+  assert.equal((svg.match(/class="legend"/g) ?? []).length, 2);
+  assert.equal((svg.match(/class="run"/g) ?? []).length, 3);
+  assert.ok(svg.includes('Student t'));
+  assert.ok(curvesSvg(curves(), { band: 'bootstrap' }).includes('bootstrap'));
+  assert.deepEqual(ticks(0, 10, 5), [0, 2, 4, 6, 8, 10]);
+  assert.deepEqual(ticks(-0.3, 0.3, 3), [-0.2, 0, 0.2]);
+});
+
+test('layoutTree: leaves in depth-first order, each parent centred on its children', () => {
+  // 10 -> {11 -> {13, 14}, 12}; 20 a second root with no children.
+  const tree = { ids: [10, 11, 12, 13, 14, 20], parents: [-1, 0, 0, 1, 1, -1], generations: [0, 1, 1, 2, 2, 0] };
+  const l = layoutTree(tree);
+  assert.equal(l.leaves, 4);
+  assert.deepEqual([...l.y], [1.25, 0.5, 2, 0, 1, 3]);
+  assert.deepEqual([...l.order], [0, 1, 3, 4, 2, 5]);
+  assert.equal(viridis(0), 'rgb(68, 1, 84)');
+  assert.equal(viridis(1), 'rgb(253, 231, 37)');
 });

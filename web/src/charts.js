@@ -4,6 +4,7 @@
 // legend below the canvas that names the series and shows the values under the cursor, and
 // follows its container's width. `destroy()` frees it.
 import { h, num } from './dom.js';
+import { bandOf } from './figures.js';
 
 // Okabe-Ito colours (distinguishable with the common colour-vision deficiencies).
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#8C564B', '#444444'];
@@ -43,7 +44,7 @@ export function yScale(values, log) {
 // Builds a uPlot in `container` with an HTML legend. `legend` is a list of
 // {label, color, dash, values(idx) -> string} rows (idx null: the latest value). Returns {plot, setData, destroy}:
 // setData(data, legend) swaps in new data with the same series (labels unchanged).
-function mount(container, options, data, legend) {
+function mount(container, options, data, legend, onCursor = null) {
   container.replaceChildren();
   const chartBox = h('div', { class: 'chart-canvas' });
   const legendBox = h('div', { class: 'legend', role: 'list' });
@@ -67,7 +68,7 @@ function mount(container, options, data, legend) {
     width: width(),
     legend: { show: false },
     cursor: { drag: { x: true, y: false }, points: { size: 6 } },
-    hooks: { setCursor: [(u) => showValues(u.cursor.idx)] },
+    hooks: { setCursor: [(u) => { showValues(u.cursor.idx); onCursor?.(u); }] },
   }, data, chartBox);
   showValues(null);
   const observer = new ResizeObserver(() => {
@@ -115,7 +116,7 @@ function axes(xLabel, yLabel, yScaleSpec = { distr: 1 }) {
 // What to draw for GET /api/experiments/{id}/curves: uPlot data, series, bands, legend rows,
 // y scale, and a signature that is equal when only the values changed. Null when no
 // condition has a committed generation. A condition keeps its colour by position.
-export function curveModel(curves, { log, showRuns }) {
+export function curveModel(curves, { log, showRuns, band = 't' }) {
   const conditions = curves.conditions.filter((c) => c.generations.length > 0);
   if (conditions.length === 0) return null;
   const xs = [...new Set(conditions.flatMap((c) => c.generations))].sort((a, b) => a - b);
@@ -130,12 +131,14 @@ export function curveModel(curves, { log, showRuns }) {
   const bands = [];
   const legend = [];
   const plotted = [];
+  const runSeries = [];  // {index into data, run, trial, condition}: what a hover can name
   curves.conditions.forEach((c, ci) => {
     if (c.generations.length === 0) return;
     const color = colorAt(ci);
     const mean = align(c.generations, c.mean);
-    const lo = align(c.generations, c.lo);
-    const hi = align(c.generations, c.hi);
+    const b = bandOf(c, band);
+    const lo = align(c.generations, b.lo);
+    const hi = align(c.generations, b.hi);
     const n = align(c.generations, c.n);
     const base = data.length;
     data.push(mean, lo, hi);
@@ -156,6 +159,7 @@ export function curveModel(curves, { log, showRuns }) {
     if (showRuns) {
       for (const run of c.runs ?? []) {
         const values = align(c.generations, run.values);
+        runSeries.push({ index: data.length, run: run.run, trial: run.trial, condition: c.name });
         data.push(values);
         plotted.push(...values);
         series.push({ label: `${c.name} run ${run.run}`, stroke: alpha(color, 0.5), width: 1, dash: [4, 3], spanGaps: true, points: { show: false } });
@@ -165,25 +169,58 @@ export function curveModel(curves, { log, showRuns }) {
   if (showRuns) legend.push({ label: 'single runs', color: '#777', dash: true, values: () => '' });
   const { scale, note } = yScale(plotted, log);
   const signature = JSON.stringify([series.map((s) => s.label), scale]);
-  return { data, series, bands, legend, scale, note, signature };
+  return { data, series, bands, legend, scale, note, signature, runSeries };
 }
 
-// The fitness curves of an experiment: per condition the mean across runs with its 95% CI
-// band; options: log (bool, see yScale), showRuns (bool: each run's own series, dashed).
-// Returns null when nothing is committed yet, else {note, update(curves) -> bool, destroy}.
-export function curveChart(container, curves, { log = false, showRuns = false, height = 380, yLabel = null } = {}) {
-  let model = curveModel(curves, { log, showRuns });
+// The single run whose line is nearest to value `y` at point `idx` (null when none has a
+// value there): what the overlay names on hover.
+export function nearestRun(model, idx, y) {
+  let best = null;
+  for (const r of model.runSeries) {
+    const v = model.data[r.index][idx];
+    if (v === null || v === undefined || !Number.isFinite(v)) continue;
+    if (best === null || Math.abs(v - y) < best.distance) best = { ...r, value: v, distance: Math.abs(v - y) };
+  }
+  return best;
+}
+
+// The fitness curves of an experiment: per condition the mean across runs with its 95% band
+// (band: 't' Student t, 'bootstrap' percentile bootstrap); options: log (bool, see yScale),
+// showRuns (bool: each run's own series, dashed; hovering names the nearest run and a click
+// opens its page). Returns null when nothing is committed yet, else
+// {note, update(curves) -> bool, destroy}. `yLabel` replaces the fitness axis label (cost charts).
+export function curveChart(container, curves, { log = false, showRuns = false, band = 't', height = 380, yLabel = null } = {}) {
+  let model = curveModel(curves, { log, showRuns, band });
   if (!model) return null;
-  const build = (m) => mount(container, {
-    height, series: m.series, bands: m.bands,
-    scales: { x: { time: false }, y: m.scale },
-    axes: axes('generation', yLabel ?? `fitness (${curves.metric})`, m.scale),
-  }, m.data, m.legend);
+  let hovered = null;
+  const hoverBox = h('div', { class: 'run-hover', 'aria-live': 'polite' });
+  const onCursor = (u) => {
+    const idx = u.cursor.idx;
+    hovered = showRuns && idx !== null && idx !== undefined && u.cursor.top >= 0
+      ? nearestRun(model, idx, u.posToVal(u.cursor.top, 'y')) : null;
+    hoverBox.replaceChildren(hovered
+      ? h('span', {}, 'nearest run: ', h('a', { href: `#/runs/${hovered.run}`, class: 'run-hover-link' }, `run ${hovered.run}`),
+        ` (${hovered.condition}, trial ${hovered.trial}): ${num(hovered.value)} at generation ${model.data[0][idx]} · click to open`)
+      : (showRuns ? 'Hover a dashed line to name its run.' : ''));
+  };
+  const build = (m) => {
+    const c = mount(container, {
+      height, series: m.series, bands: m.bands,
+      scales: { x: { time: false }, y: m.scale },
+      axes: axes('generation', yLabel ?? `fitness (${curves.metric} of a generation)`, m.scale),
+    }, m.data, m.legend, onCursor);
+    container.append(hoverBox);
+    c.plot.over.addEventListener('click', () => {
+      if (hovered) location.hash = `#/runs/${hovered.run}`;
+    });
+    onCursor(c.plot);
+    return c;
+  };
   let chart = build(model);
   return {
     note: model.note,
     update(next) {
-      const m = curveModel(next, { log, showRuns });
+      const m = curveModel(next, { log, showRuns, band });
       if (!m) return false;
       if (m.signature === model.signature) chart.setData(m.data, m.legend);
       else {

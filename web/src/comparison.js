@@ -1,12 +1,17 @@
 // The comparison card of an experiment (GET .../compare?metric=&generation=G): a generation
 // slider, each condition's values at G, Kruskal-Wallis H and p, and per pair of conditions
 // the Mann-Whitney U and p, the Holm-adjusted p, Glass's delta and Vargha-Delaney A12.
-// Without a chosen generation it follows the server's default (the last generation every
-// run has reached) as runs progress. Statistics that are undefined arrive as null: "n/a".
+// Without a chosen generation it follows the server's default (the newest generation 2 runs
+// of every condition have reached) as runs progress. While runs go on, the slider reaches up
+// to the newest generation any run has committed; at G the server compares the runs that
+// reached G, and the table shows n of the condition's runs, marks a condition left out of
+// the tests (fewer than 2 runs at G) and prints the server's notes. Statistics that are
+// undefined arrive as null: "n/a".
 import { getJson } from './api.js';
 import { h, num, pval, table, card } from './dom.js';
 import { errorBox } from './errors.js';
 import { colorAt } from './charts.js';
+import { comparisonCsv, comparisonLatex, download } from './figures.js';
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -15,12 +20,15 @@ const median = (xs) => {
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
 function groupsTable(groups, conditionNames) {
-  return table(['Condition', 'n', 'Median', 'Mean', 'Min', 'Max'], groups.map((g) => {
+  return table(['Condition', h('abbr', { title: 'runs that reached this generation / runs of the condition' }, 'n / runs'),
+    'Median', 'Mean', 'Min', 'Max'], groups.map((g) => {
     const values = (g.values ?? []).filter((v) => v !== null);
     const ci = conditionNames.indexOf(g.name);
+    const total = g.runs_total ?? values.length;
     return [
-      h('span', { class: 'condition' }, h('span', { class: 'legend-swatch', style: `--swatch: ${colorAt(Math.max(ci, 0))}` }), g.name),
-      String(values.length), num(median(values)), num(mean(values)),
+      h('span', { class: 'condition' }, h('span', { class: 'legend-swatch', style: `--swatch: ${colorAt(Math.max(ci, 0))}` }), g.name,
+        g.compared === false ? h('span', { class: 'muted not-compared' }, ' (not tested: fewer than 2 runs)') : null),
+      `${values.length} / ${total}`, num(median(values)), num(mean(values)),
       num(values.length ? Math.min(...values) : null), num(values.length ? Math.max(...values) : null),
     ];
   }), { class: 'groups numeric' });
@@ -51,6 +59,7 @@ export function comparisonSection(path, conditionNames, { metric, generation, on
   let maxGeneration = -1;
   let seq = 0;
   let debounce = null;
+  let lastData = null;  // the comparison shown, for the downloads
   const slider = h('input', {
     type: 'range', min: 0, max: 0, value: follow ? 0 : generation, step: 1, id: 'generation-slider',
     'aria-label': 'Generation',
@@ -78,20 +87,34 @@ export function comparisonSection(path, conditionNames, { metric, generation, on
     },
   }, 'Latest');
   const body = h('div', { class: 'comparison-body' });
+  const save = (kind) => {
+    if (!lastData) return;
+    const name = `comparison-${lastData.experiment_name ?? lastData.experiment}-${lastData.metric}-gen${lastData.generation}`
+      .replace(/[^A-Za-z0-9._-]+/g, '_');
+    if (kind === 'csv') download(`${name}.csv`, comparisonCsv(lastData), 'text/csv');
+    else download(`${name}.tex`, comparisonLatex(lastData), 'application/x-tex');
+  };
+  const downloads = h('div', { class: 'controls downloads' }, 'Download the table: ',
+    h('button', { type: 'button', class: 'download-comparison-csv', onclick: () => save('csv') }, 'CSV'),
+    h('button', { type: 'button', class: 'download-comparison-tex', onclick: () => save('tex') }, 'LaTeX'));
   const element = card('Comparison',
     h('div', { class: 'controls' }, h('label', { class: 'control slider' }, 'Generation ', slider, label), followNote, latest),
-    body);
+    body, downloads);
   element.id = 'comparison';
 
   function render(data) {
     const k = data.kruskal ?? {};
+    const notes = (data.notes ?? []).length
+      ? h('ul', { class: 'notes' }, data.notes.map((n) => h('li', {}, n))) : null;
+    lastData = data;
     body.replaceChildren(
       h('p', { class: 'stat-line' },
         `${data.metric} fitness at generation ${data.generation}. Kruskal-Wallis `,
         h('span', { class: 'kruskal' }, `H = ${num(k.H, 3)}, p = ${pval(k.p)}`),
         data.method ? h('span', { class: 'muted' }, ` · Mann-Whitney method: ${data.method}`) : null),
       groupsTable(data.groups ?? [], conditionNames),
-      (data.pairs ?? []).length ? pairsTable(data.pairs) : h('p', { class: 'muted' }, 'One condition: no pairs to compare.'),
+      notes ?? '',
+      (data.pairs ?? []).length ? pairsTable(data.pairs) : h('p', { class: 'muted no-pairs' }, 'No pair to test at this generation.'),
       h('p', { class: 'note' }, 'p < 0.05 after the Holm adjustment is shown in bold. Glass\'s Δ uses b as the control; ' +
         'A12 > 0.5 means a tends to beat b.'));
   }
@@ -109,7 +132,7 @@ export function comparisonSection(path, conditionNames, { metric, generation, on
         slider.value = String(data.generation);
         label.textContent = String(data.generation);
       }
-      followNote.textContent = follow ? '(the last generation every run has reached)' : '';
+      followNote.textContent = follow ? '(the newest generation 2 runs of every condition have reached)' : '';
       render(data);
     } catch (e) {
       if (mine !== seq) return;

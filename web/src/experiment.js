@@ -1,20 +1,41 @@
-// One experiment: the fitness curves per condition (mean and 95% CI band, metric selector,
-// log toggle), the cost per generation (steps, seconds or evaluations, per stage: costs.js),
-// the statistical comparison at a chosen generation, and the runs with their progress. While any run is queued or running the page polls the server every few
-// seconds; it stops once every run is finished, failed or paused.
-// View state lives in the hash query (metric, log, runs, gen, cost, stage, cum) so a link
+// One experiment: the settings that differ between its conditions, the fitness curves per
+// condition (mean and a 95% band: Student t or percentile bootstrap; metric selector, log
+// toggle, single runs named on hover; downloads as SVG, PNG and CSV), the cost per
+// generation (steps, seconds or evaluations, per stage: costs.js), the statistical
+// comparison at a chosen generation (downloads as CSV and LaTeX), and the runs with their
+// progress. While any run is queued or running the page polls the server every few seconds;
+// it stops once every run is finished, failed or paused. It says "live" only while a daemon
+// works on a run (runs.js liveStatus).
+// View state lives in the hash query (metric, log, runs, band, gen, cost, stage, cum) so a link
 // reproduces it.
 import { getJson } from './api.js';
-import { h, when, card } from './dom.js';
+import { h, when, card, table } from './dom.js';
 import { errorBox } from './errors.js';
 import { Poller } from './poller.js';
 import { curveChart } from './charts.js';
 import { comparisonSection } from './comparison.js';
 import { costSection } from './costs.js';
-import { runsTable, isLive } from './runs.js';
+import { runsTable, isLive, liveStatus } from './runs.js';
+import { BAND_LABELS, curvesSvg, curvesCsv, svgToPng, download } from './figures.js';
 
 const POLL_SECONDS = 3;
 const METRICS = ['best', 'mean', 'median'];
+const BANDS = { 'Student t': 't', bootstrap: 'bootstrap' };
+const FIGURE = { width: 720, height: 440 };
+
+// The resolved settings that differ between conditions (GET /api/experiments/{id}
+// settings_differ): one row per setting, one column per condition.
+function settingsTable(exp) {
+  const names = (exp.conditions ?? []).map((c) => c.name);
+  const rows = exp.settings_differ ?? [];
+  if (names.length < 2) return h('p', { class: 'muted' }, 'One condition: nothing to set apart.');
+  if (rows.length === 0) return h('p', { class: 'muted' }, 'The conditions have the same settings.');
+  const show = (v) => (v === null || v === undefined ? '–' : typeof v === 'string' ? v : JSON.stringify(v));
+  return h('div', { class: 'scroll' }, table(['Setting', ...names],
+    rows.map((r) => [h('code', {}, r.setting), ...r.values.map(show)]), { class: 'settings' }),
+  h('p', { class: 'caption' }, 'Resolved settings (defaults filled in) that are not the same in every condition; ' +
+    '– means the condition does not have it. All settings: seedline show ' + exp.name));
+}
 
 function summary(exp) {
   const spec = exp.spec ?? {};
@@ -51,14 +72,18 @@ export async function renderExperiment(root, ctx, key) {
     metric: METRICS.includes(ctx.query.get('metric')) ? ctx.query.get('metric') : 'best',
     log: ctx.query.get('log') === '1',
     showRuns: ctx.query.get('runs') === '1',
+    band: ctx.query.get('band') === 'bootstrap' ? 'bootstrap' : 't',
   };
 
   // --- fitness curves
   const chartBox = h('div', { class: 'chart', id: 'curves-chart' });
-  const caption = h('p', { class: 'caption' });
+  const caption = h('p', { class: 'caption', id: 'curves-caption' });
   const showCaption = () => {
-    caption.textContent = `Mean ${view.metric} fitness of each condition's runs per generation; ` +
-      'shaded: 95% confidence interval of the mean (Student t).' + (view.showRuns ? ' Dashed: single runs.' : '');
+    const what = view.metric === 'best'
+      ? "each generation's best fitness (its best individual's score in that generation, not the best so far)"
+      : `each generation's ${view.metric} fitness`;
+    caption.textContent = `Lines: the mean over a condition's runs of ${what}; shaded: ${BAND_LABELS[view.band]}.` +
+      (view.showRuns ? ' Dashed: single runs (hover to name one, click to open it).' : '');
   };
   showCaption();
   const chartNote = h('p', { class: 'note' });
@@ -72,7 +97,7 @@ export async function renderExperiment(root, ctx, key) {
       return;
     }
     chart?.destroy();
-    chart = curveChart(chartBox, curves, { log: view.log, showRuns: view.showRuns });
+    chart = curveChart(chartBox, curves, { log: view.log, showRuns: view.showRuns, band: view.band });
     if (!chart) chartBox.replaceChildren(h('p', { class: 'empty' }, 'No generation has been committed yet.'));
     chartNote.textContent = chart?.note ?? '';
   };
@@ -104,12 +129,35 @@ export async function renderExperiment(root, ctx, key) {
       ctx.setQuery({ log: on ? '1' : null });
       rebuild();
     }, 'Log scale', 'log'),
+    select(Object.keys(BANDS), Object.keys(BANDS).find((k) => BANDS[k] === view.band), (label) => {
+      view.band = BANDS[label];
+      showCaption();
+      ctx.setQuery({ band: view.band === 't' ? null : view.band });
+      rebuild();
+    }, 'Band'),
     checkbox(view.showRuns, (on) => {
       view.showRuns = on;
       showCaption();
       ctx.setQuery({ runs: on ? '1' : null });
       rebuild();
     }, 'Single runs', 'runs'));
+  const figureStatus = h('span', { class: 'muted figure-status' });
+  const saveFigure = async (kind) => {
+    if (!lastCurves) return;
+    const name = `${exp.name}-${view.metric}`.replace(/[^A-Za-z0-9._-]+/g, '_');
+    try {
+      const svg = curvesSvg(lastCurves, { band: view.band, showRuns: view.showRuns, ...FIGURE });
+      if (kind === 'svg') download(`${name}.svg`, svg, 'image/svg+xml');
+      else if (kind === 'png') download(`${name}.png`, await svgToPng(svg, { ...FIGURE, scale: 2 }));
+      else download(`${name}.csv`, curvesCsv(lastCurves), 'text/csv');
+      figureStatus.textContent = '';
+    } catch (e) {
+      figureStatus.textContent = `Download failed: ${e.message}`;
+    }
+  };
+  const downloads = h('div', { class: 'controls downloads' }, 'Download the curves: ',
+    ['svg', 'png', 'csv'].map((k) => h('button', { type: 'button', class: `download-curves-${k}`, onclick: () => saveFigure(k) },
+      k === 'csv' ? 'CSV (every run)' : k.toUpperCase())), figureStatus);
 
   // --- comparison and runs
   const comparison = comparisonSection(path, conditionNames, {
@@ -119,22 +167,23 @@ export async function renderExperiment(root, ctx, key) {
   });
   const costs = costSection(path, exp.conditions ?? [], ctx.query, (q) => ctx.setQuery(q));
   const runsBox = h('div', {});
-  const liveStatus = h('span', { class: 'live' });
+  const liveBadge = h('span', { class: 'live' });
   const pollError = h('div', {});
   const showRuns = () => {
     runsBox.replaceChildren(runsTable(exp.runs ?? []));
-    const live = isLive(exp.runs ?? []);
-    liveStatus.className = live ? 'live on' : 'live';
-    liveStatus.textContent = live ? `live · updating every ${POLL_SECONDS} s` : 'all runs finished, failed or paused';
+    const status = liveStatus(exp.runs ?? []);
+    liveBadge.className = `live ${status.kind}${status.kind === 'live' ? ' on' : ''}`;
+    liveBadge.textContent = status.text + (isLive(exp.runs ?? []) ? ` · checking every ${POLL_SECONDS} s` : '');
     comparison.setMaxGeneration(Math.max(-1, ...(exp.runs ?? []).map((r) => r.generation ?? -1)));
   };
 
   root.replaceChildren(
     h('nav', { class: 'crumbs' }, h('a', { href: '#/' }, 'Experiments'), ' / ', exp.name),
-    h('div', { class: 'title-row' }, h('h1', {}, exp.name), liveStatus),
+    h('div', { class: 'title-row' }, h('h1', {}, exp.name), liveBadge),
     summary(exp),
     pollError,
-    card('Fitness curves', controls, caption, chartError, chartBox, chartNote),
+    h('section', { class: 'card', id: 'settings' }, h('h2', {}, 'Settings that differ'), settingsTable(exp)),
+    card('Fitness curves', controls, caption, chartError, chartBox, chartNote, downloads),
     costs.element,
     comparison.element,
     card('Runs', runsBox));

@@ -1,6 +1,6 @@
-// One individual (GET /api/individuals/{id}): its fields, its lineage (.../lineage: the
-// ancestor path from the root to it) drawn as fitness along the path and listed as a table,
-// and downloads of its rebuilt genome as safetensors or .npy.
+// One individual (GET /api/individuals/{id}): its fields, its children, its lineage
+// (.../lineage: the ancestor path from the root to it) drawn as fitness along the path and
+// listed as a table, and downloads of its rebuilt genome as safetensors or .npy.
 import { getJson, downloadGenome } from './api.js';
 import { h, num, table, card, fields } from './dom.js';
 import { errorBox } from './errors.js';
@@ -15,10 +15,26 @@ function individualFields(ind) {
     ['Born in generation', String(ind.generation)],
     ['Parent', link(ind.parent)],
     ['Seed', h('code', {}, ind.seed ?? 'n/a')],
-    ['Fitness', num(ind.fitness)],
+    ['Fitness (stored, birth generation)', num(ind.fitness)],
     ['Checksum (xxh64)', ind.checksum ? h('code', {}, ind.checksum) : 'n/a (not stored for this individual)'],
     ['Snapshot stored', ind.snapshot ? 'yes' : 'no'],
   ]);
+}
+
+// Stored fitness vs re-measured: a run's best is the maximum of noisy estimates (biased
+// upward); `seedline evaluate` re-measures the individual on fresh episodes (unbiased).
+function reevaluations(ind) {
+  const list = ind.reevaluations ?? [];
+  const note = h('p', { class: 'note' },
+    'The stored fitness was measured during evolution, in the birth generation; a run\'s best is the largest of many ',
+    'noisy estimates and so biased upward. A re-measurement runs the same individual on fresh episodes: an unbiased estimate.');
+  if (list.length === 0) {
+    return h('div', {}, note, h('p', {}, 'Not re-measured yet: ', h('code', {}, `seedline evaluate ${ind.id} --episodes 100`)));
+  }
+  const ci = (r) => (r.ci95?.[0] === null || r.ci95?.[0] === undefined ? 'n/a' : `[${num(r.ci95[0])}, ${num(r.ci95[1])}]`);
+  const rows = list.map((r) => [r.created_at, h('code', {}, r.seed), String(r.episodes), num(r.mean), num(r.std), ci(r), String(r.steps)]);
+  return h('div', {}, note,
+    table(['When (UTC)', 'Seed', 'Episodes', 'Re-measured mean', 'Std', '95% CI', 'Steps'], rows, { class: 'reevaluations numeric' }));
 }
 
 function downloads(ind) {
@@ -74,6 +90,18 @@ function lineageSection(lineage, selfId) {
   };
 }
 
+function childrenSection(ind) {
+  const children = ind.children ?? [];
+  const element = card(`Children (${children.length})`, children.length === 0
+    ? h('p', { class: 'muted' }, 'No children: no individual has this one as its parent' +
+      ' (an elite carried into later generations stays this same individual).')
+    : h('div', { class: 'scroll' }, table(['Individual', 'Born in generation', 'Fitness'], children.map((c) => [
+      h('a', { href: `#/individuals/${c.id}` }, `#${c.id}`), String(c.generation), num(c.fitness)]),
+    { class: 'children-table numeric' })));
+  element.id = 'children';
+  return element;
+}
+
 export async function renderIndividual(root, ctx, id) {
   const ind = await getJson(`/api/individuals/${id}`);
   if (!ctx.isCurrent()) return null;
@@ -85,7 +113,9 @@ export async function renderIndividual(root, ctx, id) {
       h('a', { href: `#/runs/${ind.run}` }, `run ${ind.run}`), ' / ', `individual ${id}`),
     h('h1', {}, `Individual #${id}`),
     card('Individual', individualFields(ind)),
+    card('Re-measured fitness', reevaluations(ind)),
     card('Genome', downloads(ind)),
+    childrenSection(ind),
     lineageBox);
   let chart = null;
   try {

@@ -1,11 +1,14 @@
-// One run (GET /api/runs/{id} and .../generations): its fields, the best/mean/median
-// fitness of each generation as a chart and a table, refreshed while the run is live.
+// One run (GET /api/runs/{id}, .../generations and .../tree): its fields, the best/mean/median
+// fitness of each generation as a chart and a table, and its family tree pruned to the
+// ancestors of the final population, coloured by fitness (tree.js); refreshed while the run
+// is live.
 import { getJson } from './api.js';
 import { h, num, stateBadge, table, card, fields } from './dom.js';
 import { errorBox } from './errors.js';
 import { Poller } from './poller.js';
 import { lineChart } from './charts.js';
-import { progress, individualLink, isLive } from './runs.js';
+import { progress, individualLink, isLive, BEST_CAPTION } from './runs.js';
+import { treeSection } from './tree.js';
 
 const POLL_SECONDS = 3;
 
@@ -16,7 +19,8 @@ function runFields(run) {
     ['Trial', String(run.trial)],
     ['State', h('span', {}, stateBadge(run.state), run.message ? h('div', { class: 'run-message' }, run.message) : null)],
     ['Progress', progress(run.generation, run.generations)],
-    ['Best fitness', num(run.best_fitness)],
+    ['Best ever', num(run.best_fitness)],
+    ['Final best', num(run.final_best)],
     ['Best individual', individualLink(run.best_individual)],
     ['Seed', h('code', {}, run.seed ?? 'n/a')],
     ['Noise version', String(run.noise_version ?? 'n/a')],
@@ -25,13 +29,15 @@ function runFields(run) {
 }
 
 export async function renderRun(root, ctx, id) {
-  let [run, gens] = await Promise.all([getJson(`/api/runs/${id}`), getJson(`/api/runs/${id}/generations`)]);
+  let [run, gens, tree] = await Promise.all([getJson(`/api/runs/${id}`), getJson(`/api/runs/${id}/generations`),
+    getJson(`/api/runs/${id}/tree`)]);
   if (!ctx.isCurrent()) return null;
   document.title = `seedline · run ${id}`;
   const fieldsBox = h('div', {});
   const chartBox = h('div', { class: 'chart', id: 'run-chart' });
   const tableBox = h('div', { class: 'scroll' });
   const pollError = h('div', {});
+  const treeBox = h('div', { id: 'run-tree' });
   let chart = null;
   const show = () => {
     fieldsBox.replaceChildren(runFields(run));
@@ -43,6 +49,9 @@ export async function renderRun(root, ctx, id) {
       xLabel: 'generation', yLabel: 'fitness', height: 300,
     });
     if (!chart) chartBox.replaceChildren(h('p', { class: 'empty' }, 'No generation has been committed yet.'));
+    const drawn = treeSection(tree);
+    treeBox.replaceChildren(drawn.element);
+    drawn.draw();
     tableBox.replaceChildren(table(['Generation', 'Best', 'Mean', 'Median', 'Std', 'Best individual', 'Evaluations', 'Seconds'],
       [...rows].reverse().map((g) => [String(g.generation), num(g.best), num(g.mean), num(g.median), num(g.std),
         individualLink(g.best_individual), String(g.evaluations ?? 'n/a'), num(g.total_seconds, 3)]), { class: 'numeric' }));
@@ -52,12 +61,14 @@ export async function renderRun(root, ctx, id) {
       h('a', { href: `#/experiments/${run.experiment}` }, `experiment ${run.experiment}`), ' / ', `run ${id}`),
     h('h1', {}, `Run ${id}`, h('span', { class: 'muted' }, ` · ${run.condition}, trial ${run.trial}`)),
     pollError,
-    card('Run', fieldsBox),
+    card('Run', fieldsBox, h('p', { class: 'caption' }, BEST_CAPTION)),
     card('Fitness per generation', chartBox),
+    card('Family tree (ancestors of the final population)', treeBox),
     card('Generations (newest first)', tableBox));
   show();
   const poller = new Poller(async () => {
-    [run, gens] = await Promise.all([getJson(`/api/runs/${id}`), getJson(`/api/runs/${id}/generations`)]);
+    [run, gens, tree] = await Promise.all([getJson(`/api/runs/${id}`), getJson(`/api/runs/${id}/generations`),
+      getJson(`/api/runs/${id}/tree`)]);
     if (!ctx.isCurrent()) return false;
     show();
     return isLive([run]);

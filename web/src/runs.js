@@ -1,10 +1,32 @@
 // The runs of an experiment as a table: condition, trial, state, progress (committed
-// generations of the configured total), best fitness so far and a link to the best individual.
+// generations of the configured total), the best fitness ever (the maximum over generations
+// of each generation's best: with noisy evaluation a lucky draw, biased upward), the best of
+// the newest generation, and a link to the best individual.
 import { h, num, stateBadge, table } from './dom.js';
 
-// True while any run may still change: queued or running (paused runs wait for a user).
+// True while any run may still change: queued or running (paused runs wait for a user). The
+// page keeps polling while this holds (a daemon may start any time).
 export function isLive(runs) {
   return runs.some((r) => r.state === 'queued' || r.state === 'running');
+}
+
+// What the page says about progress. "live" only while a run is running with a fresh
+// heartbeat (a daemon is working on it); queued runs without one are waiting for a daemon,
+// paused runs for a user. `now` is unix seconds; `staleAfter` the daemon's default.
+export function liveStatus(runs, now = Date.now() / 1000, staleAfter = 60) {
+  const count = (state) => runs.filter((r) => r.state === state).length;
+  const working = runs.filter((r) => r.state === 'running' && r.heartbeat !== null && r.heartbeat !== undefined &&
+    now - r.heartbeat < staleAfter).length;
+  const queued = count('queued');
+  const paused = count('paused');
+  const stale = count('running') - working;
+  if (working > 0) return { kind: 'live', text: `live · ${working} run${working === 1 ? '' : 's'} running` };
+  if (queued > 0 || stale > 0) {
+    return { kind: 'waiting', text: `${queued + stale} run${queued + stale === 1 ? '' : 's'} waiting for a daemon ` +
+      '(none is working on this experiment: start `seedline daemon`)' };
+  }
+  if (paused > 0) return { kind: 'paused', text: `paused · ${paused} run${paused === 1 ? '' : 's'} paused (resume with \`seedline daemon\`)` };
+  return { kind: 'done', text: 'all runs finished or failed' };
 }
 
 export function progress(generation, generations) {
@@ -21,9 +43,15 @@ export function individualLink(id) {
   return id === null || id === undefined ? 'n/a' : h('a', { href: `#/individuals/${id}` }, `#${id}`);
 }
 
+export const BEST_CAPTION = 'Best ever: the highest best fitness of any generation so far (a maximum over noisy ' +
+  'evaluations, so biased upward). Final best: the best fitness of the newest generation.';
+
 export function runsTable(runs) {
   if (runs.length === 0) return h('p', { class: 'empty' }, 'This experiment has no runs.');
-  return table(['Run', 'Condition', 'Trial', 'State', 'Progress (generations)', 'Best fitness', 'Best individual'],
+  return h('div', {},
+    table(['Run', 'Condition', 'Trial', 'State', 'Progress (generations)',
+      h('abbr', { title: 'the highest per-generation best so far' }, 'Best ever'),
+      h('abbr', { title: 'the best fitness of the newest committed generation' }, 'Final best'), 'Best individual'],
     runs.map((r) => [
       h('a', { href: `#/runs/${r.id}` }, `run ${r.id}`),
       r.condition,
@@ -31,6 +59,8 @@ export function runsTable(runs) {
       h('span', {}, stateBadge(r.state), r.message ? h('div', { class: 'run-message' }, r.message) : null),
       progress(r.generation, r.generations),
       num(r.best_fitness),
+      num(r.final_best),
       individualLink(r.best_individual),
-    ]), { class: 'runs' });
+    ]), { class: 'runs' }),
+    h('p', { class: 'caption runs-caption' }, BEST_CAPTION));
 }

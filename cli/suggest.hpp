@@ -1,0 +1,30 @@
+// "Did you mean ...?" for the command line: when CLI11 refuses the arguments, main asks
+// usage_hint() which word was not understood (a command or a --flag) and which known name
+// is nearest to it by edit distance. Pure; no I/O.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace seedline::cli {
+
+// Levenshtein distance (insert, delete, substitute; each costs 1).
+size_t edit_distance(std::string_view a, std::string_view b);
+
+// The names in `known` close enough to `word` to be a typo of it (distance at most
+// max(2, |word| / 3), or `word` a prefix of the name), nearest first.
+std::vector<std::string> nearest_names(std::string_view word, const std::vector<std::string>& known);
+
+// Walks args (argv without the program name) through `app`'s subcommands and options and
+// returns a message for the first word it cannot place: "unknown command 'statu'; did you
+// mean 'status'?" or "unknown option '--jsn' for 'seedline status'; did you mean '--json'?".
+// Empty when every word is known (the error was something else, e.g. a missing value).
+std::string usage_hint(const CLI::App& app, const std::vector<std::string>& args);
+
+// CLI11's message for a value outside a set ("--format: safetensor not in {safetensors,npy}")
+// with "; did you mean 'safetensors'?" added when a choice is near; any other message as is.
+std::string with_choice_hint(const std::string& message);
+
+}  // namespace seedline::cli

@@ -1,0 +1,152 @@
+#include "report/export.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/experiment_repo.hpp"
+#include "store/lineage_repo.hpp"
+#include "util/error.hpp"
+
+namespace seedline::report {
+namespace {
+
+// Cells of one row, appended to a buffer that is flushed to the stream in large chunks.
+class TableWriter {
+ public:
+  TableWriter(TableFormat format, std::ostream& out, std::vector<std::string> columns)
+      : format_(format), out_(out), columns_(std::move(columns)) {
+    if (format_ == TableFormat::kCsv) {
+      for (size_t i = 0; i < columns_.size(); ++i) buffer_ += (i ? "," : "") + columns_[i];
+      buffer_ += '\n';
+    } else {
+      buffer_ += '[';
+    }
+  }
+
+  void begin_row() {
+    cell_ = 0;
+    if (format_ == TableFormat::kJson) buffer_ += rows_ == 0 ? "\n{" : ",\n{";
+  }
+  void integer(int64_t v) { raw(std::to_string(v)); }
+  void number(std::optional<double> v) {
+    if (!v || !std::isfinite(*v)) return raw(format_ == TableFormat::kCsv ? "" : "null");
+    char buf[32];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *v);
+    raw(std::string(buf, ec == std::errc() ? end : buf));
+  }
+  void optional_integer(std::optional<int64_t> v) {
+    if (!v) return raw(format_ == TableFormat::kCsv ? "" : "null");
+    integer(*v);
+  }
+  // A number too large for a JavaScript double: a bare integer in CSV, a string in JSON.
+  void big_unsigned(uint64_t v) { format_ == TableFormat::kCsv ? raw(std::to_string(v)) : text(std::to_string(v)); }
+  void text(const std::string& s) {
+    if (format_ == TableFormat::kJson) return raw(json_string(s));
+    if (s.find_first_of(",\"\r\n") == std::string::npos) return raw(s);
+    std::string quoted = "\"";
+    for (char c : s) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    raw(quoted + "\"");
+  }
+  void end_row() {
+    buffer_ += format_ == TableFormat::kCsv ? "\n" : "}";
+    ++rows_;
+    if (buffer_.size() >= (size_t{1} << 16)) flush();
+  }
+  int64_t finish() {
+    if (format_ == TableFormat::kJson) buffer_ += rows_ == 0 ? "]\n" : "\n]\n";
+    flush();
+    return rows_;
+  }
+
+ private:
+  static std::string json_string(const std::string& s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    return out + "\"";
+  }
+  void raw(const std::string& value) {
+    if (format_ == TableFormat::kCsv) {
+      if (cell_ > 0) buffer_ += ',';
+    } else {
+      buffer_ += (cell_ > 0 ? ", \"" : "\"") + columns_.at(cell_) + "\": ";
+    }
+    buffer_ += value;
+    ++cell_;
+  }
+  void flush() {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+    if (!out_) io_error("writing the table failed");
+  }
+
+  TableFormat format_;
+  std::ostream& out_;
+  std::vector<std::string> columns_;
+  std::string buffer_;
+  size_t cell_ = 0;
+  int64_t rows_ = 0;
+};
+
+}  // namespace
+
+TableFormat parse_table_format(std::string_view name) {
+  if (name == "csv") return TableFormat::kCsv;
+  if (name == "json") return TableFormat::kJson;
+  invalid_argument("unknown table format '" + std::string(name) + "' (expected csv or json)");
+}
+
+int64_t write_generations_table(store::Database& db, int64_t experiment_id, TableFormat format, std::ostream& out) {
+  TableWriter table(format, out,
+                    {"run", "condition", "trial", "generation", "best", "mean", "median", "std", "evaluations",
+                     "steps", "seconds"});
+  for (const auto& run : store::list_runs(db, experiment_id)) {
+    for (const auto& g : store::list_generations(db, run.id)) {
+      table.begin_row();
+      table.integer(run.id);
+      table.text(run.condition);
+      table.integer(run.trial);
+      table.integer(g.generation);
+      table.number(g.best);
+      table.number(g.mean);
+      table.number(g.median);
+      table.number(g.std);
+      table.integer(g.evaluations);
+      table.integer(g.steps);
+      table.number(g.total_seconds);
+      table.end_row();
+    }
+  }
+  return table.finish();
+}
+
+int64_t write_individuals_table(store::Database& db, int64_t run_id, TableFormat format, std::ostream& out) {
+  TableWriter table(format, out, {"id", "run", "generation", "parent", "seed", "fitness"});
+  store::for_each_individual_of_run(db, run_id, [&](const store::IndividualRow& r) {
+    table.begin_row();
+    table.integer(r.id);
+    table.integer(r.run_id);
+    table.integer(r.generation);
+    table.optional_integer(r.parent);
+    table.big_unsigned(r.seed);
+    table.number(r.fitness);
+    table.end_row();
+  });
+  return table.finish();
+}
+
+}  // namespace seedline::report

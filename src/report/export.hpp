@@ -1,0 +1,38 @@
+// Results out as files: an experiment's per-generation summaries as one long table (one row
+// per run and generation) and a run's individuals as a table, in CSV or JSON, shaped so that
+// pandas (read_csv / read_json) and R (read.csv / jsonlite::fromJSON) read them directly
+// (docs/export.md). `seedline export` writes these.
+//
+// CSV: a header line, RFC 4180 quoting (only where a field holds a comma, quote or line
+// break), numbers as the shortest decimal that reads back to the same double, an undefined
+// number (NaN, infinite, not measured) as an empty field. JSON: an array of row objects with
+// the same keys, undefined numbers as null, seeds as decimal strings (they exceed 2^53).
+//
+// Reads through src/store only; as thread-safe as the Database (one per thread). Throws
+// kNotFound for an unknown run, kInvalidArgument for an unknown format name, kIOError when
+// the stream fails.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string_view>
+
+#include "store/database.hpp"
+
+namespace seedline::report {
+
+enum class TableFormat { kCsv, kJson };
+// "csv" | "json".
+TableFormat parse_table_format(std::string_view name);
+
+// Columns: run, condition, trial, generation, best, mean, median, std, evaluations, steps,
+// seconds (the generation's wall time) for every committed generation of every run of the
+// experiment, by run id then generation. Returns the number of rows.
+int64_t write_generations_table(store::Database& db, int64_t experiment_id, TableFormat format, std::ostream& out);
+
+// Columns: id, run, generation (birth), parent (empty/null for a root), seed, fitness (birth
+// generation; empty/null when not measured), for every individual of the run in id order.
+// Returns the number of rows.
+int64_t write_individuals_table(store::Database& db, int64_t run_id, TableFormat format, std::ostream& out);
+
+}  // namespace seedline::report

@@ -1,0 +1,184 @@
+#include "runner/reevaluate.hpp"
+
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "evolve/seeds.hpp"
+#include "genome/run_genome.hpp"
+#include "lineage/rebuild.hpp"
+#include "runner/local_executor.hpp"
+#include "stats/effect_sizes.hpp"
+#include "store/lineage_repo.hpp"
+#include "store/reevaluation_repo.hpp"
+#include "tasks/task.hpp"
+#include "util/error.hpp"
+
+namespace seedline::runner {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json number(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
+
+void summarize(Reevaluation& r) {
+  const double n = static_cast<double>(r.rewards.size());
+  double sum = 0;
+  for (const double v : r.rewards) sum += v;
+  r.mean = sum / n;
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  if (r.rewards.size() < 2) {
+    r.std = r.ci_low = r.ci_high = kNaN;
+    return;
+  }
+  double ss = 0;
+  for (const double v : r.rewards) ss += (v - r.mean) * (v - r.mean);
+  r.std = std::sqrt(ss / (n - 1));
+  const auto ci = stats::mean_ci95(r.rewards);
+  r.ci_low = ci.lo;
+  r.ci_high = ci.hi;
+}
+
+store::ReevaluationRow row_of(const Reevaluation& r) {
+  store::ReevaluationRow row;
+  row.individual_id = r.individual;
+  row.seed = r.seed;
+  row.episodes = r.episodes;
+  row.mean = r.mean;
+  const auto opt = [](double v) { return std::isfinite(v) ? std::optional<double>(v) : std::nullopt; };
+  row.std = opt(r.std);
+  row.ci_low = opt(r.ci_low);
+  row.ci_high = opt(r.ci_high);
+  row.steps = r.steps;
+  return row;
+}
+
+}  // namespace
+
+uint64_t reevaluation_episode_seed(uint64_t seed, int episode) {
+  return evolve::derive(seed, evolve::Stream::kReevaluationEpisode, 0, static_cast<uint32_t>(episode));
+}
+
+Reevaluation reevaluate(store::Database& db, int64_t individual, const ReevaluationOptions& options, ThreadPool& pool,
+                        lineage::GenotypeCache* cache) {
+  if (options.episodes < 1 || options.episodes > 100'000) {
+    invalid_argument("--episodes: must be 1..100000 (got " + std::to_string(options.episodes) + ")");
+  }
+  const auto row = store::get_individual(db, individual);
+  const auto run = store::find_run(db, row.run_id);
+  if (!run) corruption("individual " + std::to_string(individual) + ": its run " + std::to_string(row.run_id) + " is missing");
+  const auto condition = store::find_condition(db, run->condition_id);
+  if (!condition) corruption("run " + std::to_string(run->id) + ": its condition is missing");
+  const auto config = evolve::ConditionConfig::from_json(nlohmann::json::parse(condition->config));
+  const genome::Genome genome = genome::genome_for_condition(config, run->noise_version);
+  const auto task = tasks::make_task(config.task);
+  const auto genotype =
+      std::make_shared<const std::vector<float>>(lineage::rebuild(db, individual, genome.ops(), cache));
+
+  Reevaluation r;
+  r.individual = individual;
+  r.run = row.run_id;
+  r.generation = row.generation;
+  r.stored_fitness = row.fitness;
+  r.deterministic = task->scores_phenotype();
+  r.seed = options.seed;
+  r.episodes = r.deterministic ? 1 : options.episodes;
+
+  // The individual is parent 0; each episode is one work item of an elite of it.
+  std::vector<WorkItem> items(static_cast<size_t>(r.episodes));
+  for (int e = 0; e < r.episodes; ++e) {
+    auto& item = items[static_cast<size_t>(e)];
+    item.source = {evolve::Slot::Kind::kElite, 0, 0};
+    item.episode = e;
+    item.episode_seed = reevaluation_episode_seed(options.seed, e);
+  }
+  std::vector<ItemResult> results(items.size());
+  LocalExecutor executor(pool, {});
+  RunSetup setup;
+  setup.run_id = run->id;
+  setup.condition = config.to_json();
+  setup.noise_version = run->noise_version;
+  setup.genome = &genome;
+  setup.task = task.get();
+  const std::vector<GenotypePtr> parents = {genotype};
+  executor.begin_run(setup, parents);
+  executor.evaluate(items, results);
+  executor.end_run();
+  for (const auto& res : results) {
+    r.rewards.push_back(res.reward);
+    r.steps += res.steps;
+  }
+  summarize(r);
+  if (options.store) {
+    if (!std::isfinite(r.mean)) {
+      failed_precondition("individual " + std::to_string(individual) + ": the re-measured mean is not finite; not stored");
+    }
+    r.stored_id = store::insert_reevaluation(db, row_of(r));
+  }
+  return r;
+}
+
+ExperimentReevaluation reevaluate_experiment(store::Database& db, const store::ExperimentRow& experiment,
+                                             const ReevaluationOptions& options, ThreadPool& pool) {
+  ExperimentReevaluation out;
+  out.experiment = experiment.id;
+  out.experiment_name = experiment.name;
+  for (const auto& c : store::list_conditions(db, experiment.id)) out.conditions.push_back(c.name);
+  lineage::GenotypeCache cache;
+  for (const auto& run : store::list_runs(db, experiment.id)) {
+    const auto last = store::last_generation(db, run.id);
+    if (!last) {
+      failed_precondition("experiment '" + experiment.name + "': run " + std::to_string(run.id) +
+                          " has no committed generation yet");
+    }
+    out.runs.push_back({run, reevaluate(db, last->best_individual, options, pool, &cache)});
+  }
+  std::vector<stats::Group> groups;
+  for (const auto& name : out.conditions) {
+    stats::Group g{name, {}};
+    for (const auto& r : out.runs) {
+      if (r.run.condition == name) g.values.push_back(r.result.mean);
+    }
+    groups.push_back(std::move(g));
+  }
+  out.comparison = stats::compare_groups(groups, stats::MwuMethod::kAuto);
+  return out;
+}
+
+Json to_json(const Reevaluation& r) {
+  Json rewards = Json::array();
+  for (const double v : r.rewards) rewards.push_back(number(v));
+  return {{"individual", r.individual},
+          {"run", r.run},
+          {"generation", r.generation},
+          {"stored_fitness", r.stored_fitness ? number(*r.stored_fitness) : Json(nullptr)},
+          {"deterministic", r.deterministic},
+          {"seed", std::to_string(r.seed)},
+          {"episodes", r.episodes},
+          {"mean", number(r.mean)},
+          {"std", number(r.std)},
+          {"ci95", Json::array({number(r.ci_low), number(r.ci_high)})},
+          {"steps", r.steps},
+          {"rewards", rewards},
+          {"id", r.stored_id ? Json(*r.stored_id) : Json(nullptr)}};
+}
+
+Json to_json(const ExperimentReevaluation& e, const ReevaluationOptions& options) {
+  Json runs = Json::array();
+  for (const auto& r : e.runs) {
+    Json j = {{"run", r.run.id}, {"condition", r.run.condition}, {"trial", r.run.trial}};
+    const Json one = to_json(r.result);
+    for (auto it = one.begin(); it != one.end(); ++it) {
+      if (it.key() != "rewards" && it.key() != "run") j[it.key()] = it.value();
+    }
+    runs.push_back(std::move(j));
+  }
+  return {{"experiment", e.experiment},
+          {"name", e.experiment_name},
+          {"episodes", options.episodes},
+          {"seed", std::to_string(options.seed)},
+          {"runs", runs},
+          {"comparison", stats::to_json(e.comparison)}};
+}
+
+}  // namespace seedline::runner
