@@ -20,6 +20,8 @@ section "Deep GA scale: 4,000,000 parameters at population 1,000 (targets: peak 
 "$build/bench/deep_ga_bench"
 section "runner: database share, thread scaling, steps per generation"
 "$build/bench/runner_bench"
+section "pixel networks: Table 2 forward pass, one thread"
+"$build/bench/conv_bench"
 section "external evaluators: overhead per item and weights delivered (targets <= 50 us at 10k, >= 2 GB/s at 1M)"
 "$build/bench/external_bench"
 section "HTTP: /compare and /curves latency (target p99 <= 50 ms)"

@@ -1,8 +1,9 @@
-// seedline compare --experiment NAME|ID [--metric best|mean|median] [--generation G]
-//                  [--method auto|exact|asymptotic] [--json]
+// seedline compare --experiment NAME|ID [--metric best|mean|median|evaluations|steps|seconds]
+//                  [--stage S] [--cumulative] [--generation G] [--method auto|exact|asymptotic] [--json]
 // Compares an experiment's conditions at one generation, using the runs that have reached it
 // (the experiment may still be running); --json prints what GET
-// /api/experiments/{id}/compare returns.
+// /api/experiments/{id}/compare returns. The cost metrics and --stage/--cumulative are
+// defined in docs/statistics.md.
 #include <iostream>
 #include <memory>
 
@@ -10,6 +11,7 @@
 #include "comparison_table.hpp"
 #include "stats/experiment_compare.hpp"
 #include "store/experiment_repo.hpp"
+#include "util/error.hpp"
 #include "util/utf8.hpp"
 
 namespace seedline::cli {
@@ -18,18 +20,28 @@ namespace {
 struct CompareOptions {
   std::string experiment;
   std::string metric = "best";
+  int stage = -1;  // -1: all stages
+  bool cumulative = false;
   int generation = -1;  // -1: the last generation every run has reached
   std::string method = "auto";
   bool json = false;
 };
 
 void print_values(const stats::ExperimentComparison& c) {
-  std::cout << "experiment '" << c.experiment_name << "' (id " << c.experiment << "): " << stats::metric_name(c.metric)
-            << " fitness at generation " << c.generation << "\n";
-  if (c.fitness_label == "loss") {
-    std::cout << "(fitness is minus the loss in nats: the loss of each value below is -value)\n";
+  std::cout << "experiment '" << c.experiment_name << "' (id " << c.experiment << "): ";
+  if (stats::is_cost_metric(c.metric)) {
+    std::cout << stats::metric_name(c.metric)
+              << (c.stage ? " of stage " + std::to_string(*c.stage) : std::string(" of all stages"))
+              << (c.cumulative ? " over generations 0.." + std::to_string(c.generation)
+                               : " at generation " + std::to_string(c.generation))
+              << "\n\n";
+  } else {
+    std::cout << stats::metric_name(c.metric) << " fitness at generation " << c.generation << "\n";
+    if (c.fitness_label == "loss") {
+      std::cout << "(fitness is minus the loss in nats: the loss of each value below is -value)\n";
+    }
+    std::cout << "\n";
   }
-  std::cout << "\n";
   size_t name_width = 11;
   for (const auto& g : c.groups) name_width = std::max(name_width, g.name.size() + 2);
   std::cout << pad("condition", name_width) << pad("n/runs", 8) << "values by trial (run id)\n";
@@ -44,11 +56,19 @@ void print_values(const stats::ExperimentComparison& c) {
 }
 
 void run_compare(const GlobalOptions& global, const CompareOptions& o) {
-  const auto metric = stats::parse_metric(o.metric);
+  stats::MetricSpec spec;
+  spec.metric = stats::parse_metric(o.metric);
+  if (o.stage >= 0) spec.stage = o.stage;
+  spec.cumulative = o.cumulative;
+  try {
+    stats::check_metric_spec(spec);
+  } catch (const Error& e) {
+    throw CLI::ValidationError(std::string("--") + e.what());  // e.g. "--stage: applies to ...": exit 2
+  }
   const auto method = stats::parse_mwu_method(o.method);
   auto db = open_db(global, store::OpenPurpose::kRead);
   const auto experiment = store::resolve_experiment(db, o.experiment);
-  const auto result = stats::compare_experiment(db, experiment, metric,
+  const auto result = stats::compare_experiment(db, experiment, spec,
                                                 o.generation >= 0 ? std::optional<int>(o.generation) : std::nullopt,
                                                 method);
   if (o.json) {
@@ -69,9 +89,14 @@ void register_compare_command(CLI::App& app, const GlobalOptions& global) {
   auto* cmd = app.add_subcommand("compare", "Compare an experiment's conditions at one generation (rank tests, effect sizes)");
   auto o = std::make_shared<CompareOptions>();
   cmd->add_option("--experiment", o->experiment, "Experiment id or name")->required();
-  cmd->add_option("--metric", o->metric, "Per-run value: the generation's best, mean or median fitness")
-      ->check(CLI::IsMember({"best", "mean", "median"}))
+  cmd->add_option("--metric", o->metric,
+                  "Per-run value: the generation's best, mean or median fitness, or its cost: evaluations, "
+                  "environment steps or evaluation seconds")
+      ->check(CLI::IsMember({"best", "mean", "median", "evaluations", "steps", "seconds"}))
       ->capture_default_str();
+  cmd->add_option("--stage", o->stage, "Cost metrics: only this stage (index into ga.stages, from 0)")
+      ->check(CLI::Range(0, 1'000'000));
+  cmd->add_flag("--cumulative", o->cumulative, "Cost metrics: the sum over generations 0..G instead of G's own");
   cmd->add_option("--generation", o->generation,
                   "Generation to compare at, from 0 (default: the newest that 2 runs of every condition have reached)")
       ->check(CLI::Range(0, 1'000'000'000));

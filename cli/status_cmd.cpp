@@ -1,15 +1,18 @@
-// seedline status [--experiment NAME|ID] [--json]: every run's state, progress and best.
+// seedline status [--experiment NAME|ID] [--stages] [--json]: every run's state, progress and
+// best; --stages adds each run's per-stage evaluations, steps and seconds.
 #include <iostream>
 
 #include "common.hpp"
 #include "runner/status.hpp"
 #include "store/experiment_repo.hpp"
+#include "store/stage_repo.hpp"
 
 namespace seedline::cli {
 namespace {
 
 struct StatusOptions {
   std::string experiment;
+  bool stages = false;
   bool json = false;
 };
 
@@ -18,10 +21,13 @@ void run_status(const GlobalOptions& global, const StatusOptions& options) {
   std::optional<int64_t> experiment;
   if (!options.experiment.empty()) experiment = store::resolve_experiment(db, options.experiment).id;
   const auto runs = store::run_summaries(db, experiment);
+  std::vector<store::StageTotal> stages;
+  if (options.stages) stages = store::stage_totals(db, experiment);
   if (options.json) {
-    print_json(runner::status_json(runs));
+    print_json(options.stages ? runner::status_json(runs, stages) : runner::status_json(runs));
   } else {
     std::cout << runner::status_table(runs);
+    if (options.stages && !runs.empty()) std::cout << '\n' << runner::stage_table(runs, stages);
   }
 }
 
@@ -31,6 +37,8 @@ void register_status_command(CLI::App& app, const GlobalOptions& global) {
   auto* cmd = app.add_subcommand("status", "Show every run's state, generation and best fitness");
   auto options = std::make_shared<StatusOptions>();
   cmd->add_option("--experiment", options->experiment, "Only this experiment (id or name)");
+  cmd->add_flag("--stages", options->stages,
+                "Also show each run's evaluations, environment steps and seconds per stage (sums over its generations)");
   cmd->add_flag("--json", options->json, "Print JSON");
   cmd->callback([&global, options] { run_status(global, *options); });
 }

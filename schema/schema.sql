@@ -1,6 +1,6 @@
 -- The current full seedline schema: what applying every file in migrations/ in order yields.
 -- For reading; tests/store/schema_test.cpp keeps it equal to the migrations.
--- Schema version: 5
+-- Schema version: 4
 
 CREATE TABLE schema_migrations (
   version    INTEGER PRIMARY KEY,
@@ -103,6 +103,19 @@ CREATE TABLE reevaluations (
   created_at    TEXT NOT NULL
 );
 CREATE INDEX reevaluations_by_individual ON reevaluations(individual_id);
+
+-- Per-stage records of every generation: evaluations, steps and wall seconds per stage
+-- (migrations/0003_generation_stages.sql).
+CREATE TABLE generation_stages (
+  run_id      INTEGER NOT NULL,
+  generation  INTEGER NOT NULL,
+  stage       INTEGER NOT NULL,      -- index into the condition's ga.stages, from 0
+  evaluations INTEGER NOT NULL,      -- episodes (or function evaluations) run in this stage
+  steps       INTEGER NOT NULL,      -- environment steps taken in this stage
+  seconds     REAL NOT NULL,         -- wall seconds the stage took
+  PRIMARY KEY (run_id, generation, stage),
+  FOREIGN KEY (run_id, generation) REFERENCES generations(run_id, generation) ON DELETE CASCADE
+) WITHOUT ROWID;
 
 -- Who evaluated a run of an `external` task: the command and the evaluator's reported name
 -- and version, recorded when its evaluators first start (docs/evaluator-protocol.md).

@@ -91,9 +91,11 @@ Genome::Genome(Architecture architecture, Representation representation, Mutatio
       continue;
     }
     layout.first_block = static_cast<int>(blocks_.size());
+    // A layer's own representation overrides the condition's (e.g. a direct output layer).
+    const Representation& rep = architecture_.representation_of(tensor, representation_);
     if (t.kind == TensorKind::kBias) {
       add_block(t.name, t.shape, tensor, 0.0, mutation_.bias_std);
-    } else if (!factorized) {
+    } else if (rep.type != Representation::Type::kFactorized) {
       const double std_w = std::sqrt(2.0 / static_cast<double>(t.fan_in));
       add_block(t.name, t.shape, tensor, std_w, mutation_.sigma.value_or(mr * std_w));
     } else {
@@ -110,7 +112,7 @@ Genome::Genome(Architecture architecture, Representation representation, Mutatio
           layout.cols = t.shape[1];
           break;
       }
-      layout.rank = representation_.rank_for(t.kind == TensorKind::kEmbedding ? RankKind::kEmbedding : t.rank_kind);
+      layout.rank = rep.rank_for(t.kind == TensorKind::kEmbedding ? RankKind::kEmbedding : t.rank_kind);
       // Factor fan-ins: A's is the rank, B's the tensor's own fan-in, so that
       // Var(A.B) = k * (sqrt2 / k) * (sqrt2 / fan_in) = 2 / fan_in.
       const double std_a = std::sqrt(std::sqrt(2.0) / static_cast<double>(layout.rank));

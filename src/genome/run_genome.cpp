@@ -84,17 +84,17 @@ Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_ver
   noise::require_supported(noise_version);
   // The genome needs the task's shape only, never its data.
   const auto task = tasks::make_task(config.task, tasks::TaskData::kSpecOnly);
-  std::optional<int> input_size;
+  std::vector<int64_t> input_shape;
   json network = config.network;
   if (!task->scores_phenotype() && !task->scores_network()) {
-    input_size = task->observation_size();
+    input_shape = task->observation_shape();
     // The default network leaves the output layer's width to the task.
     if (network.is_array() && !network.empty() && network.back().is_object() && !network.back().contains("out") &&
         network.back().value("type", "") == "dense") {
       network.back()["out"] = task->action_size();
     }
   }
-  Architecture arch = parse_architecture(network, input_size, "network");
+  Architecture arch = parse_architecture(network, input_shape, "network");
   Representation rep = parse_representation(config.representation, "representation");
   MutationSettings mutation;
   mutation.mutation_rate = config.ga.mutation_rate;

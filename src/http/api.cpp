@@ -13,6 +13,7 @@
 #include "store/migrations.hpp"
 #include "store/reevaluation_repo.hpp"
 #include "store/snapshot_repo.hpp"
+#include "store/stage_repo.hpp"
 #include "tasks/task.hpp"
 #include "util/error.hpp"
 #include "util/hex.hpp"
@@ -124,14 +125,24 @@ Json experiment_json(store::Database& db, const std::string& id_or_name) {
 }
 
 Json curves_json(store::Database& db, const std::string& id_or_name, stats::Metric metric, int max_points) {
+  return curves_json(db, id_or_name, stats::MetricSpec{metric, std::nullopt, false}, max_points);
+}
+
+Json curves_json(store::Database& db, const std::string& id_or_name, const stats::MetricSpec& spec,
+                 int max_points) {
   const auto e = store::resolve_experiment(db, id_or_name);
-  return stats::to_json(stats::experiment_curves(db, e.id, metric, max_points));
+  return stats::to_json(stats::experiment_curves(db, e.id, spec, max_points));
 }
 
 Json compare_json(store::Database& db, const std::string& id_or_name, stats::Metric metric,
                   std::optional<int> generation, stats::MwuMethod method) {
+  return compare_json(db, id_or_name, stats::MetricSpec{metric, std::nullopt, false}, generation, method);
+}
+
+Json compare_json(store::Database& db, const std::string& id_or_name, const stats::MetricSpec& spec,
+                  std::optional<int> generation, stats::MwuMethod method) {
   const auto e = store::resolve_experiment(db, id_or_name);
-  return stats::to_json(stats::compare_experiment(db, e, metric, generation, method));
+  return stats::to_json(stats::compare_experiment(db, e, spec, generation, method));
 }
 
 Json run_detail_json(store::Database& db, int64_t run_id) {
@@ -143,9 +154,20 @@ Json run_detail_json(store::Database& db, int64_t run_id) {
 Json run_generations_json(store::Database& db, int64_t run_id, int max_points) {
   get_run(db, run_id);
   const auto all = store::list_generations(db, run_id);
+  // Stage rows by generation; they come ordered by generation then stage.
+  std::map<int, Json> stages;
+  for (const auto& st : store::list_stages(db, run_id)) {
+    auto& list = stages[st.generation];
+    if (list.is_null()) list = Json::array();
+    list.push_back({{"stage", st.stage},
+                    {"evaluations", st.record.evaluations},
+                    {"steps", st.record.steps},
+                    {"seconds", st.record.seconds}});
+  }
   Json rows = Json::array();
   for (size_t k : stats::downsample_indices(all.size(), static_cast<size_t>(max_points))) {
     const auto& g = all[k];
+    const auto found = stages.find(g.generation);
     rows.push_back({{"generation", g.generation},
                     {"best", fitness(g.best)},
                     {"mean", fitness(g.mean)},
@@ -155,7 +177,8 @@ Json run_generations_json(store::Database& db, int64_t run_id, int max_points) {
                     {"evaluations", g.evaluations},
                     {"steps", g.steps},
                     {"eval_seconds", g.eval_seconds},
-                    {"total_seconds", g.total_seconds}});
+                    {"total_seconds", g.total_seconds},
+                    {"stages", found == stages.end() ? Json::array() : found->second}});
   }
   return {{"run", run_id}, {"total", all.size()}, {"generations", rows}};
 }

@@ -33,11 +33,15 @@ Json experiments_json(store::Database& db);
 // `id_or_name`: an experiment id, or else the name of the newest experiment so named.
 Json experiment_json(store::Database& db, const std::string& id_or_name);
 Json curves_json(store::Database& db, const std::string& id_or_name, stats::Metric metric, int max_points);
+Json curves_json(store::Database& db, const std::string& id_or_name, const stats::MetricSpec& spec,
+                 int max_points);
 Json compare_json(store::Database& db, const std::string& id_or_name, stats::Metric metric,
                   std::optional<int> generation, stats::MwuMethod method);
+Json compare_json(store::Database& db, const std::string& id_or_name, const stats::MetricSpec& spec,
+                  std::optional<int> generation, stats::MwuMethod method);
 Json run_detail_json(store::Database& db, int64_t run_id);
-// At most `max_points` summary rows, evenly spaced, keeping the first and the last; "total"
-// says how many generations the run has committed.
+// At most `max_points` summary rows, evenly spaced, keeping the first and the last, each with
+// its per-stage records ("stages"); "total" says how many generations the run has committed.
 Json run_generations_json(store::Database& db, int64_t run_id, int max_points);
 // Also lists the individual's children (id, generation, fitness), in id order.
 Json individual_json(store::Database& db, int64_t id);

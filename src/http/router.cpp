@@ -107,6 +107,17 @@ Reply genome_download(const Call& c, const QueryParams& q) {
   return {std::move(res), std::move(file)};
 }
 
+// metric=best|mean|median|evaluations|steps|seconds, stage=S, cumulative=true|false
+// (docs/http-api.md); the spec's own errors name the parameter.
+stats::MetricSpec metric_spec(const QueryParams& q) {
+  stats::MetricSpec spec;
+  spec.metric = stats::parse_metric(q.get("metric").value_or("best"));
+  if (const auto stage = q.integer("stage", std::nullopt, 0, 1'000'000)) spec.stage = static_cast<int>(*stage);
+  spec.cumulative = q.flag("cumulative", false);
+  stats::check_metric_spec(spec);
+  return spec;
+}
+
 // Every /api endpoint of docs/http-api.md.
 const std::vector<Route>& api_routes() {
   static const std::vector<Route> routes = {
@@ -115,19 +126,19 @@ const std::vector<Route>& api_routes() {
                  [](const Call& c, const QueryParams&) { return experiments_json(c.ctx.db); }),
       json_route({"api", "experiments", "{id}"}, {},
                  [](const Call& c, const QueryParams&) { return experiment_json(c.ctx.db, c.id); }),
-      json_route({"api", "experiments", "{id}", "curves"}, {"metric", "max_points"},
+      json_route({"api", "experiments", "{id}", "curves"}, {"metric", "stage", "cumulative", "max_points"},
                  [](const Call& c, const QueryParams& q) {
-                   const auto metric = stats::parse_metric(q.get("metric").value_or("best"));
+                   const auto spec = metric_spec(q);
                    const auto points =
                        q.integer("max_points", stats::kDefaultPoints, stats::kMinPoints, stats::kMaxPoints);
-                   return curves_json(c.ctx.db, c.id, metric, static_cast<int>(*points));
+                   return curves_json(c.ctx.db, c.id, spec, static_cast<int>(*points));
                  }),
-      json_route({"api", "experiments", "{id}", "compare"}, {"metric", "generation", "method"},
+      json_route({"api", "experiments", "{id}", "compare"}, {"metric", "stage", "cumulative", "generation", "method"},
                  [](const Call& c, const QueryParams& q) {
-                   const auto metric = stats::parse_metric(q.get("metric").value_or("best"));
+                   const auto spec = metric_spec(q);
                    const auto g = q.integer("generation", std::nullopt, 0, 1'000'000'000);
                    const auto method = stats::parse_mwu_method(q.get("method").value_or("auto"));
-                   return compare_json(c.ctx.db, c.id, metric,
+                   return compare_json(c.ctx.db, c.id, spec,
                                        g ? std::optional<int>(static_cast<int>(*g)) : std::nullopt, method);
                  }),
       json_route({"api", "runs", "{id}"}, {},

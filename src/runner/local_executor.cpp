@@ -4,9 +4,9 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "genome/policy_network.hpp"
 #include "genome/run_genome.hpp"
 #include "genome/transformer_spec.hpp"
-#include "tasks/mlp_policy.hpp"
 #include "util/error.hpp"
 
 namespace seedline::runner {
@@ -159,7 +159,7 @@ void LocalExecutor::run_episodes(const std::vector<Member>& members, std::span<c
                                  std::span<ItemResult> results) {
   const size_t net_bytes = std::max<size_t>(1, genome_->phenotype_size() * sizeof(float));
   const size_t chunk = std::max<size_t>(static_cast<size_t>(pool_.size()), options_.network_budget_bytes / net_bytes);
-  std::vector<std::unique_ptr<const nn::Mlp>> nets;
+  std::vector<std::unique_ptr<const genome::PolicyNetwork>> nets;  // an nn::Mlp, or an nn::ConvNet
   std::vector<std::pair<size_t, size_t>> episodes;  // (member in chunk, item index)
   for (size_t first = 0; first < members.size(); first += chunk) {
     const size_t n = std::min(chunk, members.size() - first);
@@ -169,8 +169,7 @@ void LocalExecutor::run_episodes(const std::vector<Member>& members, std::span<c
       check_interrupt();
       const Member& m = members[first + k];
       try {
-        nets[k] = std::make_unique<const nn::Mlp>(
-            genome::build_mlp(genome_->architecture(), phenotype_of(m.source, worker)));
+        nets[k] = genome::build_policy_network(genome_->architecture(), phenotype_of(m.source, worker));
       } catch (...) {
         rethrow_for_item(items[m.items.front()], std::current_exception());
       }
@@ -183,8 +182,8 @@ void LocalExecutor::run_episodes(const std::vector<Member>& members, std::span<c
       check_interrupt();
       const auto [k, i] = episodes[j];
       try {
-        tasks::MlpPolicy policy(*nets[k]);
-        const auto r = task_->run_episode(policy, items[i].episode_seed);
+        const auto policy = nets[k]->make_policy();
+        const auto r = task_->run_episode(*policy, items[i].episode_seed);
         results[i] = ItemResult{r.reward, r.steps, {}};
       } catch (...) {
         rethrow_for_item(items[i], std::current_exception());

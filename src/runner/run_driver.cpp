@@ -15,6 +15,7 @@
 #include "store/evaluator_repo.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/run_repo.hpp"
+#include "store/stage_repo.hpp"
 #include "tasks/external_task.hpp"
 #include "util/error.hpp"
 
@@ -120,6 +121,16 @@ Parents rebuild_parents(store::Database& db, const RunContext& ctx, const store:
   return p;
 }
 
+// The episodes and steps `members` have run so far; a stage's record is the difference.
+store::StageRecord stage_work(std::span<const int> members, std::span<const evolve::Evaluation> evaluations) {
+  store::StageRecord r;
+  for (const int m : members) {
+    r.evaluations += evaluations[static_cast<size_t>(m)].episodes;
+    r.steps += evaluations[static_cast<size_t>(m)].steps;
+  }
+  return r;
+}
+
 // The summary with NaN std (only possible with infinite fitness values) stored as +inf.
 evolve::Summary summary_of(const evolve::SelectionResult& sel) {
   auto s = evolve::summarize(sel.evaluations, sel.parents.front());
@@ -137,7 +148,7 @@ evolve::Summary summary_of(const evolve::SelectionResult& sel) {
 std::optional<Parents> commit_generation(store::Database& db, const RunContext& ctx, int g,
                                          std::span<const evolve::Slot> slots, std::vector<GenotypePtr> genotypes,
                                          const Parents& previous, const evolve::SelectionResult& sel,
-                                         store::GenerationRow row) {
+                                         store::GenerationRow row, std::span<const store::StageRecord> stages) {
   const auto& ga = ctx.config.ga;
   store::Transaction tx(db);
   if (!store::owns_run(db, ctx.run.id, std::string(*ctx.run.owner))) return std::nullopt;
@@ -180,6 +191,7 @@ std::optional<Parents> commit_generation(store::Database& db, const RunContext& 
   row.best_individual = parents.ids.front();
   row.parents = parents.ids;
   store::insert_generation(db, row);
+  store::insert_stages(db, ctx.run.id, g, stages);
   maybe_crash(CrashPoint::kCommit, g);
   tx.commit();
   maybe_crash(CrashPoint::kCommitted, g);
@@ -199,19 +211,26 @@ std::vector<GenotypePtr> advance_parents(RunContext& ctx, Coordinator& co, const
 }
 
 // One generation's evaluation: stage by stage, each stage's items through the executor.
+// `stages` receives one record per stage: what it ran and its wall seconds.
 evolve::SelectionResult evaluate_generation(RunContext& ctx, Coordinator& co, int g,
-                                            std::span<const evolve::Slot> slots) {
+                                            std::span<const evolve::Slot> slots,
+                                            std::vector<store::StageRecord>& stages) {
   const auto& ga = ctx.config.ga;
   bool first_stage = true;
   return evolve::evaluate_and_select(
       ga.population, ga, [&](std::span<const int> members, int stage, std::span<evolve::Evaluation> out) {
         if (!first_stage) maybe_crash(CrashPoint::kEvaluate, g);
         first_stage = false;
+        const auto stage_start = Clock::now();
+        const auto before = stage_work(members, out);
         const auto items = stage_items(members, slots, stage, evolve::stage_episodes(ga, stage),
                                        ctx.task->scores_once(), ctx.run.seed, g);
         std::vector<ItemResult> results(items.size());
         co.background([&] { ctx.executor->evaluate(items, results); });
         accumulate(items, results, out);
+        const auto after = stage_work(members, out);
+        stages.push_back({after.evaluations - before.evaluations, after.steps - before.steps,
+                          seconds_since(stage_start)});
       });
 }
 
@@ -225,7 +244,8 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
     ctx.current = g;
     const auto t0 = Clock::now();
     const auto slots = evolve::plan_generation(ctx.run.seed, g, ga, static_cast<int>(parents.ids.size()));
-    const auto sel = evaluate_generation(ctx, co, g, slots);
+    std::vector<store::StageRecord> stages;
+    const auto sel = evaluate_generation(ctx, co, g, slots, stages);
     maybe_crash(CrashPoint::kEvaluate, g);
     const auto t1 = Clock::now();
     const double eval_seconds = seconds_since(t0);
@@ -247,7 +267,7 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
     row.eval_seconds = eval_seconds;
     row.total_seconds = seconds_since(t0);
     const auto t2 = Clock::now();
-    auto next = commit_generation(db, ctx, g, slots, std::move(genotypes), parents, sel, row);
+    auto next = commit_generation(db, ctx, g, slots, std::move(genotypes), parents, sel, row, stages);
     if (!next) return RunOutcome::kLost;
     const double commit_seconds = seconds_since(t2);
     parents = std::move(*next);

@@ -13,7 +13,7 @@
 //   - snapshots of the parents every ga.snapshot_every generations (generations
 //     snapshot_every-1, 2*snapshot_every-1, ...) and of the final best in the last one;
 //   - the generation summary row (id range, best/mean/median/std, parents best first,
-//     evaluations, steps, timings).
+//     evaluations, steps, timings) and one row per stage (evaluations, steps, wall seconds).
 // Everything random is derived from the run seed (evolve/seeds.hpp), so a run killed at any
 // moment and resumed ends with exactly the lineage and fitness history of an uninterrupted
 // one, on any thread count.

@@ -41,6 +41,48 @@ nlohmann::json status_json(const std::vector<store::RunSummary>& runs) {
   return {{"runs", out}};
 }
 
+nlohmann::json status_json(const std::vector<store::RunSummary>& runs, const std::vector<store::StageTotal>& stages) {
+  std::map<int64_t, nlohmann::json> by_run;
+  for (const auto& t : stages) {
+    auto& list = by_run[t.run_id];
+    if (list.is_null()) list = nlohmann::json::array();
+    list.push_back({{"stage", t.stage},
+                    {"generations", t.generations},
+                    {"evaluations", t.total.evaluations},
+                    {"steps", t.total.steps},
+                    {"seconds", t.total.seconds}});
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : runs) {
+    auto j = run_status_json(r);
+    const auto it = by_run.find(r.run.id);
+    j["stages"] = it == by_run.end() ? nlohmann::json::array() : it->second;
+    out.push_back(std::move(j));
+  }
+  return {{"runs", out}};
+}
+
+std::string stage_table(const std::vector<store::RunSummary>& runs, const std::vector<store::StageTotal>& stages) {
+  std::string out = "per stage, summed over committed generations:\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "%6s  %-14s %5s  %5s  %11s  %12s  %14s  %10s\n", "run", "condition", "trial",
+                "stage", "generations", "evaluations", "steps", "seconds");
+  out += line;
+  std::map<int64_t, const store::RunSummary*> by_id;
+  for (const auto& r : runs) by_id[r.run.id] = &r;
+  for (const auto& t : stages) {
+    const auto it = by_id.find(t.run_id);
+    if (it == by_id.end()) continue;
+    const auto& r = *it->second;
+    std::snprintf(line, sizeof line, "%6lld  %-14.14s %5d  %5d  %11d  %12lld  %14lld  %10.3f\n",
+                  static_cast<long long>(t.run_id), r.run.condition.c_str(), r.run.trial, t.stage, t.generations,
+                  static_cast<long long>(t.total.evaluations), static_cast<long long>(t.total.steps), t.total.seconds);
+    out += line;
+  }
+  if (stages.empty()) out += "(no per-stage records yet)\n";
+  return out;
+}
+
 std::string status_table(const std::vector<store::RunSummary>& runs) {
   if (runs.empty()) return "no runs\n";
   std::string out;

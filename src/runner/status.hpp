@@ -4,7 +4,10 @@
 // "generation", "generations", "best_fitness", "best_individual", "experiment_name",
 // "message"}]}, with "experiment" the experiment id, "generation" the last committed one (-1
 // before the first commit), and null for a best that does not exist yet (or is not finite).
-// The table is one line per run, then a count per state.
+// The table is one line per run, then a count per state. With per-stage totals (`seedline
+// status --stages`), each run's JSON gains "stages": [{"stage", "generations", "evaluations",
+// "steps", "seconds"}] (sums over its committed generations; [] when it has none) and
+// stage_table prints one line per run and stage.
 // Pure functions: safe from any thread; they do not fail.
 #pragma once
 
@@ -13,11 +16,14 @@
 #include <vector>
 
 #include "store/run_summary.hpp"
+#include "store/stage_repo.hpp"
 
 namespace seedline::runner {
 
 nlohmann::json run_status_json(const store::RunSummary& summary);
 nlohmann::json status_json(const std::vector<store::RunSummary>& runs);
+nlohmann::json status_json(const std::vector<store::RunSummary>& runs, const std::vector<store::StageTotal>& stages);
 std::string status_table(const std::vector<store::RunSummary>& runs);
+std::string stage_table(const std::vector<store::RunSummary>& runs, const std::vector<store::StageTotal>& stages);
 
 }  // namespace seedline::runner

@@ -31,10 +31,12 @@ int assumed_threads() {
   fail(e.code(), origin + ": " + what);
 }
 
-// What a daemon can run: an environment task drives the network as an MLP (dense layers
-// only; an external task's evaluator takes any layers) whose last layer gives one output
-// per action; and a run's memory (LocalExecutor::memory_bytes: parents plus per-thread
-// scratch, whatever the population) must fit in kMaxRunBytes.
+// What a daemon can run: an environment task with a flat observation drives the network as an
+// MLP (dense layers only); one with an image observation (C x H x W) as a conv net (conv layers,
+// then a flatten and dense layers: docs/networks.md); an external task's evaluator takes any
+// layers. Either way the last layer gives one output per action; and a run's memory
+// (LocalExecutor::memory_bytes: parents plus per-thread scratch, whatever the population) must
+// fit in kMaxRunBytes.
 void check_runnable(const evolve::ConditionConfig& c, const tasks::Task& task, const genome::Genome& genome) {
   const auto& arch = genome.architecture();
   // An external evaluator runs the network itself, so any layer type may reach it.
@@ -50,19 +52,32 @@ void check_runnable(const evolve::ConditionConfig& c, const tasks::Task& task, c
     }
   } else if (!task.scores_phenotype()) {
     const std::string type = c.task.value("type", "");
+    const bool image = task.observation_shape().size() == 3;
+    bool past_convs = false;
     for (size_t i = 0; in_process && i < arch.layers.size(); ++i) {
-      if (arch.layers[i].type != "dense") {
-        invalid_argument("network[" + std::to_string(i) + "].type: task '" + type +
-                         "' runs the network as an MLP, which takes only dense layers (got '" +
-                         arch.layers[i].type + "')");
+      const std::string& layer = arch.layers[i].type;
+      const std::string where = "network[" + std::to_string(i) + "].type: task '" + type + "'";
+      if (!image && layer != "dense") {
+        invalid_argument(where + " runs the network as an MLP, which takes only dense layers (got '" + layer + "')");
       }
+      if (image && layer != "conv" && layer != "flatten" && layer != "dense") {
+        invalid_argument(where + " runs the network as a conv net, which takes conv, flatten and dense layers (got '" +
+                         layer + "')");
+      }
+      if (image && layer == "conv" && past_convs) {
+        invalid_argument(where + " runs the network as a conv net: conv layers must come before flatten and dense");
+      }
+      past_convs = past_convs || layer != "conv";
     }
-    const auto& last = arch.tensors.at(static_cast<size_t>(arch.layers.back().tensors.front()));
-    const int64_t out = last.shape.front();
-    if (out != task.action_size()) {
-      invalid_argument("network[" + std::to_string(arch.layers.size() - 1) + "].out: must equal task '" + type +
-                       "''s action size " + std::to_string(task.action_size()) + " (got " + std::to_string(out) +
-                       ")");
+    const auto& output = arch.layers.back().output_shape;
+    const std::string last = "network[" + std::to_string(arch.layers.size() - 1) + "]";
+    if (output.size() != 1) {
+      invalid_argument(last + ": gives an image, but task '" + type + "' needs " + std::to_string(task.action_size()) +
+                       " action values; end the network with a flatten and a dense layer");
+    }
+    if (output.front() != task.action_size()) {
+      invalid_argument(last + ".out: must equal task '" + type + "''s action size " +
+                       std::to_string(task.action_size()) + " (got " + std::to_string(output.front()) + ")");
     }
   }
   const int threads = assumed_threads();

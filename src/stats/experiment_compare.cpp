@@ -47,6 +47,13 @@ std::string plural(size_t n, const char* word) { return std::to_string(n) + " " 
 
 ExperimentComparison compare_experiment(store::Database& db, const store::ExperimentRow& experiment,
                                         Metric metric, std::optional<int> generation, MwuMethod method) {
+  return compare_experiment(db, experiment, MetricSpec{metric, std::nullopt, false}, generation, method);
+}
+
+ExperimentComparison compare_experiment(store::Database& db, const store::ExperimentRow& experiment,
+                                        const MetricSpec& spec, std::optional<int> generation, MwuMethod method) {
+  check_metric_spec(spec);
+  const Metric metric = spec.metric;
   if (generation && *generation < 0) {
     invalid_argument("generation must be >= 0 (got " + std::to_string(*generation) + ")");
   }
@@ -71,11 +78,13 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
     if (config.is_object() && config.contains("task")) out.fitness_label = tasks::fitness_label(config["task"]);
   }
   out.metric = metric;
+  out.stage = spec.stage;
+  out.cumulative = spec.cumulative;
   out.method = method;
   out.generation = generation ? *generation : default_generation(newest);
 
   std::map<int64_t, double> values;
-  for (const auto& row : store::experiment_metrics_at(db, experiment.id, out.generation)) {
+  for (const auto& row : metric_rows(db, experiment.id, spec, out.generation)) {
     values[row.run_id] = metric_value(row, metric);
   }
   std::vector<Group> compared;
@@ -86,6 +95,13 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
       ++group.runs_total;
       const auto it = values.find(r.id);
       if (it == values.end()) {
+        if (last.at(r.id) >= out.generation && (spec.stage || spec.cumulative)) {
+          failed_precondition(describe(r) + " has no per-stage record" +
+                              (spec.stage ? " of stage " + std::to_string(*spec.stage) : std::string()) +
+                              (spec.cumulative ? " for every generation up to " : " at generation ") +
+                              std::to_string(out.generation) +
+                              " (its condition has fewer stages, or it was committed before schema version 3)");
+        }
         if (last.at(r.id) >= out.generation) {
           corruption(describe(r) + " has committed generation " + std::to_string(last.at(r.id)) +
                      " but has no summary of generation " + std::to_string(out.generation));
@@ -93,7 +109,8 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
         continue;  // not there yet: counted in runs_total, not in n
       }
       if (!std::isfinite(it->second)) {
-        failed_precondition(describe(r) + ": its " + std::string(metric_name(metric)) + " fitness at generation " +
+        failed_precondition(describe(r) + ": its " + std::string(metric_name(metric)) +
+                            (is_cost_metric(metric) ? "" : " fitness") + " at generation " +
                             std::to_string(out.generation) + " is not a finite number");
       }
       group.runs.push_back({r.id, r.trial, it->second});
@@ -129,6 +146,10 @@ nlohmann::ordered_json to_json(const ExperimentComparison& c) {
   j["experiment_name"] = c.experiment_name;
   j["fitness_label"] = c.fitness_label;
   j["metric"] = metric_name(c.metric);
+  if (is_cost_metric(c.metric)) {
+    j["stage"] = c.stage ? nlohmann::ordered_json(*c.stage) : nlohmann::ordered_json(nullptr);
+    j["cumulative"] = c.cumulative;
+  }
   j["generation"] = c.generation;
   j["method"] = mwu_method_name(c.method);
   j["groups"] = nlohmann::ordered_json::array();

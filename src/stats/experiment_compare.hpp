@@ -1,8 +1,9 @@
 // An experiment's conditions compared at one generation G while runs go on: each run that has
-// committed G contributes its metric (best, mean or median fitness of G), grouped by
-// condition; the conditions with at least 2 such runs are compared (stats::compare_groups),
-// the others are reported with their n and left out of the tests. This is what `seedline
-// compare` and GET /api/experiments/{id}/compare return (docs/statistics.md).
+// committed G contributes its metric (best, mean or median fitness of G, or its cost:
+// experiment_metric.hpp), grouped by condition; the conditions with at least 2 such runs are
+// compared (stats::compare_groups), the others are reported with their n and left out of the
+// tests. This is what `seedline compare` and GET /api/experiments/{id}/compare return
+// (docs/statistics.md).
 //
 // Reads the database through src/store only (run progress and one generation's summary
 // rows); as thread-safe as the Database passed in (one per thread).
@@ -44,6 +45,8 @@ struct ExperimentComparison {
   std::string experiment_name;
   std::string fitness_label = "fitness";  // the task's (tasks::fitness_label): "loss" = -fitness
   Metric metric = Metric::kBest;
+  std::optional<int> stage;  // cost metrics: the stage compared (nullopt: all stages)
+  bool cumulative = false;   // cost metrics: summed over generations 0..generation
   int generation = 0;
   MwuMethod method = MwuMethod::kAuto;   // as requested; each pair says the method it used
   std::vector<ConditionValues> groups;   // conditions in their experiment-file order
@@ -61,8 +64,13 @@ inline constexpr size_t kMinRunsToCompare = 2;
 // (0 when none has committed one).
 ExperimentComparison compare_experiment(store::Database& db, const store::ExperimentRow& experiment,
                                         Metric metric, std::optional<int> generation, MwuMethod method);
+// The same for any MetricSpec (a cost metric of one stage, cumulative). A run without the
+// records the spec needs fails with kFailedPrecondition naming it.
+ExperimentComparison compare_experiment(store::Database& db, const store::ExperimentRow& experiment,
+                                        const MetricSpec& spec, std::optional<int> generation, MwuMethod method);
 
-// {"experiment", "experiment_name", "metric", "generation", "method",
+// {"experiment", "experiment_name", "metric", ["stage", "cumulative" for cost metrics,]
+//  "generation", "method",
 //  "groups": [{"name", "runs": [run ids], "values": [..], "n", "runs_total", "compared",
 //              "mean", "ci95": [lo, hi]}],
 //  "kruskal": {"H", "p"}, "pairs": [...as stats::to_json], "notes": [..]}; undefined numbers

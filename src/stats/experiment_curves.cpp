@@ -86,15 +86,24 @@ ConditionCurve condition_curve(const std::string& name, const std::vector<RunPoi
 }
 
 ExperimentCurves experiment_curves(store::Database& db, int64_t experiment_id, Metric metric, int max_points) {
+  return experiment_curves(db, experiment_id, MetricSpec{metric, std::nullopt, false}, max_points);
+}
+
+ExperimentCurves experiment_curves(store::Database& db, int64_t experiment_id, const MetricSpec& spec,
+                                   int max_points) {
+  check_metric_spec(spec);
+  const Metric metric = spec.metric;
   ExperimentCurves out;
   out.experiment = experiment_id;
   out.metric = metric;
+  out.stage = spec.stage;
+  out.cumulative = spec.cumulative;
   auto runs = store::list_runs(db, experiment_id);
   std::stable_sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.trial < b.trial; });
   std::map<int64_t, RunPoints> points;  // by run id
   for (const auto& r : runs) points[r.id] = RunPoints{r.id, r.trial, {}};
   // Rows come ordered by run and generation, so each run's points ascend.
-  for (const auto& row : store::experiment_generation_metrics(db, experiment_id)) {
+  for (const auto& row : metric_rows(db, experiment_id, spec)) {
     points[row.run_id].points.emplace_back(row.generation, metric_value(row, metric));
   }
   for (const auto& c : store::list_conditions(db, experiment_id)) {
@@ -111,6 +120,10 @@ nlohmann::ordered_json to_json(const ExperimentCurves& curves) {
   nlohmann::ordered_json j;
   j["experiment"] = curves.experiment;
   j["metric"] = metric_name(curves.metric);
+  if (is_cost_metric(curves.metric)) {
+    j["stage"] = curves.stage ? nlohmann::ordered_json(*curves.stage) : nlohmann::ordered_json(nullptr);
+    j["cumulative"] = curves.cumulative;
+  }
   j["conditions"] = nlohmann::ordered_json::array();
   for (const auto& c : curves.conditions) {
     nlohmann::ordered_json mean = nlohmann::ordered_json::array(), lo = mean, hi = mean;

@@ -1,8 +1,8 @@
 // Fitness curves of an experiment: per condition and generation, the mean of a metric (best,
-// mean or median fitness of the generation) across the condition's runs with a Student-t 95%
-// confidence interval, how many runs it covers, and each run's own series. Generations are
-// downsampled evenly to at most `max_points`, always keeping the first and the last. This is
-// what GET /api/experiments/{id}/curves returns.
+// mean or median fitness of the generation, or its cost: experiment_metric.hpp) across the
+// condition's runs with a Student-t 95% confidence interval, how many runs it covers, and
+// each run's own series. Generations are downsampled evenly to at most `max_points`, always
+// keeping the first and the last. This is what GET /api/experiments/{id}/curves returns.
 //
 // condition_curve() and downsample_indices() are pure; experiment_curves() reads all of an
 // experiment's generation summaries in one store query and is as thread-safe as the Database
@@ -52,6 +52,8 @@ struct ExperimentCurves {
   int64_t experiment = 0;
   Metric metric = Metric::kBest;
   std::vector<ConditionCurve> conditions;  // in experiment-file order
+  std::optional<int> stage;  // cost metrics (experiment_metric.hpp)
+  bool cumulative = false;
 };
 
 // Indices of `count` items to keep so that at most `max_points` (>= 2) remain, evenly
@@ -62,8 +64,12 @@ std::vector<size_t> downsample_indices(size_t count, size_t max_points);
 ConditionCurve condition_curve(const std::string& name, const std::vector<RunPoints>& runs, int max_points);
 
 ExperimentCurves experiment_curves(store::Database& db, int64_t experiment_id, Metric metric, int max_points);
+// Curves of any MetricSpec, e.g. the steps of stage 1 per generation (the dashboard's cost
+// chart). Throws kInvalidArgument for a bad spec.
+ExperimentCurves experiment_curves(store::Database& db, int64_t experiment_id, const MetricSpec& spec,
+                                   int max_points);
 
-// {"experiment", "metric", "conditions": [{"name", "generations", "mean", "lo", "hi", "n",
+// {"experiment", "metric", ["stage", "cumulative" for cost metrics,] "conditions": [{"name", "generations", "mean", "lo", "hi", "n",
 //  "runs": [{"run", "trial", "values"}]}]}; undefined numbers are null.
 nlohmann::ordered_json to_json(const ExperimentCurves& curves);
 

@@ -1,21 +1,51 @@
-// Which per-generation summary an experiment is compared or plotted on: a run's best, mean
-// or median fitness of a generation (the columns of the generations table).
+// Which per-generation value an experiment is compared or plotted on: a run's best, mean or
+// median fitness of a generation, or what the generation cost: its evaluations, environment
+// steps or evaluation wall seconds (docs/statistics.md, "Metrics").
 //
-// Pure and thread-safe. parse_metric throws Error(kInvalidArgument) naming the value.
+// A cost metric may name one stage (its index in ga.stages, from 0: the per-stage records of
+// the generation_stages table) and may be cumulative: the value at generation G is then the
+// sum over generations 0..G, what it took the run to get there. Without a stage a cost is the
+// generation row's (all stages; seconds is eval_seconds).
+//
+// parse_metric / metric_value / check_metric_spec are pure and thread-safe; metric_rows reads
+// through src/store and is as thread-safe as the Database (one per thread).
+// Failure: parse_metric and check_metric_spec throw Error(kInvalidArgument) naming the value
+// (an unknown metric, a stage or cumulative with a fitness metric, a negative stage).
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
+#include "store/database.hpp"
 #include "store/summary_repo.hpp"
 
 namespace seedline::stats {
 
-enum class Metric { kBest, kMean, kMedian };
+enum class Metric { kBest, kMean, kMedian, kEvaluations, kSteps, kSeconds };
 
-// "best" | "mean" | "median".
+// "best" | "mean" | "median" | "evaluations" | "steps" | "seconds".
 std::string_view metric_name(Metric metric);
 Metric parse_metric(std::string_view name);
+// evaluations, steps and seconds: what a generation cost rather than how fit it was.
+bool is_cost_metric(Metric metric);
 // The metric's value in one generation summary.
 double metric_value(const store::GenerationMetrics& row, Metric metric);
+
+struct MetricSpec {
+  Metric metric = Metric::kBest;
+  std::optional<int> stage;  // cost metrics only: one stage's records
+  bool cumulative = false;   // cost metrics only: summed over generations 0..G
+};
+
+void check_metric_spec(const MetricSpec& spec);
+
+// The rows a spec reads, ordered by run id then generation: every committed generation, or
+// only generation `generation`. Cumulative rows carry the sums over 0..G in evaluations,
+// steps and seconds; a run missing a record of some generation in 0..G (a stage it does not
+// have, or generations committed before migration 0003) has no cumulative row at G.
+std::vector<store::GenerationMetrics> metric_rows(store::Database& db, int64_t experiment_id, const MetricSpec& spec,
+                                                  std::optional<int> generation = std::nullopt);
 
 }  // namespace seedline::stats

@@ -83,11 +83,14 @@ int migrate(Database& db, const std::vector<Migration>& migrations) {
   const int latest = latest_version_of(migrations);
   check_identity(db, latest);
   int applied = 0;
+  // One transaction for every pending migration: a process opening the file meanwhile (a
+  // concurrent `db init`) must never see version 2 of 3 and refuse it as older.
+  Transaction tx(db);
+  // Re-read inside the write lock: another process may have migrated meanwhile.
+  const int first = schema_version(db);
+  if (first > latest) check_identity(db, latest);
   for (const Migration& m : migrations) {
-    Transaction tx(db);
-    // Re-read inside the write lock: another process may have migrated meanwhile.
     const int current = schema_version(db);
-    if (current > latest) check_identity(db, latest);
     if (m.version <= current) continue;
     if (m.version != current + 1) {
       fail(ErrorCode::kInternal, "migration " + std::to_string(m.version) + " does not follow version " +
@@ -99,9 +102,9 @@ int migrate(Database& db, const std::vector<Migration>& migrations) {
         "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))");
     ins.bind(1, m.version).bind(2, std::string_view(m.name)).run();
     db.exec("PRAGMA user_version=" + std::to_string(m.version));
-    tx.commit();
     ++applied;
   }
+  tx.commit();
   return applied;
 }
 

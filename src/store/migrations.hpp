@@ -2,8 +2,8 @@
 //
 // Migrations live in migrations/NNNN_name.sql and are compiled into the binary
 // (cmake/embed_migrations.cmake). They are append-only: a schema change is a new file.
-// Each migration is applied in its own BEGIN IMMEDIATE transaction that re-reads the schema
-// version first, so two processes migrating one file at once apply each migration once.
+// All pending migrations apply in ONE BEGIN IMMEDIATE transaction that re-reads the version
+// first: another process sees the file before or after, never halfway (nor applies one twice).
 // The version is kept in PRAGMA user_version and, with names and times, in schema_migrations.
 #pragma once
 

@@ -41,6 +41,10 @@ class ExternalTask final : public Task {
 
   std::string name() const override { return "external"; }
   int observation_size() const override;
+  // [C, H, W] reaches the network's conv layers as an image (docs/networks.md).
+  std::vector<int64_t> observation_shape() const override {
+    return spec_.observation_shape.value_or(std::vector<int64_t>{});
+  }
   int action_size() const override { return spec_.actions.value_or(0); }
   ActionKind action_kind() const override { return ActionKind::kContinuous; }
   bool scores_phenotype() const override { return !spec_.observation_shape.has_value(); }

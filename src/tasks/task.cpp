@@ -4,6 +4,11 @@
 
 namespace seedline::tasks {
 
+std::vector<int64_t> Task::observation_shape() const {
+  if (observation_size() <= 0) return {};
+  return {observation_size()};
+}
+
 EpisodeResult Task::run_episode(Policy& /*policy*/, uint64_t /*episode_seed*/) const {
   failed_precondition("task '" + name() + "' is not an environment; it has no episodes to run");
 }

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace seedline::nn {
 struct TransformerWeights;
@@ -51,6 +52,9 @@ class Task {
 
   virtual std::string name() const = 0;
   virtual int observation_size() const = 0;   // 0 for function tasks
+  // The observation as the network's input shape: {observation_size()} for flat observations
+  // (the default; empty for function tasks), {C, H, W} for pixels (conv layers read it).
+  virtual std::vector<int64_t> observation_shape() const;
   virtual int action_size() const = 0;        // network outputs expected; 0 for function tasks
   virtual ActionKind action_kind() const = 0; // function tasks report kContinuous
   virtual bool scores_phenotype() const = 0;  // true for sphere/rastrigin

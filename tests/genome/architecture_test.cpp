@@ -2,15 +2,18 @@
 // type, and errors that name the offending field.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "genome/architecture.hpp"
+#include "genome/table2_networks.hpp"
 #include "util/error.hpp"
 
 namespace seedline::genome {
 namespace {
 
 using nlohmann::json;
+using namespace seedline::genome::testing;
 
 TEST(Architecture, EveryLayerTypeGivesItsTensors) {
   const auto arch = parse_architecture(json::parse(R"([
@@ -104,6 +107,125 @@ TEST(Architecture, ErrorsNameTheField) {
        "network[0].activation: unknown field"},
       {"too many parameters", R"([{"type": "dense", "in": 16777216, "out": 16777216}])", std::nullopt,
        "network[0]: tensor layers.0.weight has 281474976710656 values"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    try {
+      parse_architecture(json::parse(c.network), c.input);
+      ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_EQ(std::string(e.what()).rfind(c.message, 0), 0u) << e.what();
+    }
+  }
+}
+
+TEST(Architecture, Table2NetworksHaveThePapersParameterCounts) {
+  struct Case {
+    const char* name;
+    const char* network;
+    std::vector<int64_t> input;
+    int64_t phenotype;
+    std::vector<int64_t> flatten;  // what the flatten gives
+  };
+  // Phenotype counts by hand, e.g. CarRacing: conv 12*16*32+32, 32*16*64+64, 64*16*128+128,
+  // 128*16*256+256 (64 -> 31 -> 14 -> 6 -> 2), flatten 256*2*2 = 1024, dense 1024*256+256,
+  // 256*3+3 = 957,923.
+  const Case cases[] = {
+      {"CarRacing", kCarRacing, {12, 64, 64}, 957923, {1024}},
+      {"CarRacing small", kCarRacingSmall, {12, 64, 64}, 5795, {64}},
+      {"Atari", kAtari, {12, 84, 84}, 902066, {3136}},
+      {"Atari small", kAtariSmall, {12, 84, 84}, 17350, {392}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const auto arch = parse_architecture(json::parse(c.network), c.input);
+    EXPECT_EQ(arch.parameter_count(), c.phenotype);
+    const auto flatten = std::find_if(arch.layers.begin(), arch.layers.end(),
+                                      [](const LayerSpec& l) { return l.type == "flatten"; });
+    ASSERT_NE(flatten, arch.layers.end());
+    EXPECT_EQ(flatten->output_shape, c.flatten);
+  }
+  // The Atari conv stack's shapes: 12x84x84 -> 32x20x20 -> 64x9x9 -> 64x7x7.
+  const auto atari = parse_architecture(json::parse(kAtari), std::vector<int64_t>{12, 84, 84});
+  EXPECT_EQ(atari.layers[0].output_shape, (std::vector<int64_t>{32, 20, 20}));
+  EXPECT_EQ(atari.layers[1].output_shape, (std::vector<int64_t>{64, 9, 9}));
+  EXPECT_EQ(atari.layers[2].output_shape, (std::vector<int64_t>{64, 7, 7}));
+  EXPECT_EQ(atari.tensors[4].shape, (std::vector<int64_t>{64, 64, 3, 3}));
+  EXPECT_EQ(atari.tensors[4].fan_in, 576);
+}
+
+TEST(Architecture, ConvStridePaddingAndFlatten) {
+  const auto arch = parse_architecture(json::parse(R"([
+      {"type": "conv", "out": 6, "kernel": [3, 5], "stride": [2, 1], "padding": [1, 2], "activation": "tanh"},
+      {"type": "flatten"},
+      {"type": "dense", "out": 2}])"),
+                                       std::vector<int64_t>{3, 7, 9});
+  ASSERT_EQ(arch.layers.size(), 3u);
+  EXPECT_EQ(arch.layers[0].input_shape, (std::vector<int64_t>{3, 7, 9}));
+  // (7 + 2 - 3) / 2 + 1 = 4 rows, (9 + 4 - 5) / 1 + 1 = 9 columns.
+  EXPECT_EQ(arch.layers[0].output_shape, (std::vector<int64_t>{6, 4, 9}));
+  EXPECT_EQ(arch.layers[0].stride_h, 2);
+  EXPECT_EQ(arch.layers[0].stride_w, 1);
+  EXPECT_EQ(arch.layers[0].padding_h, 1);
+  EXPECT_EQ(arch.layers[0].padding_w, 2);
+  EXPECT_TRUE(arch.layers[1].tensors.empty());
+  EXPECT_EQ(arch.layers[1].output_shape, (std::vector<int64_t>{216}));
+  EXPECT_EQ(arch.tensors[2].shape, (std::vector<int64_t>{2, 216}));
+  // A function task's first conv layer may give the whole image shape as "in".
+  const auto own = parse_architecture(
+      json::parse(R"([{"type": "conv", "in": [2, 5, 5], "out": 1, "kernel": 5}, {"type": "flatten"}])"), std::nullopt);
+  EXPECT_EQ(own.layers[1].output_shape, (std::vector<int64_t>{1}));
+  EXPECT_EQ(own.parameter_count(), 2 * 25 + 1);
+}
+
+TEST(Architecture, PerLayerRepresentationOverridesTheConditions) {
+  const auto arch = parse_architecture(json::parse(R"([
+      {"type": "dense", "out": 8, "representation": {"type": "factorized", "rank": 3}},
+      {"type": "dense", "out": 2, "representation": {"type": "direct"}}])"),
+                                       4);
+  const Representation condition{Representation::Type::kFactorized, 1, std::nullopt};
+  EXPECT_EQ(arch.representation_of(0, condition).rank, 3);
+  EXPECT_EQ(arch.representation_of(1, condition).rank, 3);  // the layer's bias: same layer
+  EXPECT_EQ(arch.representation_of(2, condition).type, Representation::Type::kDirect);
+  const auto plain = parse_architecture(json::parse(R"([{"type": "dense", "out": 2}])"), 4);
+  EXPECT_EQ(plain.representation_of(0, condition).rank, 1);
+}
+
+TEST(Architecture, PixelNetworkErrorsNameTheField) {
+  struct Case {
+    const char* name;
+    const char* network;
+    std::vector<int64_t> input;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"dense on an image", R"([{"type": "conv", "out": 2, "kernel": 3}, {"type": "dense", "out": 2}])",
+       {1, 8, 8}, "network[1]: a dense layer needs a flat input but receives 2x6x6; add {\"type\": \"flatten\"}"},
+      {"dense first on an image", R"([{"type": "dense", "out": 2}])", {3, 4, 4},
+       "network[0]: a dense layer needs a flat input but receives 3x4x4 from the task"},
+      {"kernel larger than the input", R"([{"type": "conv", "out": 2, "kernel": 4, "stride": 2},
+                                           {"type": "conv", "out": 2, "kernel": 4}])",
+       {1, 8, 8}, "network[1]: the 4x4 kernel does not fit its 2x3x3 input (padding 0x0)"},
+      {"zero stride", R"([{"type": "conv", "out": 2, "kernel": 3, "stride": 0}])", {1, 8, 8},
+       "network[0].stride: must be a positive integer or a list [h, w]"},
+      {"negative padding", R"([{"type": "conv", "out": 2, "kernel": 3, "padding": [1, -1]}])", {1, 8, 8},
+       "network[0].padding: must be a non-negative integer or a list [h, w]"},
+      {"channels disagree", R"([{"type": "conv", "in": 4, "out": 2, "kernel": 3}])", {3, 8, 8},
+       "network[0].in: must equal the task's input channels 3 (got 4)"},
+      {"bad in list", R"([{"type": "conv", "in": [3, 8], "out": 2, "kernel": 3}])", {},
+       "network[0].in: must be a channel count or a list [C, H, W]"},
+      {"flatten first without input", R"([{"type": "flatten"}])", {},
+       "network[0]: flatten cannot be the first layer of a task without input"},
+      {"flatten with a field", R"([{"type": "flatten", "out": 3}])", {1, 2, 2}, "network[0].out: unknown field"},
+      {"bad layer representation", R"([{"type": "flatten"}, {"type": "dense", "out": 2, "representation": {"type": "factorized"}}])",
+       {1, 2, 2}, "network[1].representation.rank: is required"},
+      {"representation on a bias layer", R"([{"type": "flatten"}, {"type": "bias", "representation": {"type": "direct"}}])",
+       {1, 2, 2}, "network[1].representation: unknown field"},
+      {"observation shape of two", R"([{"type": "flatten"}])", {2, 2},
+       "network: the task's observation shape must be [n] or [C, H, W] (got 2x2)"},
+      {"zero-sized observation", R"([{"type": "flatten"}])", {3, 0, 4},
+       "network: the task's observation shape: every dimension must be from 1"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

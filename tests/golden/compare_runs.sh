@@ -5,8 +5,8 @@
 #
 # Compares (with the sqlite3 CLI) runs (id, condition, trial, seed, noise version, state),
 # individuals (id, run, parent, seed, generation, fitness as %.17g, checksum), generations
-# without eval_seconds/total_seconds (statistics as %.17g, parents as hex) and snapshots
-# (checksum and compressed bytes). Prints one line per table; the differing rows go to
+# without eval_seconds/total_seconds (statistics as %.17g, parents as hex), generation_stages
+# without seconds, and snapshots (checksum and compressed bytes). Prints one line per table; the differing rows go to
 # $TMPDIR (or /tmp)/compare_runs.<table>.diff. Exit 0: identical; 1: a table differs;
 # 2: bad arguments or a database sqlite3 cannot read.
 set -u
@@ -31,12 +31,14 @@ declare -A queries=(
   [generations]="SELECT run_id, generation, first_individual, last_individual,
                         printf('%.17g %.17g %.17g %.17g', best, mean, median, std), best_individual,
                         hex(parents), evaluations, steps FROM generations ORDER BY run_id, generation"
+  [generation_stages]="SELECT run_id, generation, stage, evaluations, steps FROM generation_stages
+                       ORDER BY run_id, generation, stage"
   [snapshots]="SELECT individual_id, run_id, codec, raw_bytes, checksum, hex(data) FROM snapshots
                ORDER BY individual_id"
 )
 out_dir=${TMPDIR:-/tmp}
 status=0
-for table in runs individuals generations snapshots; do
+for table in runs individuals generations generation_stages snapshots; do
   q=${queries[$table]}
   diff_file=$out_dir/compare_runs.$table.diff
   if diff <(sqlite3 -readonly "$1" "$q") <(sqlite3 -readonly "$2" "$q") > "$diff_file"; then

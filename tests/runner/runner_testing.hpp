@@ -1,6 +1,7 @@
 // Helpers for runner tests: small experiment files, background `seedline` processes that
-// can be killed, and a run's recorded history (lineage + per-generation fitness) in a form
-// that compares equal across databases when the evolution was the same.
+// can be killed, and a run's recorded history (lineage + per-generation fitness + per-stage
+// evaluations and steps) in a form that compares equal across databases when the evolution
+// was the same.
 #pragma once
 
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include "store/experiment_repo.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/migrations.hpp"
+#include "store/stage_repo.hpp"
 #include "support/process.hpp"
 
 namespace seedline::runner::testing {
@@ -115,9 +117,16 @@ struct History {
     int64_t evaluations, steps;
     bool operator==(const Generation&) const = default;
   };
+  // Per-stage records without their wall seconds (timing differs between runs).
+  struct Stage {
+    int generation, stage;
+    int64_t evaluations, steps;
+    bool operator==(const Stage&) const = default;
+  };
   std::string state;
   std::vector<Individual> individuals;
   std::vector<Generation> generations;
+  std::vector<Stage> stages;
   bool operator==(const History&) const = default;
 };
 
@@ -145,6 +154,9 @@ inline std::map<int64_t, History> read_histories(const std::filesystem::path& db
                                map_id(g.best_individual), g.best, g.mean, g.median, g.std, parents, g.evaluations,
                                g.steps});
     }
+    for (const auto& st : store::list_stages(db, run.id)) {
+      h.stages.push_back({st.generation, st.stage, st.record.evaluations, st.record.steps});
+    }
     out[run.id] = std::move(h);
   }
   return out;
@@ -164,6 +176,14 @@ inline std::string first_difference(const History& a, const History& b) {
   }
   for (size_t i = 0; i < a.generations.size(); ++i) {
     if (!(a.generations[i] == b.generations[i])) return "generation " + std::to_string(i) + " summary";
+  }
+  if (a.stages.size() != b.stages.size()) {
+    return std::to_string(a.stages.size()) + " vs " + std::to_string(b.stages.size()) + " stage records";
+  }
+  for (size_t i = 0; i < a.stages.size(); ++i) {
+    if (!(a.stages[i] == b.stages[i])) {
+      return "stage record #" + std::to_string(i) + " (generation " + std::to_string(a.stages[i].generation) + ")";
+    }
   }
   return "";
 }

@@ -176,7 +176,7 @@ function smokeSpec() {
 
 function smokeConditions() {
   const spec = smokeSpec();
-  return { name: spec.name, conditions: spec.conditions.map((c) => c.name), trials: spec.trials, generations: spec.ga.generations };
+  return { name: spec.name, conditions: spec.conditions.map((c) => c.name), trials: spec.trials, generations: spec.ga.generations, population: spec.ga.population };
 }
 
 async function startBackend(tmp) {
@@ -317,6 +317,21 @@ async function checkExperiment(page, base, exp, expected) {
     'hovering the single runs names a run of this experiment and links to it', hoverText);
   await page.selectOption('select[aria-label="Band"]', 'Student t');
   await page.uncheck('input[name="runs"]');
+
+  // The cost chart: evaluations per generation and condition (docs/statistics.md, cost metrics).
+  await page.waitForSelector('#cost-chart canvas', { timeout: 10_000 });
+  const costLegend = await page.textContent('#cost-chart .legend');
+  for (const c of expected.conditions) check(costLegend.includes(c), `the cost chart's legend names condition "${c}"`, costLegend);
+  const stageCurves = page.waitForResponse((r) => /\/curves\?metric=evaluations&stage=0/.test(r.url()) && r.ok(), { timeout: 10_000 });
+  await page.selectOption('select[aria-label="Cost"]', 'evaluations');
+  await page.selectOption('select[aria-label="Stage"]', '0');
+  await stageCurves;
+  await page.waitForSelector('#cost-chart canvas', { timeout: 10_000 });
+  check(page.url().includes('cost=evaluations') && page.url().includes('stage=0'), 'the cost selectors are kept in the link', page.url());
+  const costs = await getJson(base, `/api/experiments/${exp.id}/curves?metric=evaluations&stage=0`);
+  const perGeneration = expected.population;  // one stage: every member is evaluated once
+  check(costs.conditions.every((c) => c.mean.every((v) => v === perGeneration)),
+    `stage 0 ran ${perGeneration} evaluations in every generation`, JSON.stringify(costs.conditions.map((c) => c.mean)));
 }
 
 // The downloads: curves as SVG (parsed by the browser), PNG (its size) and CSV (every run's

@@ -153,6 +153,19 @@ test('asLoss negates a loss task\'s curves and swaps the CI band', () => {
   assert.deepEqual(curves.conditions[0].mean, [-5, -4]);  // the input is left as it was
 });
 
+test('costs: stage count from the conditions, curves parameters and caption of a cost view', async () => {
+  const { stageCount, costParams, costCaption } = await import('../../web/src/costs.js');
+  assert.equal(stageCount([]), 1);
+  assert.equal(stageCount([{ config: { ga: { stages: [{}, {}] } } }, { config: { ga: { stages: [{}] } } }]), 2);
+  assert.equal(stageCount([{ config: {} }]), 1);
+  assert.deepEqual(costParams({ cost: 'steps', stage: 1, cumulative: true }),
+    { metric: 'steps', stage: 1, cumulative: 'true', max_points: 400 });
+  assert.deepEqual(costParams({ cost: 'seconds', stage: null, cumulative: false }),
+    { metric: 'seconds', stage: undefined, cumulative: undefined, max_points: 400 });
+  assert.match(costCaption({ cost: 'steps', stage: 0, cumulative: false }), /environment steps .*\(stage 0\) in each generation/);
+  assert.match(costCaption({ cost: 'evaluations', stage: null, cumulative: true }), /\(all stages\) summed from generation 0/);
+});
+
 test('bootstrapInterval: within the observed values, deterministic, near the normal approximation', () => {
   // Mean 3, bootstrap sd of the mean = sqrt(population variance 2 / 5) = 0.632, so the
   // percentile interval is about 3 ± 1.96 · 0.632 = [1.76, 4.24] (by hand; 2,000 resamples

@@ -95,7 +95,10 @@ for (const exp of EXPERIMENTS) {
         const noise = (rnd() - 0.5) * Math.abs(ceiling - start) * 0.08;
         best = Math.max(best, level + noise);
         const mean = best - Math.abs(ceiling - start) * (0.25 + 0.1 * rnd());
-        history.push({ best, mean, median: (best + mean) / 2 + Math.abs(mean) * 0.05 * rnd() });
+        // Costs: two stages of 64 and 32 episodes whose lengths grow with fitness.
+        const stages = [64, 32].map((evaluations) => ({ evaluations, steps: Math.round(evaluations * (20 + Math.max(0, mean))) }));
+        stages.forEach((st) => { st.seconds = st.steps * 2e-5; });
+        history.push({ best, mean, median: (best + mean) / 2 + Math.abs(mean) * 0.05 * rnd(), stages });
       }
       runs.push({
         id, exp, condition: cond, trial, history,
@@ -275,12 +278,27 @@ class HttpError extends Error {
   }
 }
 
+const COSTS = ['evaluations', 'steps', 'seconds'];
+
 function metricParam(url) {
   const metric = url.searchParams.get('metric') ?? 'best';
-  if (!['best', 'mean', 'median'].includes(metric)) {
-    throw new HttpError(400, 'bad_parameter', `metric must be best, mean or median, not "${metric}"`);
+  if (![...['best', 'mean', 'median'], ...COSTS].includes(metric)) {
+    throw new HttpError(400, 'bad_parameter', `metric must be best, mean, median, evaluations, steps or seconds, not "${metric}"`);
   }
   return metric;
+}
+
+// A run's value of `metric` at generation g (cost metrics: one stage or all, cumulative or not).
+function valueAt(run, g, metric, url) {
+  if (!COSTS.includes(metric)) return run.history[g][metric];
+  const stage = url.searchParams.has('stage') ? Number(url.searchParams.get('stage')) : null;
+  const cumulative = url.searchParams.get('cumulative') === 'true';
+  let sum = 0;
+  for (let k = cumulative ? 0 : g; k <= g; k++) {
+    const st = run.history[k].stages;
+    sum += stage === null ? st.reduce((a, s) => a + s[metric], 0) : (st[stage]?.[metric] ?? 0);
+  }
+  return sum;
 }
 
 function curves(exp, url) {
@@ -300,7 +318,7 @@ function curves(exp, url) {
     }
     const out = { name, generations: gens, mean: [], lo: [], hi: [], n: [], runs: [] };
     for (const g of gens) {
-      const xs = own.filter((o) => o.now.generation >= g).map((o) => o.run.history[g][metric]);
+      const xs = own.filter((o) => o.now.generation >= g).map((o) => valueAt(o.run, g, metric, url));
       const m = mean(xs);
       const half = xs.length < 2 ? 0 : (T975[Math.min(xs.length - 1, 10)] * sd(xs)) / Math.sqrt(xs.length);
       out.mean.push(m);
@@ -309,7 +327,7 @@ function curves(exp, url) {
       out.n.push(xs.length);
     }
     for (const o of own) {
-      out.runs.push({ run: o.run.id, trial: o.run.trial, values: gens.map((g) => (g <= o.now.generation ? o.run.history[g][metric] : null)) });
+      out.runs.push({ run: o.run.id, trial: o.run.trial, values: gens.map((g) => (g <= o.now.generation ? valueAt(o.run, g, metric, url) : null)) });
     }
     return out;
   });

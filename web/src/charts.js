@@ -204,8 +204,8 @@ export function nearestRun(model, idx, y) {
 // (band: 't' Student t, 'bootstrap' percentile bootstrap); options: log (bool, see yScale),
 // showRuns (bool: each run's own series, dashed; hovering names the nearest run and a click
 // opens its page). Returns null when nothing is committed yet, else
-// {note, update(curves) -> bool, destroy}.
-export function curveChart(container, curves, { log = false, showRuns = false, band = 't', height = 380 } = {}) {
+// {note, update(curves) -> bool, destroy}. `yLabel` replaces the fitness axis label (cost charts).
+export function curveChart(container, curves, { log = false, showRuns = false, band = 't', height = 380, yLabel = null } = {}) {
   let model = curveModel(curves, { log, showRuns, band });
   if (!model) return null;
   let hovered = null;
@@ -223,7 +223,7 @@ export function curveChart(container, curves, { log = false, showRuns = false, b
     const c = mount(container, {
       height, series: m.series, bands: m.bands,
       scales: { x: { time: false }, y: m.scale },
-      axes: axes('generation', `fitness (${curves.metric} of a generation)`, m.scale),
+      axes: axes('generation', yLabel ?? `fitness (${curves.metric} of a generation)`, m.scale),
     }, m.data, m.legend, onCursor);
     container.append(hoverBox);
     c.plot.over.addEventListener('click', () => {

@@ -1,17 +1,20 @@
 // One experiment: the settings that differ between its conditions, the fitness curves per
 // condition (mean and a 95% band: Student t or percentile bootstrap; metric selector, log
-// toggle, single runs named on hover; downloads as SVG, PNG and CSV), the statistical
+// toggle, single runs named on hover; downloads as SVG, PNG and CSV), the cost per
+// generation (steps, seconds or evaluations, per stage: costs.js), the statistical
 // comparison at a chosen generation (downloads as CSV and LaTeX), and the runs with their
 // progress. While any run is queued or running the page polls the server every few seconds;
 // it stops once every run is finished, failed or paused. It says "live" only while a daemon
 // works on a run (runs.js liveStatus).
-// View state lives in the hash query (metric, log, runs, band, gen) so a link reproduces it.
+// View state lives in the hash query (metric, log, runs, band, gen, cost, stage, cum) so a link
+// reproduces it.
 import { getJson } from './api.js';
 import { h, when, card, table } from './dom.js';
 import { errorBox } from './errors.js';
 import { Poller } from './poller.js';
 import { curveChart, asLoss } from './charts.js';
 import { comparisonSection } from './comparison.js';
+import { costSection } from './costs.js';
 import { runsTable, isLive, liveStatus } from './runs.js';
 import { BAND_LABELS, curvesSvg, curvesCsv, svgToPng, download } from './figures.js';
 
@@ -165,6 +168,7 @@ export async function renderExperiment(root, ctx, key) {
     generation: ctx.query.has('gen') ? Number(ctx.query.get('gen')) : null,
     onGeneration: (g) => ctx.setQuery({ gen: g }),
   });
+  const costs = costSection(path, exp.conditions ?? [], ctx.query, (q) => ctx.setQuery(q));
   const runsBox = h('div', {});
   const liveBadge = h('span', { class: 'live' });
   const pollError = h('div', {});
@@ -183,16 +187,17 @@ export async function renderExperiment(root, ctx, key) {
     pollError,
     h('section', { class: 'card', id: 'settings' }, h('h2', {}, 'Settings that differ'), settingsTable(exp)),
     card(loss ? 'Loss curves' : 'Fitness curves', controls, caption, chartError, chartBox, chartNote, downloads),
+    costs.element,
     comparison.element,
     card('Runs', runsBox));
   showRuns();
-  await Promise.all([loadCurves(), comparison.load()]);
+  await Promise.all([loadCurves(), costs.load(), comparison.load()]);
 
   const poller = new Poller(async () => {
     exp = await getJson(path);
     if (!ctx.isCurrent()) return false;
     showRuns();
-    await Promise.all([loadCurves(), comparison.load()]);
+    await Promise.all([loadCurves(), costs.load(), comparison.load()]);
     return isLive(exp.runs ?? []);
   }, POLL_SECONDS, (e) => pollError.replaceChildren(e ? errorBox(e, 'Update failed (retrying)') : ''));
   if (isLive(exp.runs ?? [])) poller.start();
@@ -200,6 +205,7 @@ export async function renderExperiment(root, ctx, key) {
   return () => {
     poller.stop();
     chart?.destroy();
+    costs.dispose();
     comparison.dispose();
   };
 }

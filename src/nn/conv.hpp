@@ -1,0 +1,57 @@
+// The 2-D convolution of the pixel networks (docs/networks.md): one plain forward function
+// over caller-owned buffers, in the layout PyTorch's conv2d uses.
+//
+// Shapes, in a fixed vocabulary: C input channels, H x W input size, O output channels,
+// KH x KW kernel, SH/SW strides, PH/PW zero padding per side, OH x OW output size with
+// OH = (H + 2 PH - KH) / SH + 1 (integer division) and likewise OW. Tensors are row-major:
+//   x      (C, H, W)
+//   kernel (O, C, KH, KW)       the genome's conv weight tensor, as developed
+//   bias   (O) or null
+//   y      (O, OH, OW)
+//   cols   (C*KH*KW, OH*OW)     scratch: the input patches (im2col)
+// y[o, i, j] = bias[o] + sum over c, u, v of kernel[o, c, u, v] * x[c, i*SH - PH + u, j*SW - PW + v]
+// (x read as 0 outside the image), then the activation. Computed as im2col and one GEMM
+// (kernel viewed as an O x C*KH*KW matrix, times cols) through Eigen.
+//
+// Stateless: safe from any thread as long as each thread passes its own buffers.
+// Failure: ConvGeometry::make throws seedline::Error(kInvalidArgument) naming the bad value
+// (a dimension < 1, a kernel larger than the padded input); conv2d_forward does not check
+// its raw pointers (the caller sizes them with the geometry) and cannot fail.
+#pragma once
+
+#include <cstdint>
+
+#include "nn/activation.hpp"
+
+namespace seedline::nn {
+
+struct ConvGeometry {
+  int64_t channels = 0, height = 0, width = 0;  // C, H, W
+  int64_t out_channels = 0;                     // O
+  int64_t kernel_h = 0, kernel_w = 0;           // KH, KW
+  int64_t stride_h = 1, stride_w = 1;           // SH, SW
+  int64_t pad_h = 0, pad_w = 0;                 // PH, PW
+  int64_t out_h = 0, out_w = 0;                 // OH, OW (computed by make)
+
+  // Validates and fills out_h/out_w.
+  static ConvGeometry make(int64_t channels, int64_t height, int64_t width, int64_t out_channels, int64_t kernel_h,
+                           int64_t kernel_w, int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w);
+
+  int64_t input_size() const { return channels * height * width; }
+  int64_t output_size() const { return out_channels * out_h * out_w; }
+  int64_t patch_size() const { return channels * kernel_h * kernel_w; }   // rows of cols
+  int64_t cols_size() const { return patch_size() * out_h * out_w; }
+  int64_t kernel_size() const { return out_channels * patch_size(); }
+};
+
+// y = act(conv2d(x, kernel) + bias); see the header comment for shapes. `cols` must hold
+// g.cols_size() floats; x, y and cols must not overlap.
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* kernel, const float* bias,
+                    Activation activation, float* y, float* cols);
+
+// The same computed directly from the definition, loop by loop: the reference the GEMM
+// path is tested against (slow; for tests and benchmarks).
+void conv2d_forward_reference(const ConvGeometry& g, const float* x, const float* kernel, const float* bias,
+                              Activation activation, float* y);
+
+}  // namespace seedline::nn
