@@ -33,7 +33,7 @@ TEST(Usage, UnknownCommandsAndFlagsGetTheNearestName) {
       // A value outside a set of choices.
       {{"genome", "1", "--out", "x", "--format", "safetensor"},
        "--format: safetensor not in {safetensors,npy}; did you mean 'safetensors'?"},
-      {{"compare", "--experiment", "x", "--metric", "meen"}, "--metric: meen not in {best,mean,median}; did you mean 'mean'?"},
+      {{"compare", "--experiment", "x", "--metric", "meen"}, "--metric: meen not in {best,mean,median,evaluations,steps,seconds}; did you mean 'mean'?"},
       // Nothing close: the list of commands instead of a guess.
       {{"frobnicate"}, "unknown command 'frobnicate'; the commands are 'db', "},
   };
