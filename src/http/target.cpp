@@ -17,7 +17,16 @@ int hex_digit(char c) {
 
 // Quotes a client-supplied string for an error message, cut short, with control bytes and
 // invalid UTF-8 written as \xNN so the message itself is always valid UTF-8.
-std::string quote_client(std::string_view s) { return "'" + escape_bytes(s, 80) + "'"; }
+// (Built by appending: g++ 12's -Wrestrict misfires on "'" + std::string&& + "'".)
+std::string quote_client(std::string_view s) {
+  const std::string body = escape_bytes(s, 80);
+  std::string out;
+  out.reserve(body.size() + 2);
+  out += '\'';
+  out += body;
+  out += '\'';
+  return out;
+}
 
 // Refuses decoded text that is not UTF-8: it could not be echoed in a JSON error, and no
 // stored name or parameter value can match it.
