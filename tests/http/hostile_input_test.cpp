@@ -134,7 +134,7 @@ TEST_F(HostileInput, RawNonAsciiBytesInTheRequestLineAreAnswered) {
   RunningServer s(options());
   // Not percent-encoded: whichever layer refuses them (the HTTP parser or the router), the
   // client gets a 400 JSON error, never a silent close.
-  for (const std::string bad : std::vector<std::string>{"\xff", "\xc3\x28", "\xed\xa0\x80"}) {
+  for (const std::string& bad : std::vector<std::string>{"\xff", "\xc3\x28", "\xed\xa0\x80"}) {
     HttpConnection c(s.port());
     ASSERT_TRUE(c.send("GET /api/experiments/" + bad + " HTTP/1.1\r\nHost: x\r\n\r\n"));
     const auto reply = c.read_reply();
