@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include "evolve/experiment.hpp"
@@ -25,6 +26,7 @@
 #include "store/experiment_repo.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/migrations.hpp"
+#include "store/snapshot_repo.hpp"
 
 namespace {
 
@@ -119,6 +121,35 @@ int main(int argc, char** argv) {
                   what, times[times.size() / 2], times.front(), stats.steps_replayed, stats.checksums_verified,
                   cpu / wall);
     }
+  }
+  // Where the time goes: the parts of the generation-300 rebuild timed one by one (medians of
+  // 7), so the serial share (query, snapshot read and decode) is visible beside the replay.
+  {
+    const auto median_ms = [](const std::function<void()>& fn) {
+      std::vector<double> t;
+      for (int rep = 0; rep < 7; ++rep) {
+        const auto t0 = Clock::now();
+        fn();
+        t.push_back(ms_since(t0));
+      }
+      std::sort(t.begin(), t.end());
+      return t[t.size() / 2];
+    };
+    std::vector<float> x = lineage::rebuild(db, snapshotted, g.ops());
+    std::printf("parts (1 thread unless said):\n");
+    std::printf("  ancestor query                %6.2f ms\n",
+                median_ms([&] { (void)store::ancestor_path_to_snapshot(db, leaf); }));
+    std::printf("  snapshot read and decode      %6.2f ms\n",
+                median_ms([&] { (void)store::find_snapshot(db, snapshotted); }));
+    std::printf("  one checksum (xxh64)          %6.2f ms\n", median_ms([&] { (void)genome::Genome::checksum(x); }));
+    std::printf("  one mutation                  %6.2f ms\n", median_ms([&] { g.mutate(x, 12345); }));
+    runner::ThreadPool pool(2);
+    const auto ops2 = g.ops([&pool](size_t n, const std::function<void(size_t)>& piece) {
+      pool.parallel_for(n, [&](size_t i, int) { piece(i); });
+    });
+    std::printf("  one mutation, 2 threads       %6.2f ms\n", median_ms([&] { ops2.mutate(x, 12345); }));
+    std::printf("  checksum then mutation, 2 thr %6.2f ms\n",
+                median_ms([&] { (void)ops2.checksum_then_mutate(x, 12345); }));
   }
   if (remove_after) {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
