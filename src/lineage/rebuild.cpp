@@ -16,11 +16,6 @@
 namespace seedline::lineage {
 namespace {
 
-// Pieces of the piecewise replay when the start is not a 'zstd-planes' snapshot (whose own
-// pieces are used): 256 KiB of floats,
-// which stay in a core's L2 cache through all the mutations of a path.
-constexpr size_t kPieceValues = size_t{1} << 16;
-
 void verify(int64_t target, int64_t id, uint64_t actual, uint64_t stored, const char* what, RebuildStats& stats) {
   ++stats.checksums_verified;
   if (actual == stored) return;
@@ -148,90 +143,151 @@ std::vector<float> rebuild(store::Database& db, int64_t id, const GenomeOps& ops
 
 namespace {
 
-// Piece j of the genotype is filled from the start (a snapshot piece decoded, or the cached
-// genotype copied), then taken through every mutation while it is in cache; before each
-// mutation, and after the last, it is added to the checksum of that state when one is owed;
-// at the end it is copied to `copy` (the cache's) when given.
-// A state's checksum must see the pieces in order, so piece j waits (per state) until piece
-// j-1 has been hashed. Pieces are claimed in increasing order from a counter, whatever index
-// the runner hands out: the lowest unfinished piece then never waits, so no order of running
-// them can deadlock. The first exception stops the others and is rethrown here.
+// One piecewise replay. The genotype is cut into units of at most kUnitValues values. Unit u
+// is filled from the start (its snapshot piece decoded, by the piece's first unit, or the
+// cached genotype copied), then taken through every mutation while it is in cache; before
+// each mutation, and after the last, it is added to the checksum of that state when one is
+// owed; at the end it is copied to `copy` (the cache's) when given.
+// A state's checksum must see the units in order, so unit u waits (per state) until unit
+// u-1 has been hashed, and a unit waits for its snapshot piece to be decoded. Units are
+// claimed in increasing order from a counter, whatever index the runner hands out, and only
+// ever wait for lower units: the lowest unfinished one never waits, so no order of running
+// them can deadlock. The first exception stops the others and is rethrown by finish().
+class PieceReplay {
+ public:
+  PieceReplay(const GenomeOps& ops, std::span<float> genotype, const store::SnapshotPieces* snapshot,
+              const float* cached, const std::vector<uint64_t>& seeds, const std::vector<bool>& owed,
+              std::vector<float>* copy)
+      : ops_(ops), genotype_(genotype), snapshot_(snapshot), cached_(cached), seeds_(seeds), copy_(copy),
+        states_(seeds.size() + 1), streams_(states_), hashed_(new std::atomic<size_t>[states_]) {
+    // Units split snapshot pieces evenly when they can (2^16 values: 4 units), else are pieces.
+    const size_t piece = snapshot_ != nullptr ? snapshot_->piece_values() : kUnitValues;
+    per_piece_ = piece % kUnitValues == 0 ? piece / kUnitValues : 1;
+    unit_ = std::max<size_t>(1, piece / per_piece_);
+    units_ = (genotype_.size() + unit_ - 1) / unit_;
+    if (snapshot_ != nullptr) decoded_.reset(new std::atomic<size_t>[snapshot_->piece_count()]);
+    for (size_t k = 0; snapshot_ != nullptr && k < snapshot_->piece_count(); ++k) decoded_[k].store(0);
+    for (size_t t = 0; t < states_; ++t) {
+      hashed_[t].store(0);
+      if (owed[t]) streams_[t] = ops_.checksum_stream();
+    }
+  }
+
+  size_t units() const { return units_; }
+
+  void run_next() {
+    const size_t u = next_.fetch_add(1);
+    if (u >= units_) return;
+    try {
+      run(u);
+    } catch (...) {
+      {
+        const std::lock_guard lock(error_mu_);
+        if (!error_) error_ = std::current_exception();
+      }
+      for (size_t t = 0; t < states_; ++t) fail(hashed_[t]);
+      for (size_t k = 0; snapshot_ != nullptr && k < snapshot_->piece_count(); ++k) fail(decoded_[k]);
+    }
+  }
+
+  void finish(std::vector<uint64_t>& digests) {
+    if (error_) std::rethrow_exception(error_);
+    for (size_t t = 0; t < states_; ++t) {
+      if (streams_[t]) digests[t] = streams_[t]->digest();
+    }
+  }
+
+ private:
+  // 256 KiB / 4: small enough that the last units balance the threads' shares, large
+  // enough that handing a checksum on costs nothing next to the unit's work.
+  static constexpr size_t kUnitValues = size_t{1} << 14;
+  static constexpr size_t kFailed = size_t{1} << (sizeof(size_t) * 8 - 1);
+
+  void run(size_t u) {
+    const size_t begin = u * unit_, end = std::min(genotype_.size(), begin + unit_);
+    const std::span<float> values = genotype_.subspan(begin, end - begin);
+    if (snapshot_ != nullptr) {
+      const size_t k = u / per_piece_;
+      if (u % per_piece_ == 0) {
+        const size_t first = k * snapshot_->piece_values();
+        snapshot_->decode_piece(
+            k, genotype_.subspan(first, std::min(genotype_.size() - first, snapshot_->piece_values())));
+        publish(decoded_[k]);
+      } else if (!wait_until(decoded_[k], 1)) {
+        return;
+      }
+    }
+    if (cached_ != nullptr) std::copy_n(cached_ + begin, values.size(), values.data());
+    for (size_t t = 0; t < states_; ++t) {
+      if (streams_[t]) {
+        if (!wait_until(hashed_[t], u)) return;
+        streams_[t]->update(values);
+        publish(hashed_[t]);
+      }
+      if (t + 1 < states_) ops_.mutate_range(genotype_, seeds_[t], begin, end);
+    }
+    if (copy_ != nullptr) std::copy_n(values.data(), values.size(), copy_->data() + begin);
+  }
+
+  // Waits until `a` holds `value`; false when the replay failed meanwhile.
+  static bool wait_until(std::atomic<size_t>& a, size_t value) {
+    for (size_t h; (h = a.load(std::memory_order_acquire)) != value;) {
+      if (h & kFailed) return false;
+      a.wait(h, std::memory_order_acquire);
+    }
+    return true;
+  }
+  static void publish(std::atomic<size_t>& a) {
+    a.fetch_add(1, std::memory_order_acq_rel);
+    a.notify_all();
+  }
+  static void fail(std::atomic<size_t>& a) {
+    a.fetch_or(kFailed, std::memory_order_acq_rel);
+    a.notify_all();
+  }
+
+  const GenomeOps& ops_;
+  const std::span<float> genotype_;
+  const store::SnapshotPieces* const snapshot_;
+  const float* const cached_;
+  const std::vector<uint64_t>& seeds_;
+  std::vector<float>* const copy_;
+  const size_t states_;
+  size_t per_piece_ = 1, unit_ = 1, units_ = 0;
+  std::vector<std::unique_ptr<ChecksumStream>> streams_;
+  const std::unique_ptr<std::atomic<size_t>[]> hashed_;  // units hashed into each state's stream
+  std::unique_ptr<std::atomic<size_t>[]> decoded_;       // 1 once a snapshot piece is decoded
+  std::atomic<size_t> next_{0};
+  std::mutex error_mu_;
+  std::exception_ptr error_;  // guarded by error_mu_ until every unit has run
+};
+
 std::vector<float> replay_by_pieces(const GenomeOps& ops, const store::PathEntry& start_row, Start& start,
                                     const std::vector<uint64_t>& seeds, const std::vector<bool>& owed,
                                     std::vector<uint64_t>& digests, std::vector<float>* copy) {
   std::vector<float> genotype;
-  size_t piece_values = kPieceValues;
   const store::SnapshotPieces* snapshot = nullptr;
   if (start.kind == RebuildStart::kCache) {
     genotype.resize(start.cached->size());
   } else if (start.kind == RebuildStart::kSnapshot) {
     genotype.resize(start.snapshot->pieces.values());
     if (start.snapshot->pieces.piece_count() > 1) {
-      snapshot = &start.snapshot->pieces;  // decoded here piece by piece
-      piece_values = snapshot->piece_values();
+      snapshot = &start.snapshot->pieces;  // decoded by the units
     } else {
       start.snapshot->pieces.decode_all(genotype);
     }
   } else {
     genotype = ops.init(start_row.individual.seed);
   }
-  const size_t n = genotype.size();
-  const size_t pieces = (n + piece_values - 1) / piece_values;
-  if (copy != nullptr) copy->resize(n);
-  const size_t states = seeds.size() + 1;
-  std::vector<std::unique_ptr<ChecksumStream>> streams(states);
-  for (size_t t = 0; t < states; ++t) {
-    if (owed[t]) streams[t] = ops.checksum_stream();
-  }
-  // hashed[t]: pieces added to state t's checksum so far; kFailed set when a piece failed.
-  constexpr size_t kFailed = size_t{1} << (sizeof(size_t) * 8 - 1);
-  const std::unique_ptr<std::atomic<size_t>[]> hashed(new std::atomic<size_t>[states]);
-  for (size_t t = 0; t < states; ++t) hashed[t].store(0);
-  std::atomic<size_t> next{0};
-  std::mutex error_mu;
-  std::exception_ptr error;
-
-  const auto run_piece = [&](size_t) {
-    const size_t j = next.fetch_add(1);
-    if (j >= pieces) return;
-    const size_t begin = j * piece_values, end = std::min(n, begin + piece_values);
-    const std::span<float> piece(genotype.data() + begin, end - begin);
-    try {
-      if (snapshot != nullptr) snapshot->decode_piece(j, piece);
-      if (start.cached) std::copy_n(start.cached->data() + begin, piece.size(), piece.data());
-      for (size_t t = 0; t < states; ++t) {
-        if (streams[t]) {
-          for (size_t h; (h = hashed[t].load(std::memory_order_acquire)) != j;) {
-            if (h & kFailed) return;
-            hashed[t].wait(h, std::memory_order_acquire);
-          }
-          streams[t]->update(piece);
-          hashed[t].fetch_add(1, std::memory_order_acq_rel);
-          hashed[t].notify_all();
-        }
-        if (t + 1 < states) ops.mutate_range(genotype, seeds[t], begin, end);
-      }
-      if (copy != nullptr) std::copy_n(piece.data(), piece.size(), copy->data() + begin);
-    } catch (...) {
-      {
-        const std::lock_guard lock(error_mu);
-        if (!error) error = std::current_exception();
-      }
-      for (size_t t = 0; t < states; ++t) {
-        hashed[t].fetch_or(kFailed, std::memory_order_acq_rel);
-        hashed[t].notify_all();
-      }
-    }
-  };
-  if (ops.parallel && pieces > 1) {
-    ops.parallel(pieces, run_piece);
+  if (copy != nullptr) copy->resize(genotype.size());
+  PieceReplay replay(ops, genotype, snapshot, start.cached ? start.cached->data() : nullptr, seeds, owed, copy);
+  const auto run = [&replay](size_t) { replay.run_next(); };
+  if (ops.parallel && replay.units() > 1) {
+    ops.parallel(replay.units(), run);
   } else {
-    for (size_t j = 0; j < pieces; ++j) run_piece(j);
+    for (size_t u = 0; u < replay.units(); ++u) run(u);
   }
-  if (error) std::rethrow_exception(error);
-  for (size_t t = 0; t < states; ++t) {
-    if (streams[t]) digests[t] = streams[t]->digest();
-  }
+  replay.finish(digests);
   start.snapshot.reset();  // ends the read
   return genotype;
 }
