@@ -160,7 +160,7 @@ class PieceReplay {
               std::vector<float>* copy)
       : ops_(ops), genotype_(genotype), snapshot_(snapshot), cached_(cached), seeds_(seeds), copy_(copy),
         states_(seeds.size() + 1), streams_(states_), hashed_(new std::atomic<size_t>[states_]) {
-    // Units split snapshot pieces evenly when they can (2^16 values: 4 units), else are pieces.
+    // Units are snapshot pieces (2^14 values), or split larger ones evenly when they can.
     const size_t piece = snapshot_ != nullptr ? snapshot_->piece_values() : kUnitValues;
     per_piece_ = piece % kUnitValues == 0 ? piece / kUnitValues : 1;
     unit_ = std::max<size_t>(1, piece / per_piece_);
@@ -198,7 +198,7 @@ class PieceReplay {
   }
 
  private:
-  // 256 KiB / 4: small enough that the last units balance the threads' shares, large
+  // 64 KiB of floats: small enough that the last units balance the threads' shares, large
   // enough that handing a checksum on costs nothing next to the unit's work.
   static constexpr size_t kUnitValues = size_t{1} << 14;
   static constexpr size_t kFailed = size_t{1} << (sizeof(size_t) * 8 - 1);

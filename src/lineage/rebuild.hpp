@@ -53,9 +53,9 @@ struct GenomeOps {
   // Optional, both or neither: mutate() on the values [begin, end) only (the same bits there,
   // nothing touched elsewhere) and a fresh incremental checksum. With them the replay goes
   // piece by piece (docs/genome.md, "Rebuild"): each piece of the genotype (2^14 values, a
-  // quarter of a snapshot piece) is decoded and taken through every mutation of the path
-  // while it sits in one core's cache, and the checksums of the states on the path advance
-  // over the pieces in order. Then checksum_then_mutate is not used.
+  // snapshot piece) is decoded and taken through every mutation of the path while it sits
+  // in one core's cache, and the checksums of the states on the path advance over the
+  // pieces in order. Then checksum_then_mutate is not used.
   std::function<void(std::span<float> genotype, uint64_t seed, size_t begin, size_t end)> mutate_range;
   std::function<std::unique_ptr<ChecksumStream>()> checksum_stream;
   // Optional: where the pieces of that replay run. Empty: one after another on the caller.

@@ -1,7 +1,7 @@
 // Snapshots: stored genotypes of selected parents, the starting points of rebuilds.
 //
 // A genotype is kept compressed by a codec named in the row (store/snapshot_codec.hpp: new
-// snapshots are 'zstd-planes', pieces of 2^16 values that decode independently; older
+// snapshots are 'zstd-planes', pieces of 2^14 values that decode independently; older
 // single-frame 'zstd' ones are still read), with the uncompressed size and the genotype's
 // checksum beside it. This module stores and loads the rows; it does not know the checksum
 // function (the caller computes it on write and verifies it after a load, see

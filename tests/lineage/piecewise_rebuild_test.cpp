@@ -55,7 +55,7 @@ class PiecewiseRebuild : public ::testing::Test {
     return ops;
   }
 
-  // 160,400 values: three pieces of 2^16, the last ragged.
+  // 160,400 values: ten pieces of 2^14, the last ragged.
   genome::Genome genome_{genome::parse_architecture(nlohmann::json::parse(R"([{"type": "dense", "in": 400, "out": 400}])"),
                                                     std::nullopt),
                          {}, {0.02, 0.01, std::nullopt}, 1};
