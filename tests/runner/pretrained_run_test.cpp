@@ -1,0 +1,176 @@
+// Pretrained starting points through the real runner and CLI, in fresh processes, as the
+// workflow docs/genome.md describes: evolve, export the best phenotype, start a new
+// experiment from it (direct and lora), rebuild verified, and refuse a changed or missing
+// base file. The golden values are the base file's own bytes.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "genome/safetensors.hpp"
+#include "store/experiment_repo.hpp"
+#include "store/lineage_repo.hpp"
+#include "store/migrations.hpp"
+#include "store/run_summary.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace seedline::runner {
+namespace {
+
+using nlohmann::json;
+using seedline::testing::read_file;
+using seedline::testing::run_seedline;
+using seedline::testing::write_file;
+
+constexpr const char* kFirst = R"({"name": "first", "seed": 5, "task": {"type": "sphere", "shift": 0.5},
+  "network": [{"type": "dense", "in": 6, "out": 4}],
+  "ga": {"population": 12, "truncation": 4, "generations": 4, "mutation_rate": 0.1}})";
+
+// Relative to the directory the test runs `seedline run` in, like any path in an experiment.
+constexpr const char* kSecond = R"({"name": "second", "seed": 9, "task": {"type": "sphere", "shift": 0.5},
+  "network": [{"type": "dense", "in": 6, "out": 4}],
+  "init": {"from": "base.safetensors"},
+  "ga": {"population": 12, "truncation": 4, "generations": 5, "mutation_rate": 0.1, "snapshot_every": 2},
+  "conditions": [{"name": "direct", "representation": {"type": "direct"}},
+                 {"name": "lora", "representation": {"type": "lora", "rank": 2}}]})";
+
+class PretrainedRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    write_file(dir_ / "first.json", kFirst);
+    auto r = seedline({"run", "first.json", "--threads", "1"}, "first.db");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const int64_t best = best_of("first.db", 1);
+    r = seedline({"genome", std::to_string(best), "--phenotype", "--out", "base.safetensors"}, "first.db");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    base_ = read_file(dir_ / "base.safetensors");
+    write_file(dir_ / "second.json", kSecond);
+    r = seedline({"run", "second.json", "--threads", "2"}, "second.db");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  seedline::testing::ProcessResult seedline(std::vector<std::string> args, const std::string& db) {
+    args.insert(args.begin(), {"--db", (dir_ / db).string()});
+    return run_seedline(args, "", dir_.path());
+  }
+
+  int64_t best_of(const std::string& db_name, int64_t run) {
+    auto db = store::open_database(dir_ / db_name, store::OpenPurpose::kRead);
+    return *store::run_summary(db, run)->best_individual;
+  }
+
+  // A root (generation 0, no parent) of `run` in second.db.
+  int64_t root_of(int64_t run) {
+    auto db = store::open_database(dir_ / "second.db", store::OpenPurpose::kRead);
+    for (const auto& row : store::individuals_of_run(db, run)) {
+      if (row.generation == 0 && !row.parent) return row.id;
+    }
+    ADD_FAILURE() << "run " << run << " has no root";
+    return 0;
+  }
+
+  // The newest child (an individual with a parent) of `run` in second.db.
+  int64_t child_of(int64_t run) {
+    auto db = store::open_database(dir_ / "second.db", store::OpenPurpose::kRead);
+    int64_t id = 0;
+    for (const auto& row : store::individuals_of_run(db, run)) {
+      if (row.parent) id = std::max(id, row.id);
+    }
+    EXPECT_NE(id, 0) << "run " << run << " has no child";
+    return id;
+  }
+
+  genome::SafetensorsFile exported(int64_t id, bool phenotype) {
+    std::string name = std::to_string(id);  // appended, not "x" + ...: g++ 12 warns falsely (-Wrestrict)
+    name.append(phenotype ? "-phenotype.safetensors" : "-genotype.safetensors");
+    const auto out = dir_ / name;
+    std::vector<std::string> args = {"genome", std::to_string(id), "--out", out.string()};
+    if (phenotype) args.push_back("--phenotype");
+    const auto r = seedline(args, "second.db");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return genome::SafetensorsFile::read(out);
+  }
+
+  seedline::testing::TempDir dir_;
+  std::string base_;
+};
+
+// The raw little-endian bytes of every tensor, by name.
+std::map<std::string, std::string> tensor_bytes(const genome::SafetensorsFile& f) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : f.tensors()) {
+    const auto v = f.f32(e);
+    out[e.name] = std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+  }
+  return out;
+}
+
+TEST_F(PretrainedRun, RecordsTheBaseAndGenerationZeroIsTheBaseExactly) {
+  const auto base = tensor_bytes(genome::SafetensorsFile::parse(base_, "base"));
+  ASSERT_EQ(base.size(), 2u);  // layers.0.weight, layers.0.bias
+  {
+    auto db = store::open_database(dir_ / "second.db", store::OpenPurpose::kRead);
+    const auto c = store::find_condition(db, store::find_run(db, 1)->condition_id);
+    const json init = json::parse(c->config).at("init");
+    EXPECT_EQ(init.at("from"), (dir_ / "base.safetensors").string());  // made absolute at submission
+    EXPECT_EQ(init.at("bytes"), base_.size());
+    EXPECT_EQ(init.at("xxh64").get<std::string>().size(), 16u);
+  }
+  // Direct (run 1) and lora (run 2): a root's phenotype is the file's tensors bit for bit.
+  for (const int64_t run : {1, 2}) EXPECT_EQ(tensor_bytes(exported(root_of(run), true)), base) << "run " << run;
+  // The lora genotype is A and B only, k * (in + out) values, B zero at generation 0.
+  const auto g = exported(root_of(2), false);
+  ASSERT_EQ(g.tensors().size(), 2u);
+  ASSERT_NE(g.find("layers.0.weight.A"), nullptr);
+  EXPECT_EQ(g.find("layers.0.weight.A")->shape, (std::vector<int64_t>{4, 2}));
+  EXPECT_EQ(g.find("layers.0.weight.B")->shape, (std::vector<int64_t>{2, 6}));
+  for (const float v : g.f32(*g.find("layers.0.weight.B"))) EXPECT_EQ(v, 0.0f);
+  EXPECT_NE(g.metadata().at("init").find("\"xxh64\""), std::string::npos);
+  // Children move on from the base: a lora child's weight differs from it, its frozen bias does not.
+  const auto child = tensor_bytes(exported(child_of(2), true));
+  EXPECT_NE(child.at("layers.0.weight"), base.at("layers.0.weight"));
+  EXPECT_EQ(child.at("layers.0.bias"), base.at("layers.0.bias"));
+}
+
+TEST_F(PretrainedRun, RebuildsVerifiedAndRefusesAChangedOrMissingBase) {
+  for (const int64_t run : {1, 2}) {
+    const auto r = seedline({"genome", std::to_string(best_of("second.db", run)), "--out", "b.safetensors", "--json"},
+                            "second.db");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(json::parse(r.out).at("verified").get<bool>()) << r.out;
+  }
+  const std::string best = std::to_string(best_of("second.db", 2));
+  // One byte of the data flipped, same size.
+  std::string changed = base_;
+  changed[changed.size() - 5] = static_cast<char>(changed[changed.size() - 5] ^ 0x10);
+  write_file(dir_ / "base.safetensors", changed);
+  auto r = seedline({"genome", best, "--out", "c.safetensors"}, "second.db");
+  EXPECT_EQ(r.exit_code, 1);
+  const std::string file = "init.from: '" + (dir_ / "base.safetensors").string() + "'";
+  EXPECT_NE(r.err.find(file + " changed since the experiment was submitted (now " + std::to_string(base_.size()) +
+                       " bytes, xxh64 "),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("; submitted " + std::to_string(base_.size()) + " bytes, xxh64 "), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "c.safetensors"));
+  // A new experiment may start from the changed file: its submission records the new values.
+  json third = json::parse(kSecond);
+  third["name"] = "third";
+  write_file(dir_ / "third.json", third.dump());
+  r = seedline({"submit", "third.json"}, "second.db");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::filesystem::remove(dir_ / "base.safetensors");
+  r = seedline({"genome", best, "--out", "c.safetensors"}, "second.db");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(file + ": no such file (the experiment was submitted with " + std::to_string(base_.size()) +
+                       " bytes, xxh64 "),
+            std::string::npos)
+      << r.err;
+  // The runner refuses the queued run of the third experiment: its base is gone.
+  r = seedline({"daemon", "--once", "--threads", "1"}, "second.db");
+  EXPECT_NE(r.err.find(file + ": no such file"), std::string::npos) << r.out << r.err;
+}
+
+}  // namespace
+}  // namespace seedline::runner
