@@ -5,13 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "genome/safetensors.hpp"
+#include "http/server.hpp"
 #include "store/experiment_repo.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/migrations.hpp"
 #include "store/run_summary.hpp"
+#include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -154,6 +157,23 @@ TEST_F(PretrainedRun, RebuildsVerifiedAndRefusesAChangedOrMissingBase) {
       << r.err;
   EXPECT_NE(r.err.find("; submitted " + std::to_string(base_.size()) + " bytes, xxh64 "), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "c.safetensors"));
+  // `seedline evaluate` and the HTTP download rebuild through the same check.
+  r = seedline({"evaluate", best}, "second.db");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(file + " changed since the experiment was submitted"), std::string::npos) << r.err;
+  {
+    http::ServerOptions options;
+    options.db_path = dir_ / "second.db";
+    options.port = 0;
+    options.web_files = {};
+    http::Server server(options);
+    std::thread serving([&] { server.run(); });
+    const auto reply = seedline::testing::HttpConnection(server.port()).request("/api/individuals/" + best + "/genome");
+    server.stop();
+    serving.join();
+    EXPECT_EQ(reply.status, 409) << reply.body;
+    EXPECT_NE(reply.body.find("changed since the experiment was submitted"), std::string::npos) << reply.body;
+  }
   // A new experiment may start from the changed file: its submission records the new values.
   json third = json::parse(kSecond);
   third["name"] = "third";
