@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "genome/safetensors.hpp"
+#include "runner_testing.hpp"
+#include "store/run_repo.hpp"
 #include "http/server.hpp"
 #include "store/experiment_repo.hpp"
 #include "store/lineage_repo.hpp"
@@ -190,6 +192,42 @@ TEST_F(PretrainedRun, RebuildsVerifiedAndRefusesAChangedOrMissingBase) {
   // The runner refuses the queued run of the third experiment: its base is gone.
   r = seedline({"daemon", "--once", "--threads", "1"}, "second.db");
   EXPECT_NE(r.err.find(file + ": no such file"), std::string::npos) << r.out << r.err;
+}
+
+// Runs from pretrained weights (direct and lora) SIGKILLed inside an evaluation and inside a
+// commit, on 2 threads, resume to exactly the lineage and fitness history of an uninterrupted
+// run on 1 thread: the base is re-read and re-verified on every resume.
+TEST_F(PretrainedRun, KilledRunsResumeToTheSameHistoryOnAnyThreadCount) {
+  const std::string stale = "0.3";
+  for (const char* db : {"reference.db", "crashed.db"}) {
+    const auto r = seedline({"submit", "second.json"}, db);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  const auto ref = seedline({"daemon", "--once", "--threads", "1"}, "reference.db");
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  for (const std::string point : {"evaluate:1", "commit:3"}) {
+    const auto r = run_seedline({"--db", (dir_ / "crashed.db").string(), "daemon", "--once", "--threads", "2",
+                                 "--stale-after", stale},
+                                "", dir_.path(), {"SEEDLINE_CRASH_AT=" + point});
+    EXPECT_EQ(r.signal, SIGKILL) << point << " did not fire; stderr: " << r.err;
+    testing::sleep_seconds(0.5);
+  }
+  for (int round = 0; round < 3; ++round) {
+    const auto r = seedline({"daemon", "--once", "--threads", "2", "--stale-after", stale}, "crashed.db");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto db = store::open_database(dir_ / "crashed.db", store::OpenPurpose::kRead);
+    if (store::unfinished_runs(db, std::nullopt) == 0) break;
+    testing::sleep_seconds(0.5);
+  }
+  const auto expected = testing::read_histories(dir_ / "reference.db");
+  const auto actual = testing::read_histories(dir_ / "crashed.db");
+  ASSERT_EQ(expected.size(), 2u);
+  ASSERT_EQ(actual.size(), 2u);
+  for (const auto& [run, h] : expected) {
+    EXPECT_EQ(h.state, "finished") << "run " << run;
+    EXPECT_EQ(h.generations.size(), 5u) << "run " << run;
+    EXPECT_EQ(testing::first_difference(h, actual.at(run)), "") << "run " << run;
+  }
 }
 
 }  // namespace
