@@ -113,8 +113,10 @@ void Genome::take_base(const SafetensorsFile& file) {
     } else if (l.first_block < 0) {
       wanted.push_back({t.name, t.shape, nullptr, t.kind == TensorKind::kNormScale ? 1.0f : 0.0f});
     }
-    for (const Block& b : blocks_) {
-      if (b.tensor == static_cast<int>(ti) && b.from_base) wanted.push_back({b.name, b.shape, root->data() + b.offset, {}});
+    // The tensor's blocks are consecutive: one, or A and B.
+    for (int bi = l.first_block; bi >= 0 && bi < l.first_block + (l.factorized ? 2 : 1); ++bi) {
+      const Block& b = blocks_[static_cast<size_t>(bi)];
+      if (b.from_base) wanted.push_back({b.name, b.shape, root->data() + b.offset, std::nullopt});
     }
     at += static_cast<size_t>(t.size());
   }

@@ -171,8 +171,14 @@ std::string SafetensorsFile::read_bytes(const std::filesystem::path& path) {
     if (!std::filesystem::exists(path, ec)) not_found(origin + ": no such file");
     io_error(origin + ": cannot read: " + std::strerror(errno));
   }
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) io_error(origin + ": error reading the file");
+  // Sized from the file, read in one call: a base model may be gigabytes.
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size < 0 || !in) io_error(origin + ": cannot determine the file's size");
+  std::string bytes(static_cast<size_t>(size), '\0');
+  in.read(bytes.data(), size);
+  if (in.gcount() != size) io_error(origin + ": error reading the file (it changed while being read?)");
   return bytes;
 }
 
