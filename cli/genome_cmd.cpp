@@ -11,6 +11,7 @@
 
 #include "common.hpp"
 #include "genome/run_genome.hpp"
+#include "individual/individual.hpp"
 #include "runner/thread_pool.hpp"
 #include "util/error.hpp"
 #include "util/output_path.hpp"
@@ -43,7 +44,7 @@ void run_genome(const GlobalOptions& global, const GenomeOptions& o) {
   const genome::ParallelPieces parallel = [&pool](size_t n, const std::function<void(size_t)>& piece) {
     pool.parallel_for(n, [&](size_t i, int) { piece(i); });
   };
-  const auto exported = genome::export_individual(db, o.id, format, o.phenotype, nullptr, parallel);
+  const auto exported = individual::export_individual(db, o.id, format, o.phenotype, nullptr, parallel);
   write_file_atomically(o.out, exported.bytes);
 
   const std::string checksum = hex16(exported.checksum);

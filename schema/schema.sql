@@ -127,3 +127,15 @@ CREATE TABLE run_evaluators (
   protocol    INTEGER NOT NULL,
   recorded_at TEXT NOT NULL
 );
+
+-- The optimizer state of evolution-strategy centers that have a snapshot (docs/es.md):
+-- updates applied so far, and zstd of Adam's moments m then v (empty for SGD).
+CREATE TABLE es_states (
+  individual_id INTEGER PRIMARY KEY REFERENCES individuals(id) ON DELETE CASCADE,
+  run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  step          INTEGER NOT NULL,
+  codec         TEXT NOT NULL DEFAULT 'zstd',
+  raw_bytes     INTEGER NOT NULL,
+  checksum      INTEGER NOT NULL,
+  data          BLOB NOT NULL
+);

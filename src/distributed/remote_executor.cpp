@@ -8,6 +8,7 @@
 namespace seedline::distributed {
 
 Source to_wire(const evolve::Slot& slot) {
+  if (slot.kind == evolve::Slot::Kind::kMember) fail(ErrorCode::kInternal, "an ES member slot on the MPI wire");
   Source s;
   s.kind = static_cast<Source::Kind>(slot.kind);
   s.parent = slot.parent;
@@ -64,6 +65,11 @@ RemoteExecutor::~RemoteExecutor() = default;
 
 void RemoteExecutor::begin_run(const runner::RunSetup& setup, std::span<const runner::GenotypePtr> parents) {
   if (running_) end_run();
+  if (setup.condition.contains("algorithm") && setup.condition["algorithm"].value("type", "ga") == "es") {
+    fail(ErrorCode::kUnimplemented, "run " + std::to_string(setup.run_id) +
+                                        ": evolution strategies do not run over MPI yet; run it with `seedline run` "
+                                        "(threads) instead");
+  }
   local_->begin_run(setup, parents);
   run_id_ = setup.run_id;
   running_ = true;

@@ -18,11 +18,14 @@
 namespace seedline::evolve {
 
 // One member of a generation's population.
+// An evolution strategy's member (kMember, docs/es.md) is its center (parent slot 0) plus
+// sign * sigma * eps(seed).
 struct Slot {
-  enum class Kind { kRoot, kElite, kChild };
+  enum class Kind { kRoot, kElite, kChild, kMember };
   Kind kind = Kind::kRoot;
-  int parent = -1;    // index into the previous generation's parents (elites and children)
-  uint64_t seed = 0;  // init seed (root) or mutation seed (child); unused for elites
+  int parent = -1;    // index into the previous generation's parents (elites, children, members)
+  uint64_t seed = 0;  // init seed (root), mutation seed (child) or perturbation seed (member)
+  float sign = 1;     // members: +1 or -1 (antithetic partner); 1 otherwise
 };
 
 // Generation 0: `population` roots. Later generations: the elites (parents[0..elites)) first,

@@ -85,7 +85,9 @@ Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_ver
   return Genome(std::move(arch), std::move(rep), mutation, noise_version, weights);
 }
 
-Genome genome_for_run(store::Database& db, int64_t run_id) {
+Genome genome_for_run(store::Database& db, int64_t run_id) { return run_model(db, run_id).genome; }
+
+RunModel run_model(store::Database& db, int64_t run_id) {
   const auto run = store::find_run(db, run_id);
   if (!run) not_found("run " + std::to_string(run_id) + " does not exist");
   noise::require_supported(run->noise_version);
@@ -95,8 +97,9 @@ Genome genome_for_run(store::Database& db, int64_t run_id) {
                " does not exist");
   }
   try {
-    const auto config = evolve::ConditionConfig::from_json(json::parse(condition->config));
-    return genome_for_condition(config, run->noise_version);
+    auto config = evolve::ConditionConfig::from_json(json::parse(condition->config));
+    Genome genome = genome_for_condition(config, run->noise_version);
+    return RunModel{run_id, run->seed, std::move(config), std::move(genome)};
   } catch (const json::exception& e) {
     corruption("run " + std::to_string(run_id) + ": the stored config of condition '" + condition->name +
                "' is not valid JSON: " + e.what());
@@ -121,9 +124,13 @@ ExportedGenome export_individual(store::Database& db, int64_t id, ExportFormat f
                                  lineage::GenotypeCache* cache, const ParallelPieces& parallel) {
   const auto row = store::get_individual(db, id);
   const Genome genome = genome_for_run(db, row.run_id);
-  lineage::RebuildStats stats;
-  const std::vector<float> genotype = lineage::rebuild(db, id, genome.ops(parallel), cache, &stats);
+  const std::vector<float> genotype = lineage::rebuild(db, id, genome.ops(parallel), cache);
+  return encode_individual(db, row, genome, genotype, format, phenotype);
+}
 
+ExportedGenome encode_individual(store::Database& db, const store::IndividualRow& row, const Genome& genome,
+                                 std::span<const float> genotype, ExportFormat format, bool phenotype) {
+  const int64_t id = row.id;
   ExportedGenome result;
   result.run_id = row.run_id;
   result.checksum = Genome::checksum(genotype);
@@ -138,7 +145,7 @@ ExportedGenome export_individual(store::Database& db, int64_t id, ExportFormat f
 
   std::vector<float> developed;
   if (phenotype) developed = genome.develop(genotype);
-  const std::span<const float> values = phenotype ? std::span<const float>(developed) : std::span<const float>(genotype);
+  const std::span<const float> values = phenotype ? std::span<const float>(developed) : genotype;
   result.values = values.size();
   const std::string stem = "individual-" + std::to_string(id) + (phenotype ? "-phenotype" : "");
   if (format == ExportFormat::kNpy) {

@@ -19,6 +19,7 @@
 #include "genome/genome.hpp"
 #include "lineage/genotype_cache.hpp"
 #include "store/database.hpp"
+#include "store/lineage_repo.hpp"
 
 namespace seedline::genome {
 
@@ -34,6 +35,15 @@ Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_ver
                             BaseLoad base = BaseLoad::kVerify);
 // The genome of stored run `run_id`.
 Genome genome_for_run(store::Database& db, int64_t run_id);
+
+// A stored run's resolved condition config and genome, read once.
+struct RunModel {
+  int64_t run_id = 0;
+  uint64_t seed = 0;  // the run's seed
+  evolve::ConditionConfig config;
+  Genome genome;
+};
+RunModel run_model(store::Database& db, int64_t run_id);
 
 enum class ExportFormat { kSafetensors, kNpy };
 // "safetensors" | "npy"; throws kInvalidArgument naming the value.
@@ -54,7 +64,14 @@ struct ExportedGenome {
 // or per architecture tensor (phenotype) with metadata (individual, run, checksum, noise
 // version); npy is one flat float32 vector.
 // With `parallel` the replay is split over threads (Genome::ops(parallel)): the same bits.
+// This replays a GA lineage; individual::export_individual (src/individual/) serves runs of
+// every algorithm and is what the CLI and the server call.
 ExportedGenome export_individual(store::Database& db, int64_t id, ExportFormat format, bool phenotype,
                                  lineage::GenotypeCache* cache = nullptr, const ParallelPieces& parallel = {});
+
+// Encodes `genotype`, already rebuilt, of individual `row` as export_individual does; a
+// stored checksum of the row must match it (kCorruption otherwise).
+ExportedGenome encode_individual(store::Database& db, const store::IndividualRow& row, const Genome& genome,
+                                 std::span<const float> genotype, ExportFormat format, bool phenotype);
 
 }  // namespace seedline::genome

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "genome/run_genome.hpp"
+#include "individual/individual.hpp"
 #include "lineage/run_tree.hpp"
 #include "lineage/tree.hpp"
 #include "report/settings.hpp"
@@ -263,7 +264,7 @@ GenomeFile genome_file(store::Database& db, int64_t id, const std::string& forma
     };
   }
   auto exported =
-      genome::export_individual(db, id, genome::parse_export_format(format), phenotype, cache, parallel);
+      individual::export_individual(db, id, genome::parse_export_format(format), phenotype, cache, parallel);
   return {std::move(exported.bytes), std::move(exported.filename), exported.checksum};
 }
 

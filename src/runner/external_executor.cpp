@@ -74,6 +74,7 @@ void ExternalExecutor::begin_run(const RunSetup& setup, std::span<const Genotype
   options.hello = evaluator::make_hello(tensors, describe_network(genome_->architecture(), config.network),
                                         external->resolved_spec());
   parents_.assign(parents.begin(), parents.end());
+  es_ = es_work_for(setup, *genome_);
   evaluators_ = std::make_unique<evaluator::EvaluatorPool>(std::move(options));
   evaluators_->start([this] { tick(); });
 }
@@ -92,7 +93,7 @@ void ExternalExecutor::evaluate(std::span<const WorkItem> items, std::span<ItemR
     tick();
     const WorkItem& item = items[first_item[k]];
     try {
-      phenotypes[k] = genome_->develop(*derive_genotype(*genome_, item.source, parents_));
+      phenotypes[k] = genome_->develop(*derive_genotype(*genome_, item.source, parents_, es_ ? es_->perturbation.get() : nullptr));
     } catch (...) {
       rethrow_for_item(item, std::current_exception());
     }
@@ -116,9 +117,22 @@ void ExternalExecutor::advance_parents(std::span<const evolve::Slot> sources) {
   parents_ = std::move(next);
 }
 
+void ExternalExecutor::advance_center(std::span<const evolve::Slot> members, std::span<const double> fitness) {
+  if (!es_ || parents_.size() != 1) fail(ErrorCode::kInternal, "ExternalExecutor::advance_center outside an ES run");
+  parents_.front() = advance_es_center(*es_, parents_.front(), members, fitness,
+                                       [this](size_t n, const std::function<void(size_t, int)>& fn) {
+                                         pool_.parallel_for(n, fn);
+                                       });
+}
+
+std::shared_ptr<const es::OptimizerState> ExternalExecutor::shared_es_state() const {
+  return es_ ? std::make_shared<const es::OptimizerState>(es_->state) : nullptr;
+}
+
 void ExternalExecutor::end_run() {
   evaluators_.reset();  // stops and reaps every evaluator process
   parents_.clear();
+  es_.reset();
   genome_ = nullptr;
   own_genome_.reset();
   own_task_.reset();

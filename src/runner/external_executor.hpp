@@ -38,7 +38,9 @@ class ExternalExecutor final : public Executor {
   void begin_run(const RunSetup& setup, std::span<const GenotypePtr> parents) override;
   void evaluate(std::span<const WorkItem> items, std::span<ItemResult> results) override;
   void advance_parents(std::span<const evolve::Slot> sources) override;
+  void advance_center(std::span<const evolve::Slot> members, std::span<const double> fitness) override;
   std::vector<GenotypePtr> shared_parents() const override { return parents_; }
+  std::shared_ptr<const es::OptimizerState> shared_es_state() const override;
   void end_run() override;
 
   // What the evaluators reported in their handshake; valid between begin_run and end_run.
@@ -56,6 +58,7 @@ class ExternalExecutor final : public Executor {
   const genome::Genome* genome_ = nullptr;
   std::vector<std::string> command_;
   std::vector<GenotypePtr> parents_;
+  std::unique_ptr<EsWork> es_;  // ES runs: the perturbation and the center's optimizer state
   std::unique_ptr<evaluator::EvaluatorPool> evaluators_;
 };
 

@@ -57,6 +57,7 @@ void LocalExecutor::begin_run(const RunSetup& setup, std::span<const GenotypePtr
     task_ = own_task_.get();
   }
   parents_.assign(parents.begin(), parents.end());
+  es_ = es_work_for(setup, *genome_);
   const auto workers = static_cast<size_t>(pool_.size());
   genotype_scratch_.assign(workers, {});
   phenotype_scratch_.assign(workers, {});
@@ -64,6 +65,7 @@ void LocalExecutor::begin_run(const RunSetup& setup, std::span<const GenotypePtr
 
 void LocalExecutor::end_run() {
   parents_.clear();
+  es_.reset();
   genotype_scratch_.clear();
   phenotype_scratch_.clear();
   genome_ = nullptr;
@@ -91,6 +93,12 @@ std::span<const float> LocalExecutor::genotype_of(const evolve::Slot& source, in
       }
       scratch.resize(genome_->genotype_size());
       genome_->mutate_into(*parents_[static_cast<size_t>(source.parent)], source.seed, scratch);
+      return scratch;
+    }
+    case evolve::Slot::Kind::kMember: {
+      if (!es_ || parents_.empty()) fail(ErrorCode::kInternal, "an ES member slot outside an ES run");
+      scratch.resize(genome_->genotype_size());
+      es_->perturbation->perturb(*parents_.front(), source.seed, source.sign, scratch);
       return scratch;
     }
   }
@@ -200,6 +208,19 @@ void LocalExecutor::advance_parents(std::span<const evolve::Slot> sources) {
     next[k] = derive_genotype(*genome_, sources[k], parents_);
   });
   parents_ = std::move(next);
+}
+
+void LocalExecutor::advance_center(std::span<const evolve::Slot> members, std::span<const double> fitness) {
+  if (!es_ || parents_.size() != 1) fail(ErrorCode::kInternal, "LocalExecutor::advance_center outside an ES run");
+  check_interrupt();
+  parents_.front() = advance_es_center(*es_, parents_.front(), members, fitness,
+                                       [this](size_t n, const std::function<void(size_t, int)>& fn) {
+                                         pool_.parallel_for(n, fn);
+                                       });
+}
+
+std::shared_ptr<const es::OptimizerState> LocalExecutor::shared_es_state() const {
+  return es_ ? std::make_shared<const es::OptimizerState>(es_->state) : nullptr;
 }
 
 double LocalExecutor::memory_bytes(const genome::Genome& genome, const evolve::GaSettings& ga, bool scores_phenotype,

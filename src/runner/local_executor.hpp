@@ -1,7 +1,9 @@
 // LocalExecutor: the work interface (work.hpp) on this process's ThreadPool, streaming the
 // population so that memory does not grow with it.
 //
-// It holds the parents' genotypes (shared with the coordinator through shared_parents()).
+// It holds the parents' genotypes (shared with the coordinator through shared_parents());
+// for an ES run the one parent is the center, and the executor also holds its optimizer
+// state (shared_es_state()) and applies the update at advance_center, split over the pool.
 // A member's genotype is built when a worker takes the member: the parent's genotype plus
 // the member's mutation, into that worker's scratch buffer (an elite reads its parent's
 // genotype in place); it is developed into a second scratch buffer, scored or turned into a
@@ -50,7 +52,9 @@ class LocalExecutor final : public Executor {
   void begin_run(const RunSetup& setup, std::span<const GenotypePtr> parents) override;
   void evaluate(std::span<const WorkItem> items, std::span<ItemResult> results) override;
   void advance_parents(std::span<const evolve::Slot> sources) override;
+  void advance_center(std::span<const evolve::Slot> members, std::span<const double> fitness) override;
   std::vector<GenotypePtr> shared_parents() const override { return parents_; }
+  std::shared_ptr<const es::OptimizerState> shared_es_state() const override;
   void end_run() override;
 
   // The bytes a run of `ga` with `genome` needs on `threads` workers (see the header).
@@ -79,6 +83,7 @@ class LocalExecutor final : public Executor {
   const genome::Genome* genome_ = nullptr;
   const tasks::Task* task_ = nullptr;
   std::vector<GenotypePtr> parents_;
+  std::unique_ptr<EsWork> es_;  // ES runs: the perturbation and the center's optimizer state
   // Per worker: a member's genotype (a root's or a child's) and its developed phenotype.
   std::vector<std::vector<float>> genotype_scratch_, phenotype_scratch_;
 };

@@ -6,7 +6,7 @@
 
 #include "evolve/seeds.hpp"
 #include "genome/run_genome.hpp"
-#include "lineage/rebuild.hpp"
+#include "individual/individual.hpp"
 #include "runner/local_executor.hpp"
 #include "stats/effect_sizes.hpp"
 #include "store/lineage_repo.hpp"
@@ -69,11 +69,11 @@ Reevaluation reevaluate(store::Database& db, int64_t individual, const Reevaluat
   if (!run) corruption("individual " + std::to_string(individual) + ": its run " + std::to_string(row.run_id) + " is missing");
   const auto condition = store::find_condition(db, run->condition_id);
   if (!condition) corruption("run " + std::to_string(run->id) + ": its condition is missing");
-  const auto config = evolve::ConditionConfig::from_json(nlohmann::json::parse(condition->config));
-  const genome::Genome genome = genome::genome_for_condition(config, run->noise_version);
+  const auto model = genome::run_model(db, run->id);
+  const auto& config = model.config;
+  const genome::Genome& genome = model.genome;
   const auto task = tasks::make_task(config.task);
-  const auto genotype =
-      std::make_shared<const std::vector<float>>(lineage::rebuild(db, individual, genome.ops(), cache));
+  const auto genotype = std::make_shared<const std::vector<float>>(seedline::individual::rebuild(db, individual, model, cache));
 
   Reevaluation r;
   r.individual = individual;

@@ -10,6 +10,7 @@
 #include "genome/run_genome.hpp"
 #include "lineage/rebuild.hpp"
 #include "runner/crash_point.hpp"
+#include "runner/driver_parts.hpp"
 #include "runner/external_executor.hpp"
 #include "runner/local_executor.hpp"
 #include "store/evaluator_repo.hpp"
@@ -22,87 +23,7 @@
 namespace seedline::runner {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-// Owns the coordinating thread's duties: the database connection, heartbeats while the pool
-// works on another thread, and the interrupt flag the executor polls.
-class Coordinator {
- public:
-  Coordinator(store::Database& db, int64_t run_id, const std::string& owner, const DriverOptions& options)
-      : db_(db), run_id_(run_id), owner_(owner), options_(options), last_beat_(Clock::now()) {}
-
-  bool lost() const { return lost_.load(); }
-  bool stop_requested() const { return options_.stop != nullptr && options_.stop->load(); }
-  bool interrupted() const { return lost() || stop_requested(); }
-
-  void beat() {
-    last_beat_ = Clock::now();
-    if (!store::heartbeat(db_, run_id_, owner_, unix_now())) lost_ = true;
-  }
-  void beat_if_due() {
-    if (seconds_since(last_beat_) >= options_.heartbeat_seconds) beat();
-  }
-
-  // Runs `fn` (a call into the executor) on a helper thread while this thread heartbeats.
-  void background(const std::function<void()>& fn) {
-    auto done = std::async(std::launch::async, fn);
-    const auto interval = std::chrono::duration<double>(options_.heartbeat_seconds);
-    for (;;) {
-      const auto next = last_beat_ + std::chrono::duration_cast<Clock::duration>(interval);
-      if (done.wait_until(next) == std::future_status::ready) break;
-      beat();
-    }
-    done.get();
-  }
-
-  std::function<bool()> interrupt_check() const {
-    return [this] { return interrupted(); };
-  }
-
- private:
-  store::Database& db_;
-  int64_t run_id_;
-  const std::string& owner_;
-  const DriverOptions& options_;
-  Clock::time_point last_beat_;
-  std::atomic<bool> lost_{false};
-};
-
-// Everything one run needs across its generations.
-struct RunContext {
-  const store::RunRow& run;
-  evolve::ConditionConfig config;
-  std::unique_ptr<genome::Genome> genome;
-  std::unique_ptr<tasks::Task> task;
-  Executor* executor = nullptr;
-  RunLabel label;
-  int current = -1;  // the generation being worked on, for messages
-};
-
-struct Parents {
-  std::vector<int64_t> ids;          // best first
-  std::vector<GenotypePtr> genotypes;
-};
-
-evolve::ConditionConfig load_config(store::Database& db, const store::RunRow& run) {
-  const auto row = store::find_condition(db, run.condition_id);
-  if (!row) corruption("run " + std::to_string(run.id) + ": its condition " + std::to_string(run.condition_id) + " is missing");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(row->config);
-  } catch (const nlohmann::json::exception& e) {
-    corruption("run " + std::to_string(run.id) + ": stored condition config is not JSON: " + e.what());
-  }
-  return evolve::ConditionConfig::from_json(j);
-}
+using namespace detail;
 
 Parents rebuild_parents(store::Database& db, const RunContext& ctx, const store::GenerationRow& last,
                         lineage::GenotypeCache& cache, ThreadPool& pool) {
@@ -119,28 +40,6 @@ Parents rebuild_parents(store::Database& db, const RunContext& ctx, const store:
   }
   if (p.ids.empty()) corruption("run " + std::to_string(ctx.run.id) + ": generation " + std::to_string(last.generation) + " lists no parents");
   return p;
-}
-
-// The episodes and steps `members` have run so far; a stage's record is the difference.
-store::StageRecord stage_work(std::span<const int> members, std::span<const evolve::Evaluation> evaluations) {
-  store::StageRecord r;
-  for (const int m : members) {
-    r.evaluations += evaluations[static_cast<size_t>(m)].episodes;
-    r.steps += evaluations[static_cast<size_t>(m)].steps;
-  }
-  return r;
-}
-
-// The summary with NaN std (only possible with infinite fitness values) stored as +inf.
-evolve::Summary summary_of(const evolve::SelectionResult& sel) {
-  auto s = evolve::summarize(sel.evaluations, sel.parents.front());
-  if (std::isnan(s.best)) {
-    failed_precondition("every individual's fitness is NaN");
-  }
-  for (double* v : {&s.mean, &s.median, &s.std}) {
-    if (std::isnan(*v)) *v = std::numeric_limits<double>::infinity();
-  }
-  return s;
 }
 
 // Commits generation `g`; returns the new parents, or nullopt when the run was lost.
@@ -210,30 +109,6 @@ std::vector<GenotypePtr> advance_parents(RunContext& ctx, Coordinator& co, const
   return genotypes;
 }
 
-// One generation's evaluation: stage by stage, each stage's items through the executor.
-// `stages` receives one record per stage: what it ran and its wall seconds.
-evolve::SelectionResult evaluate_generation(RunContext& ctx, Coordinator& co, int g,
-                                            std::span<const evolve::Slot> slots,
-                                            std::vector<store::StageRecord>& stages) {
-  const auto& ga = ctx.config.ga;
-  bool first_stage = true;
-  return evolve::evaluate_and_select(
-      ga.population, ga, [&](std::span<const int> members, int stage, std::span<evolve::Evaluation> out) {
-        if (!first_stage) maybe_crash(CrashPoint::kEvaluate, g);
-        first_stage = false;
-        const auto stage_start = Clock::now();
-        const auto before = stage_work(members, out);
-        const auto items = stage_items(members, slots, stage, evolve::stage_episodes(ga, stage),
-                                       ctx.task->scores_once(), ctx.run.seed, g);
-        std::vector<ItemResult> results(items.size());
-        co.background([&] { ctx.executor->evaluate(items, results); });
-        accumulate(items, results, out);
-        const auto after = stage_work(members, out);
-        stages.push_back({after.evaluations - before.evaluations, after.steps - before.steps,
-                          seconds_since(stage_start)});
-      });
-}
-
 // Runs generations from `start` to the end; returns kFinished or kLost (interrupts throw).
 RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Parents parents, Coordinator& co,
                            const DriverOptions& options, lineage::GenotypeCache& cache, RunResult& result) {
@@ -272,25 +147,7 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
     const double commit_seconds = seconds_since(t2);
     parents = std::move(*next);
     for (size_t k = 0; k < parents.ids.size(); ++k) cache.put(parents.ids[k], parents.genotypes[k]);
-    ++result.generations_run;
-    result.last_generation = g;
-    co.beat_if_due();
-
-    const double total = seconds_since(t0);
-    spent += total;
-    if (options.on_generation) {
-      options.on_generation({ctx.run.id, g, build_seconds, eval_seconds, commit_seconds, total, summary.evaluations,
-                             summary.steps});
-    }
-    if (options.progress != nullptr) {
-      GenerationReport report;
-      report.generation = g;
-      report.best = summary.best;
-      report.evaluations_per_second = eval_seconds > 0 ? static_cast<double>(summary.evaluations) / eval_seconds : 0;
-      report.steps = summary.steps;
-      report.eta_seconds = spent / result.generations_run * (ga.generations - g - 1);
-      options.progress->generation(ctx.label, report);
-    }
+    report_generation(ctx, co, options, g, summary, {t0, build_seconds, eval_seconds, commit_seconds}, spent, result);
   }
   return RunOutcome::kFinished;
 }
@@ -401,19 +258,28 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
     if (options.progress != nullptr) options.progress->run_started(ctx.label, start);
     started = true;
     if (start >= ctx.config.ga.generations) return finish(RunOutcome::kFinished, "");
+    const bool es = ctx.config.algorithm.is_es();
     Parents parents;
-    if (last) parents = rebuild_parents(db, ctx, *last, cache, pool);
+    EsPosition position;
+    if (es) {
+      position = es_position(db, ctx, last ? &*last : nullptr, pool);
+      parents.genotypes = {position.center};
+    } else if (last) {
+      parents = rebuild_parents(db, ctx, *last, cache, pool);
+    }
     RunSetup setup;
     setup.run_id = run.id;
     setup.condition = ctx.config.to_json();
     setup.noise_version = run.noise_version;
     setup.genome = ctx.genome.get();
     setup.task = ctx.task.get();
+    setup.es_state = position.state;
     end_run.begun = true;
     // In the background: starting evaluator processes may take seconds of heartbeats.
     co.background([&] { executor->begin_run(setup, parents.genotypes); });
     if (external) record_evaluator(db, ctx, *external, options);
-    const auto outcome = run_generations(db, ctx, start, std::move(parents), co, options, cache, result);
+    const auto outcome = es ? run_es_generations(db, ctx, start, std::move(position), co, options, cache, result)
+                            : run_generations(db, ctx, start, std::move(parents), co, options, cache, result);
     return finish(outcome, "");
   } catch (const RunInterrupted&) {
     if (co.lost()) return finish(RunOutcome::kLost, "another daemon took the run over");

@@ -107,10 +107,6 @@ void check_condition(evolve::ConditionConfig& c, size_t index, size_t count) {
     if (c.init) genome::record_init_file(*c.init);  // the base file's absolute path, size and xxh64
     const auto genome = genome::genome_for_condition(c, noise::kNewestVersion);
     check_runnable(c, *task, genome);
-    if (c.algorithm.is_es()) {
-      fail(ErrorCode::kUnimplemented, "algorithm.type: \"es\" is parsed but the runner does not drive ES runs yet "
-                                      "(docs/es.md says what is done)");
-    }
   } catch (const Error& e) {
     // The task and network may come from the top level; say which condition met the problem.
     if (count == 1) throw;

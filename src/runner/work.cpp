@@ -1,5 +1,6 @@
 #include "runner/work.hpp"
 
+#include "evolve/experiment.hpp"
 #include "util/error.hpp"
 
 namespace seedline::runner {
@@ -11,6 +12,10 @@ std::string describe(const WorkItem& item) {
     case evolve::Slot::Kind::kElite: who += "elite, parent " + std::to_string(item.source.parent); break;
     case evolve::Slot::Kind::kChild:
       who += "child of parent " + std::to_string(item.source.parent) + ", seed " + std::to_string(item.source.seed);
+      break;
+    case evolve::Slot::Kind::kMember:
+      who += std::string(item.source.sign < 0 ? "-" : "+") + "perturbation of the center, seed " +
+             std::to_string(item.source.seed);
       break;
   }
   return who + "), stage " + std::to_string(item.stage) + ", episode " + std::to_string(item.episode);
@@ -31,7 +36,7 @@ void rethrow_for_item(const WorkItem& item, std::exception_ptr error) {
 }
 
 GenotypePtr derive_genotype(const genome::Genome& genome, const evolve::Slot& source,
-                            std::span<const GenotypePtr> parents) {
+                            std::span<const GenotypePtr> parents, const es::Perturbation* perturbation) {
   const auto parent = [&]() -> const GenotypePtr& {
     if (source.parent < 0 || static_cast<size_t>(source.parent) >= parents.size()) {
       fail(ErrorCode::kInternal, "parent slot " + std::to_string(source.parent) + " of " +
@@ -48,8 +53,45 @@ GenotypePtr derive_genotype(const genome::Genome& genome, const evolve::Slot& so
       genome.mutate_into(*p, source.seed, *child);
       return child;
     }
+    case evolve::Slot::Kind::kMember: {
+      if (perturbation == nullptr) fail(ErrorCode::kInternal, "an ES member slot outside an ES run");
+      const auto& center = parent();
+      auto member = std::make_shared<std::vector<float>>(center->size());
+      perturbation->perturb(*center, source.seed, source.sign, *member);
+      return member;
+    }
   }
   fail(ErrorCode::kInternal, "unknown slot kind");
+}
+
+void Executor::advance_center(std::span<const evolve::Slot>, std::span<const double>) {
+  fail(ErrorCode::kUnimplemented, "this executor does not run evolution strategies");
+}
+
+std::unique_ptr<EsWork> es_work_for(const RunSetup& setup, const genome::Genome& genome) {
+  const auto config = evolve::ConditionConfig::from_json(setup.condition);
+  if (!config.algorithm.is_es()) return nullptr;
+  auto es = std::make_unique<EsWork>();
+  es->settings = config.algorithm.es;
+  es->perturbation = std::make_unique<es::Perturbation>(genome, es->settings);
+  es->state = setup.es_state ? *setup.es_state : es::initial_state(es->settings, genome.genotype_size());
+  return es;
+}
+
+GenotypePtr advance_es_center(EsWork& es, const GenotypePtr& center, std::span<const evolve::Slot> members,
+                              std::span<const double> fitness, const es::ParallelFor& parallel) {
+  std::vector<es::Member> plan(members.size());
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (members[i].kind != evolve::Slot::Kind::kMember || members[i].parent != 0) {
+      fail(ErrorCode::kInternal, "advance_center: slot " + std::to_string(i) + " is not an ES member of the center");
+    }
+    plan[i].seed = members[i].seed;
+    plan[i].sign = members[i].sign;
+    plan[i].perturbation = es.settings.antithetic ? static_cast<int>(i / 2) : static_cast<int>(i);
+  }
+  auto next = std::make_shared<std::vector<float>>(*center);
+  es::update_center(es.settings, *es.perturbation, plan, fitness, *next, es.state, parallel);
+  return next;
 }
 
 std::vector<WorkItem> stage_items(std::span<const int> members, std::span<const evolve::Slot> slots, int stage,

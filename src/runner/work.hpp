@@ -20,8 +20,13 @@
 //     model), which score the member's whole network once; environment items run one
 //     episode with the item's episode seed;
 //   - the caller sums results per member in episode order; executors never aggregate.
+// Evolution strategies (docs/es.md): the parents are one center (slot 0); members are
+// kMember slots (center + sign * sigma * eps(seed)); at the generation boundary the
+// coordinator calls advance_center with the members' fitnesses instead of advance_parents,
+// and every executor applies the same fixed-order update (es::update_center) to its own copy
+// of the center and optimizer state (RunSetup::es_state on resume).
 // Thread-safety: an Executor is driven by one thread (the run's coordinator): begin_run, then
-// evaluate/advance_parents alternately, then end_run; calls never overlap. It may use any
+// evaluate/advance_parents (or advance_center) alternately, then end_run; calls never overlap. It may use any
 // number of threads or processes inside a call.
 // Failure: evaluate throws seedline::Error whose message starts with describe(item) of the
 // failing item ("member 5 (child of parent 1, seed 123), stage 0, episode 1: <reason>"),
@@ -39,6 +44,9 @@
 #include <utility>
 #include <vector>
 
+#include "es/members.hpp"
+#include "es/perturbation.hpp"
+#include "es/update.hpp"
 #include "evolve/ga.hpp"
 #include "genome/genome.hpp"
 #include "tasks/task.hpp"
@@ -77,7 +85,22 @@ struct RunSetup {
   int noise_version = 1;
   const genome::Genome* genome = nullptr;
   const tasks::Task* task = nullptr;
+  // ES runs: the center's optimizer state (null: the initial state, generation 0).
+  std::shared_ptr<const es::OptimizerState> es_state;
 };
+
+// An ES run's executor-side arithmetic: built from the RunSetup, null for GA runs.
+struct EsWork {
+  evolve::EsSettings settings;
+  std::unique_ptr<es::Perturbation> perturbation;
+  es::OptimizerState state;  // of the current center
+};
+std::unique_ptr<EsWork> es_work_for(const RunSetup& setup, const genome::Genome& genome);
+
+// The next center: `center` after one update from `members` (kMember slots, member order)
+// and their fitnesses; es.state advances with it. The same bits on any `parallel`.
+GenotypePtr advance_es_center(EsWork& es, const GenotypePtr& center, std::span<const evolve::Slot> members,
+                              std::span<const double> fitness, const es::ParallelFor& parallel);
 
 class Executor {
  public:
@@ -89,9 +112,15 @@ class Executor {
   virtual void evaluate(std::span<const WorkItem> items, std::span<ItemResult> results) = 0;
   // A generation boundary: new parent k is derived from the current parents by sources[k].
   virtual void advance_parents(std::span<const evolve::Slot> sources) = 0;
+  // ES runs, at a generation boundary: the center (parent 0) takes one update from the
+  // generation's members (kMember slots in member order) and their fitnesses (NaN for none).
+  // Executors that cannot run ES throw kUnimplemented (at begin_run already, preferably).
+  virtual void advance_center(std::span<const evolve::Slot> members, std::span<const double> fitness);
   // The parents' genotypes when this executor lives in the coordinator's process and may
   // share them (the coordinator then derives nothing itself); empty for remote executors.
   virtual std::vector<GenotypePtr> shared_parents() const { return {}; }
+  // ES runs: the center's optimizer state when shared like shared_parents (else null).
+  virtual std::shared_ptr<const es::OptimizerState> shared_es_state() const { return nullptr; }
   // The run ended (finished, failed, paused or lost): drop its parents.
   virtual void end_run() = 0;
 };
@@ -105,9 +134,10 @@ std::string describe(const WorkItem& item);
 [[noreturn]] void rethrow_for_item(const WorkItem& item, std::exception_ptr error);
 
 // The genotype of a member: roots init(seed), elites the parent's own genotype (shared, not
-// copied), children parent + mutation(seed) (Genome::mutate_into).
+// copied), children parent + mutation(seed) (Genome::mutate_into), ES members the center +
+// their perturbation (`perturbation` required for them).
 GenotypePtr derive_genotype(const genome::Genome& genome, const evolve::Slot& source,
-                            std::span<const GenotypePtr> parents);
+                            std::span<const GenotypePtr> parents, const es::Perturbation* perturbation = nullptr);
 
 // The work of one stage for `members` (population indices into `slots`): one item per member
 // and episode, member-major, episodes in order. Function and network tasks (deterministic:

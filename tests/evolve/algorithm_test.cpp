@@ -69,18 +69,18 @@ TEST(Algorithm, StoredEsConfigWithBadFieldIsCorruption) {
   }
 }
 
-// Until the runner drives ES, submission refuses an ES condition instead of running it as a GA.
-TEST(Algorithm, SubmissionRefusesEsUntilTheRunnerDrivesIt) {
+// Submission checks an ES condition like a GA one and keeps the full algorithm object, every
+// default spelled out, in the config the runner reads back.
+TEST(Algorithm, SubmissionAcceptsEsAndStoresEveryField) {
   auto spec = parse_experiment(R"({"task": {"type": "sphere"}, "network": [{"type": "dense", "in": 4, "out": 2}],
                                    "ga": {"population": 10}, "algorithm": {"type": "es"}})",
                                "es.json");
-  try {
-    runner::check_experiment(spec, "es.json");
-    FAIL() << "accepted";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kUnimplemented);
-    EXPECT_NE(std::string(e.what()).find("runner does not drive ES runs yet"), std::string::npos) << e.what();
-  }
+  runner::check_experiment(spec, "es.json");
+  const auto stored = spec.conditions[0].to_json();
+  EXPECT_EQ(stored["algorithm"]["type"], "es");
+  EXPECT_EQ(stored["algorithm"]["shaping"], "centered_ranks");
+  EXPECT_EQ(stored["algorithm"]["perturbation"]["type"], "full");
+  EXPECT_TRUE(ConditionConfig::from_json(stored).algorithm.is_es());
 }
 
 struct BadCase {

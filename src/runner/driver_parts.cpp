@@ -1,0 +1,91 @@
+#include "runner/driver_parts.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "runner/crash_point.hpp"
+#include "store/experiment_repo.hpp"
+#include "util/error.hpp"
+
+namespace seedline::runner::detail {
+
+evolve::ConditionConfig load_config(store::Database& db, const store::RunRow& run) {
+  const auto row = store::find_condition(db, run.condition_id);
+  if (!row) corruption("run " + std::to_string(run.id) + ": its condition " + std::to_string(run.condition_id) + " is missing");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(row->config);
+  } catch (const nlohmann::json::exception& e) {
+    corruption("run " + std::to_string(run.id) + ": stored condition config is not JSON: " + e.what());
+  }
+  return evolve::ConditionConfig::from_json(j);
+}
+
+store::StageRecord stage_work(std::span<const int> members, std::span<const evolve::Evaluation> evaluations) {
+  store::StageRecord r;
+  for (const int m : members) {
+    r.evaluations += evaluations[static_cast<size_t>(m)].episodes;
+    r.steps += evaluations[static_cast<size_t>(m)].steps;
+  }
+  return r;
+}
+
+// NaN std (only possible with infinite fitness values) is stored as +inf.
+evolve::Summary summary_of(const evolve::SelectionResult& sel) {
+  auto s = evolve::summarize(sel.evaluations, sel.parents.front());
+  if (std::isnan(s.best)) {
+    failed_precondition("every individual's fitness is NaN");
+  }
+  for (double* v : {&s.mean, &s.median, &s.std}) {
+    if (std::isnan(*v)) *v = std::numeric_limits<double>::infinity();
+  }
+  return s;
+}
+
+evolve::SelectionResult evaluate_generation(RunContext& ctx, Coordinator& co, int g,
+                                            std::span<const evolve::Slot> slots,
+                                            std::vector<store::StageRecord>& stages) {
+  const auto& ga = ctx.config.ga;
+  bool first_stage = true;
+  return evolve::evaluate_and_select(
+      ga.population, ga, [&](std::span<const int> members, int stage, std::span<evolve::Evaluation> out) {
+        if (!first_stage) maybe_crash(CrashPoint::kEvaluate, g);
+        first_stage = false;
+        const auto stage_start = Clock::now();
+        const auto before = stage_work(members, out);
+        const auto items = stage_items(members, slots, stage, evolve::stage_episodes(ga, stage),
+                                       ctx.task->scores_once(), ctx.run.seed, g);
+        std::vector<ItemResult> results(items.size());
+        co.background([&] { ctx.executor->evaluate(items, results); });
+        accumulate(items, results, out);
+        const auto after = stage_work(members, out);
+        stages.push_back({after.evaluations - before.evaluations, after.steps - before.steps,
+                          seconds_since(stage_start)});
+      });
+}
+
+void report_generation(const RunContext& ctx, Coordinator& co, const DriverOptions& options, int g,
+                       const evolve::Summary& summary, const GenerationTimes& times, double& spent,
+                       RunResult& result) {
+  ++result.generations_run;
+  result.last_generation = g;
+  co.beat_if_due();
+  const double total = seconds_since(times.start);
+  spent += total;
+  if (options.on_generation) {
+    options.on_generation({ctx.run.id, g, times.build_seconds, times.eval_seconds, times.commit_seconds, total,
+                           summary.evaluations, summary.steps});
+  }
+  if (options.progress != nullptr) {
+    GenerationReport report;
+    report.generation = g;
+    report.best = summary.best;
+    report.evaluations_per_second =
+        times.eval_seconds > 0 ? static_cast<double>(summary.evaluations) / times.eval_seconds : 0;
+    report.steps = summary.steps;
+    report.eta_seconds = spent / result.generations_run * (ctx.config.ga.generations - g - 1);
+    options.progress->generation(ctx.label, report);
+  }
+}
+
+}  // namespace seedline::runner::detail
