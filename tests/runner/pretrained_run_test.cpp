@@ -16,6 +16,7 @@
 #include "store/lineage_repo.hpp"
 #include "store/migrations.hpp"
 #include "store/run_summary.hpp"
+#include "store/summary_repo.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -227,6 +228,41 @@ TEST_F(PretrainedRun, KilledRunsResumeToTheSameHistoryOnAnyThreadCount) {
     EXPECT_EQ(h.state, "finished") << "run " << run;
     EXPECT_EQ(h.generations.size(), 5u) << "run " << run;
     EXPECT_EQ(testing::first_difference(h, actual.at(run)), "") << "run " << run;
+  }
+}
+
+// ES runs start their center from the base too (ES evolves the genotype vector: the whole
+// network for direct, A and B for lora): generation 0's center is the base exactly, the
+// last center differs from it and rebuilds verified in a fresh process.
+TEST_F(PretrainedRun, EvolutionStrategiesStartTheirCenterFromTheBase) {
+  json es = json::parse(kSecond);
+  es["name"] = "es";
+  es["algorithm"] = {{"type", "es"}, {"sigma", 0.05}, {"learning_rate", 0.03}, {"optimizer", "adam"}};
+  es["ga"] = {{"population", 8}, {"generations", 4}, {"snapshot_every", 2}};
+  write_file(dir_ / "es.json", es.dump());
+  auto r = seedline({"run", "es.json", "--threads", "2"}, "es.db");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto base = tensor_bytes(genome::SafetensorsFile::parse(base_, "base"));
+  auto db = store::open_database(dir_ / "es.db", store::OpenPurpose::kRead);
+  for (const int64_t run : {1, 2}) {
+    int64_t center0 = 0, last = 0;
+    for (const auto& row : store::individuals_of_run(db, run)) {
+      if (row.generation == 0 && !row.parent) center0 = row.id;
+      last = std::max(last, row.id);
+    }
+    ASSERT_NE(center0, 0) << "run " << run;
+    const auto out = dir_ / "center.safetensors";
+    r = seedline({"genome", std::to_string(center0), "--phenotype", "--out", out.string()}, "es.db");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(tensor_bytes(genome::SafetensorsFile::read(out)), base) << "run " << run;
+    // The last generation's parent is its center, 4 updates below center 0, with a checksum.
+    const int64_t final_center = store::list_generations(db, run).back().parents.at(0);
+    r = seedline({"genome", std::to_string(final_center), "--phenotype", "--out", out.string(), "--json"}, "es.db");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(json::parse(r.out).at("verified").get<bool>()) << r.out;
+    EXPECT_NE(tensor_bytes(genome::SafetensorsFile::read(out)).at("layers.0.weight"), base.at("layers.0.weight"))
+        << "run " << run;
+    EXPECT_GT(last, center0);
   }
 }
 
