@@ -266,5 +266,31 @@ TEST_F(PretrainedRun, EvolutionStrategiesStartTheirCenterFromTheBase) {
   }
 }
 
+// Submission checks the base against the network before anything is stored, naming the
+// condition and the tensor; lora without a base is refused.
+TEST_F(PretrainedRun, SubmissionRefusesABaseThatDoesNotFitAndLoraWithoutOne) {
+  json wrong = json::parse(kSecond);
+  wrong["network"][0]["in"] = 5;
+  write_file(dir_ / "wrong.json", wrong.dump());
+  auto r = seedline({"submit", "wrong.json"}, "refused.db");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("init.from: '" + (dir_ / "base.safetensors").string() +
+                       "': tensor 'layers.0.weight' has shape [4, 6]; the network's is [4, 5] (in condition 'direct'"),
+            std::string::npos)
+      << r.err;
+  json bare = json::parse(kSecond);
+  bare.erase("init");
+  write_file(dir_ / "bare.json", bare.dump());
+  r = seedline({"submit", "bare.json"}, "refused.db");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("representation: lora needs init.from, the base weights it keeps frozen"), std::string::npos)
+      << r.err;
+  // Nothing was stored (the database may not even have been created).
+  if (std::filesystem::exists(dir_ / "refused.db")) {
+    auto db = store::open_database(dir_ / "refused.db", store::OpenPurpose::kRead);
+    EXPECT_TRUE(store::list_runs(db).empty());
+  }
+}
+
 }  // namespace
 }  // namespace seedline::runner
