@@ -1,6 +1,7 @@
 #include "genome/run_genome.hpp"
 
 #include <cstring>
+#include <optional>
 
 #include "genome/pretrained.hpp"
 #include "genome/safetensors.hpp"
@@ -75,13 +76,10 @@ Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_ver
   mutation.mutation_rate = config.ga.mutation_rate;
   mutation.sigma = config.ga.sigma;
   mutation.bias_std = config.ga.bias_std.value_or(config.ga.sigma.value_or(default_bias_std(config.ga.mutation_rate)));
-  BaseWeights weights;
-  weights.declared = config.init.has_value();
-  if (config.init && base == BaseLoad::kVerify) {
-    const SafetensorsFile file = load_init_file(*config.init);
-    weights.file = &file;
-    return Genome(std::move(arch), std::move(rep), mutation, noise_version, weights);
-  }
+  // The file lives until the Genome has copied what it takes from it.
+  std::optional<SafetensorsFile> file;
+  if (config.init && base == BaseLoad::kVerify) file = load_init_file(*config.init);
+  const BaseWeights weights{.declared = config.init.has_value(), .file = file ? &*file : nullptr};
   return Genome(std::move(arch), std::move(rep), mutation, noise_version, weights);
 }
 
