@@ -2,7 +2,7 @@
 // PATH}` names (docs/genome.md, "Pretrained starting points").
 //
 // At submission record_init_file() resolves the path (relative paths against the current
-// directory, as every path in an experiment file) and records the file's size and xxh64 in the
+// directory, like the language model task's data file) and records the file's size and xxh64 in the
 // condition, which is stored with the experiment. Every later use of the run (the runner at
 // start and on resume, `seedline genome`, `seedline evaluate`, the HTTP genome download) goes
 // through load_init_file(), which reads the file once, checks both values and refuses a file
