@@ -136,13 +136,8 @@ Genome::Genome(Architecture architecture, Representation representation, Mutatio
     }
     layout_.push_back(layout);
   }
-  const bool any_lora = std::any_of(layout_.begin(), layout_.end(), [](const TensorLayout& l) { return l.lora || l.frozen; });
-  if (any_lora && !base_declared_) {
+  if (develops_from_base() && !base_declared_) {
     invalid_argument("representation: lora needs init.from, the base weights it keeps frozen (docs/genome.md)");
-  }
-  if (any_lora && architecture_.is_transformer()) {
-    invalid_argument("representation: lora is not supported on a transformer network (a transformer runs from the "
-                     "genotype; docs/genome.md)");
   }
   if (base.file != nullptr) take_base(*base.file);
 }
@@ -154,6 +149,9 @@ const std::vector<Block>& Genome::blocks() const { return blocks_; }
 size_t Genome::genotype_size() const { return genotype_size_; }
 bool Genome::phenotype_is_genotype() const {
   return std::all_of(layout_.begin(), layout_.end(), [](const TensorLayout& l) { return l.first_block >= 0 && !l.factorized; });
+}
+bool Genome::develops_from_base() const {
+  return std::any_of(layout_.begin(), layout_.end(), [](const TensorLayout& l) { return l.lora || l.frozen; });
 }
 size_t Genome::phenotype_size() const { return static_cast<size_t>(architecture_.parameter_count()); }
 

@@ -23,7 +23,7 @@
 //
 // Thread-safety: a Genome is immutable after construction; all members are const and may run
 // concurrently. Failure: the constructor throws kUnimplemented for an unknown noise version,
-// kInvalidArgument for a bad rank, for lora without a base or on a transformer, and for a base
+// kInvalidArgument for a bad rank, for lora without a base, and for a base
 // file that does not match the architecture (naming the tensor); mutate/develop/checksum
 // throw kInvalidArgument when a span has the wrong size; init/develop throw
 // kFailedPrecondition when the base was declared but not loaded (BaseWeights::file null).
@@ -106,6 +106,8 @@ class Genome {
   // True when develop() is the identity (every tensor evolvable and direct): the genotype
   // can then be used as the phenotype without a copy.
   bool phenotype_is_genotype() const;
+  // True when develop() adds frozen base values the genotype does not hold (lora).
+  bool develops_from_base() const;
   // develop() into `out` (phenotype_size() values), so a worker can reuse one buffer.
   void develop_into(std::span<const float> genotype, std::span<float> out) const;
   // xxh64 (seed 0) of the genotype's little-endian float32 bytes.

@@ -12,6 +12,7 @@
 #include "genome/genome.hpp"
 #include "genome/pretrained.hpp"
 #include "genome/safetensors.hpp"
+#include "genome/transformer_spec.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "util/error.hpp"
@@ -304,15 +305,9 @@ TEST(Pretrained, LayerNormInTheFileMustHoldItsFixedValue) {
             std::string::npos);
 }
 
-TEST(Pretrained, LoraNeedsABaseAndRefusesTransformers) {
+TEST(Pretrained, LoraNeedsABase) {
   EXPECT_NE(error_of([] { Genome(mlp(3, 2, 1), rep(R"({"type": "lora", "rank": 1})"), {}, 1); })
                 .find("representation: lora needs init.from"),
-            std::string::npos);
-  const Architecture t = parse_architecture(
-      json::parse(R"([{"type": "transformer", "vocab": 8, "d_model": 4, "blocks": 1, "heads": 1, "head_dim": 4, "ff": 8}])"),
-      std::nullopt);
-  EXPECT_NE(error_of([&] { Genome(t, rep(R"({"type": "lora", "rank": 1})"), {}, 1, {.declared = true}); })
-                .find("lora is not supported on a transformer"),
             std::string::npos);
   // Declared but not loaded (counting only): init and develop refuse.
   const Genome counted(mlp(3, 2, 1), rep(R"({"type": "lora", "rank": 1})"), {}, 1, {.declared = true});
@@ -320,6 +315,49 @@ TEST(Pretrained, LoraNeedsABaseAndRefusesTransformers) {
   EXPECT_NE(error_of([&] { counted.init(0); }).find("base weights (init.from) were not loaded"), std::string::npos);
   EXPECT_NE(error_of([&] { counted.develop(std::vector<float>(counted.genotype_size())); }).find("were not loaded"),
             std::string::npos);
+}
+
+// A transformer under lora runs the merged weights: at generation 0 exactly the base model
+// (the same logits, bit for bit, as the direct genome the base was exported from), later the
+// same logits as a direct genome holding the developed weights.
+TEST(Pretrained, LoraTransformerRunsTheMergedWeights) {
+  const Architecture arch = parse_architecture(
+      json::parse(R"([{"type": "transformer", "vocab": 12, "d_model": 8, "blocks": 1, "heads": 2, "head_dim": 4, "ff": 16}])"),
+      std::nullopt);
+  const Genome direct(arch, rep(R"({"type": "direct"})"), {.mutation_rate = 0.1}, 1);
+  auto trained = direct.init(1);
+  direct.mutate(trained, 2);
+  const auto base_values = direct.develop(trained);
+  std::vector<NamedTensor> named;
+  size_t at = 0;
+  for (const auto& t : arch.tensors) {
+    named.push_back({t.name, t.shape, std::span<const float>(base_values).subspan(at, static_cast<size_t>(t.size()))});
+    at += static_cast<size_t>(t.size());
+  }
+  const auto file = SafetensorsFile::parse(encode_safetensors(named, json::object()), "lm-base.safetensors");
+  const Genome lora(arch, rep(R"({"type": "lora", "rank": 2})"), {.mutation_rate = 0.1}, 1,
+                    {.declared = true, .file = &file});
+  // k * (rows + cols): embed 12x8, q/k/v/o 8x8, ff1 16x8, ff2 8x16.
+  EXPECT_EQ(lora.genotype_size(), 2u * (20 + 4 * 16 + 24 + 24));
+  const std::vector<int32_t> tokens = {1, 4, 9, 5, 2, 1, 7, 3, 11, 2};
+  const std::vector<int64_t> offsets = {0, 5, 10};
+  const nn::PackedSequences data{tokens, offsets};
+  nn::TransformerWorkspace ws;
+  const auto base_logits = nn::transformer_logits(transformer_weights(direct, trained), data, ws);
+  auto g = lora.init(3);
+  EXPECT_TRUE(same_bits(nn::transformer_logits(transformer_weights(lora, g), data, ws), base_logits));
+  lora.mutate(g, 4);
+  const auto merged = lora.develop(g);
+  std::vector<float> as_direct;  // the developed phenotype's evolvable tensors: a direct genotype
+  at = 0;
+  for (const auto& t : arch.tensors) {
+    if (t.evolvable) as_direct.insert(as_direct.end(), merged.begin() + static_cast<std::ptrdiff_t>(at),
+                                      merged.begin() + static_cast<std::ptrdiff_t>(at + static_cast<size_t>(t.size())));
+    at += static_cast<size_t>(t.size());
+  }
+  const auto logits = nn::transformer_logits(transformer_weights(lora, g), data, ws);
+  EXPECT_TRUE(same_bits(logits, nn::transformer_logits(transformer_weights(direct, as_direct), data, ws)));
+  EXPECT_FALSE(same_bits(logits, base_logits));
 }
 
 TEST(Pretrained, RecordedFileIsCheckedOnEveryLoad) {

@@ -292,5 +292,58 @@ TEST_F(PretrainedRun, SubmissionRefusesABaseThatDoesNotFitAndLoraWithoutOne) {
   }
 }
 
+// A language model fine-tuned with lora from a trained transformer: the runner's generation 0
+// scores exactly the base individual's loss (the same weights, bit for bit, on the same data),
+// and the run's individuals rebuild verified.
+TEST(PretrainedLanguageModel, LoraGenerationZeroScoresTheBaseLossExactly) {
+  seedline::testing::TempDir dir;
+  std::string text;
+  for (int s = 0; s < 12; ++s) {
+    for (int t = 0; t < 3 + s % 5; ++t) {
+      if (t > 0) text += ' ';
+      text += std::to_string((s * 7 + t * 3) % 29);
+    }
+    text += "\n";
+  }
+  write_file(dir / "data.tokens", text);
+  json spec = {{"name", "lm-base"}, {"seed", 4},
+               {"task", {{"type", "language_model"}, {"data", (dir / "data.tokens").string()}}},
+               {"network", json::array({{{"type", "transformer"}, {"vocab", 32}, {"d_model", 8}, {"blocks", 1},
+                                         {"heads", 2}, {"head_dim", 4}, {"ff", 16}}})},
+               {"ga", {{"population", 8}, {"truncation", 3}, {"generations", 3}, {"mutation_rate", 0.05}}}};
+  const auto db = (dir / "lm.db").string();
+  write_file(dir / "base.json", spec.dump());
+  auto r = run_seedline({"--db", db, "run", (dir / "base.json").string(), "--threads", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  int64_t best = 0;
+  double best_fitness = 0;
+  {
+    auto handle = store::open_database(dir / "lm.db", store::OpenPurpose::kRead);
+    best = *store::run_summary(handle, 1)->best_individual;
+    best_fitness = *store::get_individual(handle, best).fitness;
+  }
+  r = run_seedline({"--db", db, "genome", std::to_string(best), "--phenotype", "--out", (dir / "lm.safetensors").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  spec["name"] = "lm-lora";
+  spec["init"] = {{"from", (dir / "lm.safetensors").string()}};
+  spec["representation"] = {{"type", "lora"}, {"rank", 2}};
+  write_file(dir / "lora.json", spec.dump());
+  r = run_seedline({"--db", db, "run", (dir / "lora.json").string(), "--threads", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto handle = store::open_database(dir / "lm.db", store::OpenPurpose::kRead);
+  int roots = 0;
+  for (const auto& row : store::individuals_of_run(handle, 2)) {
+    if (row.generation != 0 || row.parent) continue;
+    ++roots;
+    ASSERT_TRUE(row.fitness.has_value());
+    EXPECT_EQ(*row.fitness, best_fitness) << "individual " << row.id;
+  }
+  EXPECT_GT(roots, 0);
+  const std::string last = std::to_string(store::list_generations(handle, 2).back().parents.at(0));
+  r = run_seedline({"--db", db, "genome", last, "--out", (dir / "last.safetensors").string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(json::parse(r.out).at("verified").get<bool>()) << r.out;
+}
+
 }  // namespace
 }  // namespace seedline::runner
