@@ -17,17 +17,8 @@ using beast_http::status;
 using beast_http::verb;
 using nlohmann::json;
 
-class Router : public ::testing::Test {
+class Router : public fixtures::ServedSuite {
  protected:
-  static void SetUpTestSuite() {
-    served_ = new fixtures::ServedDb();
-    fixtures::fill(*served_);
-  }
-  static void TearDownTestSuite() {
-    delete served_;
-    served_ = nullptr;
-  }
-
   Response get(const std::string& target, verb method = verb::get, const std::string& authorization = "") {
     Request req{method, target, 11};
     req.set(beast_http::field::host, "127.0.0.1");
@@ -43,12 +34,10 @@ class Router : public ::testing::Test {
   }
   int64_t run(const std::string& condition, int trial) const { return served_->demo.runs.at({condition, trial}); }
 
-  static fixtures::ServedDb* served_;
   store::Database db_ = store::open_database(served_->path, store::OpenPurpose::kRead);
   std::string token_;
   StaticFiles web_{std::span<const EmbeddedFile>()};
 };
-fixtures::ServedDb* Router::served_ = nullptr;
 
 void expect_keys(const json& j, std::initializer_list<const char*> keys, const std::string& what) {
   for (const char* k : keys) EXPECT_TRUE(j.contains(k)) << what << " lacks '" << k << "': " << j.dump();
