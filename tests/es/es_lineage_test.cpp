@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "genome/run_genome.hpp"
+#include "http/api.hpp"
 #include "individual/individual.hpp"
 #include "runner/thread_pool.hpp"
 #include "store/es_state_repo.hpp"
@@ -100,6 +101,16 @@ TEST_F(EsLineage, AMemberIsItsCenterPlusItsSignedPerturbation) {
   // Antithetic partners share their seed; the runner stored them in member order.
   EXPECT_EQ(members.members[0].seed, members.members[1].seed);
   EXPECT_NE(members.members[0].seed, members.members[2].seed);
+}
+
+TEST_F(EsLineage, TheApiNamesCentersAndMembers) {
+  const auto ids = centers();
+  EXPECT_EQ(http::individual_json(db_, ids[0])["es_role"], "center");
+  EXPECT_EQ(http::individual_json(db_, ids[7])["es_role"], "center");
+  const auto members = members_of(db_, store::get_individual(db_, ids[7]), run_);
+  const auto member = http::individual_json(db_, members.ids[3]);
+  EXPECT_EQ(member["es_role"], "member");
+  EXPECT_EQ(member["parent"], ids[7]);
 }
 
 TEST_F(EsLineage, DamagedStatesAndGenerationsAreNamed) {

@@ -240,6 +240,7 @@ TEST_F(Router, IndividualAndLineage) {
   EXPECT_EQ(j["fitness"], 6.0);
   EXPECT_EQ(j["checksum"], "9f8e7d6c5b4a3923");  // the fixture's 0x9f8e7d6c5b4a3921 + generation
   EXPECT_EQ(j["snapshot"], true);
+  EXPECT_TRUE(j["es_role"].is_null());  // a GA run's individual
   EXPECT_EQ(get_json("/api/individuals/" + std::to_string(best[1]))["snapshot"], false);
   EXPECT_TRUE(get_json("/api/individuals/" + std::to_string(best[1] + 1))["checksum"].is_null());
 
