@@ -98,14 +98,17 @@ void Dealer::broadcast(MessageKind kind, const Bytes& payload) {
   for (const auto& w : workers_) transport_.send(w.rank, kind, payload);
 }
 
-void Dealer::start_run(const RunStart& start, std::span<const Genotype> parents) {
+void Dealer::start_run(const RunStart& start, std::span<const Genotype> parents, const EsState* es_state) {
   RunStart s = start;
   s.parents = static_cast<uint32_t>(parents.size());
   broadcast(MessageKind::kRunStart, encode(s));
   for (const auto& g : parents) broadcast(MessageKind::kGenotype, encode(g));
+  if (es_state != nullptr) broadcast(MessageKind::kEsState, encode(*es_state));
 }
 
 void Dealer::select(const Selection& selection) { broadcast(MessageKind::kSelection, encode(selection)); }
+
+void Dealer::update_center(const CenterUpdate& update) { broadcast(MessageKind::kCenterUpdate, encode(update)); }
 
 void Dealer::end_run(int64_t run_id) { broadcast(MessageKind::kRunEnd, encode(RunEnd{run_id})); }
 

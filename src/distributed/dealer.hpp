@@ -62,7 +62,9 @@ class Dealer {
   Transport& transport() { return transport_; }
 
   // To every worker: the run starts; then, for a resumed run, each parent's genotype once.
-  void start_run(const RunStart& start, std::span<const Genotype> parents);
+  // `es_state`: an ES run resuming mid-way sends its center's optimizer state after it.
+  void start_run(const RunStart& start, std::span<const Genotype> parents, const EsState* es_state = nullptr);
+  void update_center(const CenterUpdate& update);
   void select(const Selection& selection);
   void end_run(int64_t run_id);
   // Tells every worker to leave; the Dealer must not be used afterwards.

@@ -24,10 +24,34 @@ void ExecutorWorker::start_run(const RunStart& start) {
     corruption("run " + std::to_string(start.run_id) + ": the config rank 0 sent is not JSON: " + e.what());
   }
   expected_parents_ = start.parents;
-  if (expected_parents_ == 0) {
+  // A resumed ES run sends its center's optimizer state after the center.
+  const auto algorithm = setup_.condition.find("algorithm");
+  expect_es_state_ = start.parents > 0 && algorithm != setup_.condition.end() && algorithm->is_object() &&
+                     algorithm->value("type", "") == "es";
+  if (expected_parents_ == 0 && !expect_es_state_) {
     executor_.begin_run(setup_, {});
     begun_ = true;
   }
+}
+
+void ExecutorWorker::add_es_state(EsState state) {
+  if (begun_ || !expect_es_state_ || state.run_id != setup_.run_id || arriving_.size() != expected_parents_) {
+    corruption("run " + std::to_string(setup_.run_id) + ": an optimizer state of run " + std::to_string(state.run_id) +
+               " arrived out of order");
+  }
+  const uint64_t checksum = es_state_checksum(state.m, state.v);
+  if (checksum != state.checksum) {
+    corruption("run " + std::to_string(setup_.run_id) + ": the center's optimizer state arrived with checksum " +
+               hex16(checksum) + ", rank 0 sent " + hex16(state.checksum));
+  }
+  auto es = std::make_shared<es::OptimizerState>();
+  es->step = state.step;
+  es->m = std::move(state.m);
+  es->v = std::move(state.v);
+  setup_.es_state = std::move(es);
+  executor_.begin_run(setup_, arriving_);
+  arriving_.clear();
+  begun_ = true;
 }
 
 void ExecutorWorker::add_genotype(Genotype genotype) {
@@ -41,7 +65,7 @@ void ExecutorWorker::add_genotype(Genotype genotype) {
                "'s genotype arrived with checksum " + hex16(checksum) + ", rank 0 sent " + hex16(genotype.checksum));
   }
   arriving_.push_back(std::make_shared<const std::vector<float>>(std::move(genotype.values)));
-  if (arriving_.size() == expected_parents_) {
+  if (arriving_.size() == expected_parents_ && !expect_es_state_) {
     executor_.begin_run(setup_, arriving_);
     arriving_.clear();
     begun_ = true;
@@ -60,13 +84,25 @@ void ExecutorWorker::select(const Selection& selection) {
   std::vector<evolve::Slot> sources;
   for (const auto& s : selection.parents) sources.push_back(from_wire(s));
   executor_.advance_parents(sources);
+  check_digest(selection.digest);
+}
+
+void ExecutorWorker::update_center(const CenterUpdate& update) {
+  check_begun();
+  std::vector<evolve::Slot> members;
+  for (const auto& s : update.members) members.push_back(from_wire(s));
+  executor_.advance_center(members, update.fitness);
+  check_digest(update.digest);
+}
+
+void ExecutorWorker::check_digest(uint64_t expected) const {
   std::vector<uint64_t> checksums;
   for (const auto& p : executor_.shared_parents()) checksums.push_back(genome::Genome::checksum(*p));
   const uint64_t digest = selection_digest(checksums);
-  if (digest != selection.digest) {
+  if (digest != expected) {
     corruption("run " + std::to_string(setup_.run_id) +
                ": the parents this rank derived differ from rank 0's (digest " + hex16(digest) + " vs " +
-               hex16(selection.digest) + "): the ranks do not compute the same genotype bits (different seedline builds or CPUs?)");
+               hex16(expected) + "): the ranks do not compute the same genotype bits (different seedline builds or CPUs?)");
   }
 }
 

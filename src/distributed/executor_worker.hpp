@@ -3,7 +3,8 @@
 // runner::LocalExecutor on this rank's thread pool, exactly as a single process would:
 // built from the config and noise version on run start, seeded with the parents' genotypes
 // when a run resumes mid-way (each checked against its checksum), advanced by slot + seed at
-// every selection (the new parents' checksums checked against rank 0's digest), and
+// every selection (the new parents' checksums checked against rank 0's digest; for an ES run
+// the center's update from the members' fitnesses, its checksum checked the same way), and
 // evaluating each dealt batch.
 //
 // Thread-safety: called by the worker loop only (one call at a time). Failure: a genotype
@@ -28,18 +29,23 @@ class ExecutorWorker final : public WorkerHandler {
   int threads() const override { return pool_.size(); }
   void start_run(const RunStart& start) override;
   void add_genotype(Genotype genotype) override;
+  void add_es_state(EsState state) override;
   void select(const Selection& selection) override;
+  void update_center(const CenterUpdate& update) override;
   void evaluate(std::span<const WorkItem> items, std::span<ItemResult> results) override;
   void end_run(int64_t run_id) override;
 
  private:
   void check_begun() const;
+  // The parents' (an ES run: the center's) checksums against rank 0's digest.
+  void check_digest(uint64_t expected) const;
 
   runner::ThreadPool& pool_;
   runner::LocalExecutor executor_;
   runner::RunSetup setup_;
   uint32_t expected_parents_ = 0;
   std::vector<runner::GenotypePtr> arriving_;  // genotypes of a resumed run, until all are in
+  bool expect_es_state_ = false;                // an ES run resuming: its optimizer state comes last
   bool begun_ = false;
 };
 

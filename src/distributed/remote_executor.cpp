@@ -1,5 +1,6 @@
 #include "distributed/remote_executor.hpp"
 
+#include <optional>
 #include <set>
 
 #include "genome/genome.hpp"
@@ -8,11 +9,11 @@
 namespace seedline::distributed {
 
 Source to_wire(const evolve::Slot& slot) {
-  if (slot.kind == evolve::Slot::Kind::kMember) fail(ErrorCode::kInternal, "an ES member slot on the MPI wire");
   Source s;
   s.kind = static_cast<Source::Kind>(slot.kind);
   s.parent = slot.parent;
   s.seed = slot.kind == evolve::Slot::Kind::kElite ? 0 : slot.seed;  // an elite's seed is not sent
+  s.sign = slot.kind == evolve::Slot::Kind::kMember ? slot.sign : 1.0f;
   return s;
 }
 
@@ -21,12 +22,14 @@ evolve::Slot from_wire(const Source& source) {
   slot.kind = static_cast<evolve::Slot::Kind>(source.kind);
   slot.parent = source.parent;
   slot.seed = source.seed;
+  slot.sign = source.sign;
   return slot;
 }
 
 static_assert(static_cast<int>(evolve::Slot::Kind::kRoot) == static_cast<int>(Source::Kind::kRoot) &&
                   static_cast<int>(evolve::Slot::Kind::kElite) == static_cast<int>(Source::Kind::kElite) &&
-                  static_cast<int>(evolve::Slot::Kind::kChild) == static_cast<int>(Source::Kind::kChild),
+                  static_cast<int>(evolve::Slot::Kind::kChild) == static_cast<int>(Source::Kind::kChild) &&
+                  static_cast<int>(evolve::Slot::Kind::kMember) == static_cast<int>(Source::Kind::kMember),
               "the wire's source kinds are evolve::Slot's");
 
 WorkItem to_wire(const runner::WorkItem& item) {
@@ -65,11 +68,6 @@ RemoteExecutor::~RemoteExecutor() = default;
 
 void RemoteExecutor::begin_run(const runner::RunSetup& setup, std::span<const runner::GenotypePtr> parents) {
   if (running_) end_run();
-  if (setup.condition.contains("algorithm") && setup.condition["algorithm"].value("type", "ga") == "es") {
-    fail(ErrorCode::kUnimplemented, "run " + std::to_string(setup.run_id) +
-                                        ": evolution strategies do not run over MPI yet; run it with `seedline run` "
-                                        "(threads) instead");
-  }
   local_->begin_run(setup, parents);
   run_id_ = setup.run_id;
   running_ = true;
@@ -85,7 +83,13 @@ void RemoteExecutor::begin_run(const runner::RunSetup& setup, std::span<const ru
   current_ = GenerationWire{};
   current_.run_id = run_id_;
   mark_ = dealer_.transport().counters();
-  dealer_.start_run(start, genotypes);
+  // An ES run resuming mid-way also sends its center's optimizer state.
+  std::optional<EsState> es_state;
+  if (setup.es_state && !parents.empty()) {
+    es_state = EsState{setup.run_id, setup.es_state->step, setup.es_state->m, setup.es_state->v,
+                       es_state_checksum(setup.es_state->m, setup.es_state->v)};
+  }
+  dealer_.start_run(start, genotypes, es_state ? &*es_state : nullptr);
 }
 
 void RemoteExecutor::evaluate(std::span<const runner::WorkItem> items, std::span<runner::ItemResult> results) {
@@ -127,6 +131,10 @@ void RemoteExecutor::advance_parents(std::span<const evolve::Slot> sources) {
   for (const auto& s : sources) selection.parents.push_back(to_wire(s));
   selection.digest = selection_digest(checksums);
   dealer_.select(selection);
+  end_generation();
+}
+
+void RemoteExecutor::end_generation() {
   const auto& now = dealer_.transport().counters();
   current_.counters = now.minus(mark_);
   mark_ = now;
@@ -137,7 +145,22 @@ void RemoteExecutor::advance_parents(std::span<const evolve::Slot> sources) {
   current_.generation = next;
 }
 
+void RemoteExecutor::advance_center(std::span<const evolve::Slot> members, std::span<const double> fitness) {
+  if (!running_) fail(ErrorCode::kInternal, "RemoteExecutor::advance_center before begin_run");
+  local_->advance_center(members, fitness);
+  const uint64_t checksum = genome::Genome::checksum(*local_->shared_parents().at(0));
+  CenterUpdate update;
+  update.run_id = run_id_;
+  for (const auto& m : members) update.members.push_back(to_wire(m));
+  update.fitness.assign(fitness.begin(), fitness.end());
+  update.digest = selection_digest(std::span(&checksum, 1));
+  dealer_.update_center(update);
+  end_generation();
+}
+
 std::vector<runner::GenotypePtr> RemoteExecutor::shared_parents() const { return local_->shared_parents(); }
+
+std::shared_ptr<const es::OptimizerState> RemoteExecutor::shared_es_state() const { return local_->shared_es_state(); }
 
 void RemoteExecutor::end_run() {
   if (!running_) return;

@@ -7,9 +7,12 @@
 // genotype once; evaluate deals the items over the workers and rank 0's own threads
 // (Dealer); advance_parents derives the new parents on rank 0 (a LocalExecutor, which the
 // driver shares them from) and sends each worker the selection as slots + seeds with a
-// digest of the new parents' checksums, which the workers check against their own.
+// digest of the new parents' checksums, which the workers check against their own. For an
+// ES run advance_center updates the center on rank 0 and sends the members (seed, sign) and
+// their fitnesses, and every worker applies the same fixed-order update (docs/es.md); a
+// resumed ES run also sends the center's optimizer state once.
 // Per generation it records the wire's byte counts (GenerationWire), handed to
-// Options::on_generation at every advance_parents.
+// Options::on_generation at every advance_parents or advance_center.
 //
 // Thread-safety: as every Executor, one call at a time (the driver may make them from a
 // helper thread; the transport is SERIALIZED). Failure: as every Executor; a worker's
@@ -54,10 +57,15 @@ class RemoteExecutor final : public runner::Executor {
   void begin_run(const runner::RunSetup& setup, std::span<const runner::GenotypePtr> parents) override;
   void evaluate(std::span<const runner::WorkItem> items, std::span<runner::ItemResult> results) override;
   void advance_parents(std::span<const evolve::Slot> sources) override;
+  void advance_center(std::span<const evolve::Slot> members, std::span<const double> fitness) override;
+  std::shared_ptr<const es::OptimizerState> shared_es_state() const override;
   std::vector<runner::GenotypePtr> shared_parents() const override;
   void end_run() override;
 
  private:
+  // Records the generation's wire counts and hands them to Options::on_generation.
+  void end_generation();
+
   Dealer& dealer_;
   Options options_;
   std::unique_ptr<runner::ThreadPool> own_pool_;  // when no local_pool was given

@@ -19,16 +19,22 @@ void write_source(Writer& w, const Source& m) {
   w.u8(static_cast<uint8_t>(m.kind));
   w.varint(static_cast<uint64_t>(static_cast<int64_t>(m.parent) + 1));
   if (m.kind != Source::Kind::kElite) w.fixed64(m.seed);
+  if (m.kind == Source::Kind::kMember) w.u8(m.sign < 0 ? 1 : 0);
 }
 
 Source read_source(Reader& r) {
   Source m;
   const uint8_t kind = r.u8();
-  if (kind > 2) r.bad("source kind " + std::to_string(kind) + " is not root (0), elite (1) or child (2)");
+  if (kind > 3) r.bad("source kind " + std::to_string(kind) + " is not root (0), elite (1), child (2) or member (3)");
   m.kind = static_cast<Source::Kind>(kind);
   m.parent = static_cast<int32_t>(static_cast<int64_t>(r.bounded(kMaxInt32, "parent slot + 1")) - 1);
   if ((m.kind == Source::Kind::kRoot) != (m.parent < 0)) r.bad("a root has no parent and only a root");
   if (m.kind != Source::Kind::kElite) m.seed = r.fixed64();
+  if (m.kind == Source::Kind::kMember) {
+    const uint8_t sign = r.u8();
+    if (sign > 1) r.bad("member sign " + std::to_string(sign) + " is not + (0) or - (1)");
+    m.sign = sign == 1 ? -1.0f : 1.0f;
+  }
   return m;
 }
 
@@ -54,6 +60,8 @@ std::string_view kind_name(MessageKind kind) {
     case MessageKind::kFailure: return "failure";
     case MessageKind::kRunEnd: return "run_end";
     case MessageKind::kShutdown: return "shutdown";
+    case MessageKind::kEsState: return "es_state";
+    case MessageKind::kCenterUpdate: return "center_update";
   }
   return "unknown";
 }
@@ -161,7 +169,10 @@ Selection decode_selection(std::span<const uint8_t> bytes) {
   Selection m;
   m.run_id = read_run_id(r);
   m.parents.resize(r.count(2, "parents"));
-  for (auto& p : m.parents) p = read_source(r);
+  for (auto& p : m.parents) {
+    p = read_source(r);
+    if (p.kind == Source::Kind::kMember) r.bad("a selection lists an ES member (those come in a center update)");
+  }
   m.digest = r.fixed64();
   r.finish();
   return m;
@@ -333,6 +344,75 @@ uint64_t selection_digest(std::span<const uint64_t> checksums) {
   for (uint64_t c : checksums) w.fixed64(c);
   const auto bytes = w.take();
   return XXH64(bytes.data(), bytes.size(), 0);
+}
+
+uint64_t es_state_checksum(std::span<const float> m, std::span<const float> v) {
+  XXH64_state_t* state = XXH64_createState();
+  if (state == nullptr) throw std::bad_alloc();
+  XXH64_reset(state, 0);
+  XXH64_update(state, m.data(), m.size() * sizeof(float));
+  XXH64_update(state, v.data(), v.size() * sizeof(float));
+  const uint64_t sum = XXH64_digest(state);
+  XXH64_freeState(state);
+  return sum;
+}
+
+Bytes encode(const EsState& m) {
+  Writer w;
+  w.varint(static_cast<uint64_t>(m.run_id));
+  w.varint(static_cast<uint64_t>(m.step));
+  w.floats(m.m);
+  w.floats(m.v);
+  w.fixed64(m.checksum);
+  return w.take();
+}
+
+EsState decode_es_state(std::span<const uint8_t> bytes) {
+  Reader r(bytes, MessageKind::kEsState);
+  EsState m;
+  m.run_id = read_run_id(r);
+  m.step = static_cast<int64_t>(r.bounded(static_cast<uint64_t>(std::numeric_limits<int64_t>::max()), "step"));
+  m.m = r.floats();
+  m.v = r.floats();
+  if (m.m.size() != m.v.size()) r.bad(std::to_string(m.m.size()) + " first-moment values but " + std::to_string(m.v.size()) + " second-moment values");
+  m.checksum = r.fixed64();
+  r.finish();
+  return m;
+}
+
+bool CenterUpdate::operator==(const CenterUpdate& o) const {
+  if (run_id != o.run_id || members != o.members || digest != o.digest || fitness.size() != o.fitness.size()) return false;
+  for (size_t i = 0; i < fitness.size(); ++i) {
+    if (std::bit_cast<uint64_t>(fitness[i]) != std::bit_cast<uint64_t>(o.fitness[i])) return false;
+  }
+  return true;
+}
+
+// Members then their fitnesses (raw double bits), then the digest.
+Bytes encode(const CenterUpdate& m) {
+  Writer w;
+  w.varint(static_cast<uint64_t>(m.run_id));
+  w.varint(m.members.size());
+  for (const auto& s : m.members) write_source(w, s);
+  for (const double f : m.fitness) w.f64(f);
+  w.fixed64(m.digest);
+  return w.take();
+}
+
+CenterUpdate decode_center_update(std::span<const uint8_t> bytes) {
+  Reader r(bytes, MessageKind::kCenterUpdate);
+  CenterUpdate m;
+  m.run_id = read_run_id(r);
+  m.members.resize(r.count(19, "members"));  // a member: kind, parent, seed, sign, fitness
+  for (auto& s : m.members) {
+    s = read_source(r);
+    if (s.kind != Source::Kind::kMember) r.bad("a center update lists a source that is not an ES member");
+  }
+  m.fitness.resize(m.members.size());
+  for (auto& f : m.fitness) f = r.f64();
+  m.digest = r.fixed64();
+  r.finish();
+  return m;
 }
 
 }  // namespace seedline::distributed

@@ -34,7 +34,7 @@
 namespace seedline::distributed {
 
 // Bumped whenever an encoding below changes; ranks of one job must agree (checked by Hello).
-inline constexpr uint32_t kWireVersion = 1;
+inline constexpr uint32_t kWireVersion = 2;  // 2: ES members, updates and optimizer states
 
 enum class MessageKind : uint8_t {
   kHello = 1,      // rank 0 -> worker, once per job: wire version, seedline version
@@ -47,8 +47,10 @@ enum class MessageKind : uint8_t {
   kFailure,        // worker -> rank 0: an item threw; the message
   kRunEnd,         // rank 0 -> worker: forget the run's parents
   kShutdown,       // rank 0 -> worker: leave the job
+  kEsState,        // rank 0 -> worker: an ES center's optimizer state, only when resuming mid-way
+  kCenterUpdate,   // rank 0 -> worker, per ES generation: the members' fitnesses for the update
 };
-inline constexpr int kMessageKinds = 10;
+inline constexpr int kMessageKinds = 12;
 // "hello", "work", ... for logs and the JSON counters; "unknown" outside the enum.
 std::string_view kind_name(MessageKind kind);
 // Whether `tag` (an MPI tag) is one of the kinds above.
@@ -56,14 +58,16 @@ bool is_message_kind(int tag);
 
 using Bytes = std::vector<uint8_t>;
 
-// Where a member's genotype comes from: init(seed) (root), the parent's own (elite) or the
-// parent's plus mutate(seed) (child). `parent` indexes the current parents of the run (-1
-// for a root); `seed` is unused for an elite (and not sent).
+// Where a member's genotype comes from: init(seed) (root), the parent's own (elite), the
+// parent's plus mutate(seed) (child) or, in an ES run, the center's plus sign * sigma *
+// eps(seed) (member). `parent` indexes the current parents of the run (-1 for a root);
+// `seed` is unused for an elite (and not sent); `sign` is sent for a member only.
 struct Source {
-  enum class Kind : uint8_t { kRoot = 0, kElite = 1, kChild = 2 };
+  enum class Kind : uint8_t { kRoot = 0, kElite = 1, kChild = 2, kMember = 3 };
   Kind kind = Kind::kRoot;
   int32_t parent = -1;
   uint64_t seed = 0;
+  float sign = 1;  // +1 or -1
   bool operator==(const Source&) const = default;
 };
 
@@ -82,7 +86,8 @@ struct HelloReply {
 };
 
 // A run begins (or resumes) on the job. `parents` genotypes follow as kGenotype messages
-// when it is > 0 (a resumed run); a fresh run starts from roots.
+// when it is > 0 (a resumed run); a fresh run starts from roots. A resumed ES run (its
+// config says "es") has one parent, its center, followed by an EsState.
 struct RunStart {
   int64_t run_id = 0;
   uint32_t noise_version = 0;
@@ -152,6 +157,29 @@ struct Failure {
   bool operator==(const Failure&) const = default;
 };
 
+// An ES generation boundary (docs/es.md): the generation's members (kMember sources of the
+// center, in member order) and their fitnesses (NaN for none), from which every rank applies
+// the same update to its center; `digest` is selection_digest of the new center's checksum.
+struct CenterUpdate {
+  int64_t run_id = 0;
+  std::vector<Source> members;
+  std::vector<double> fitness;
+  uint64_t digest = 0;
+  bool operator==(const CenterUpdate& o) const;  // doubles compared by bits (NaN == same NaN)
+};
+
+// An ES center's optimizer state (es::OptimizerState) for a run resuming mid-way: updates
+// applied so far and Adam's moments (empty for SGD), with xxh64 over m's then v's bytes.
+struct EsState {
+  int64_t run_id = 0;
+  int64_t step = 0;
+  std::vector<float> m, v;
+  uint64_t checksum = 0;
+  bool operator==(const EsState&) const = default;
+};
+// xxh64 over m's then v's little-endian bytes, as EsState::checksum.
+uint64_t es_state_checksum(std::span<const float> m, std::span<const float> v);
+
 struct RunEnd {
   int64_t run_id = 0;
   bool operator==(const RunEnd&) const = default;
@@ -166,6 +194,8 @@ Bytes encode(const WorkBatch& m);
 Bytes encode(const ResultBatch& m);
 Bytes encode(const Failure& m);
 Bytes encode(const RunEnd& m);
+Bytes encode(const EsState& m);
+Bytes encode(const CenterUpdate& m);
 
 Hello decode_hello(std::span<const uint8_t> bytes);
 HelloReply decode_hello_reply(std::span<const uint8_t> bytes);
@@ -176,6 +206,8 @@ WorkBatch decode_work(std::span<const uint8_t> bytes);
 ResultBatch decode_results(std::span<const uint8_t> bytes);
 Failure decode_failure(std::span<const uint8_t> bytes);
 RunEnd decode_run_end(std::span<const uint8_t> bytes);
+EsState decode_es_state(std::span<const uint8_t> bytes);
+CenterUpdate decode_center_update(std::span<const uint8_t> bytes);
 
 // xxh64 over the checksums, as Selection::digest.
 uint64_t selection_digest(std::span<const uint64_t> checksums);

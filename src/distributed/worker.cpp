@@ -13,6 +13,15 @@
 #include "util/error.hpp"
 
 namespace seedline::distributed {
+
+void WorkerHandler::update_center(const CenterUpdate& update) {
+  corruption("run " + std::to_string(update.run_id) + ": rank 0 sent an ES update this worker cannot apply");
+}
+
+void WorkerHandler::add_es_state(EsState state) {
+  corruption("run " + std::to_string(state.run_id) + ": rank 0 sent an ES optimizer state this worker cannot use");
+}
+
 namespace {
 
 std::string host_name() {
@@ -166,6 +175,16 @@ WorkerReport serve_worker(Transport& transport, WorkerHandler& handler, int max_
         case MessageKind::kGenotype: {
           auto genotype = decode_genotype(e->payload);
           control(stream, [&] { handler.add_genotype(std::move(genotype)); });
+          break;
+        }
+        case MessageKind::kEsState: {
+          auto state = decode_es_state(e->payload);
+          control(stream, [&] { handler.add_es_state(std::move(state)); });
+          break;
+        }
+        case MessageKind::kCenterUpdate: {
+          const auto update = decode_center_update(e->payload);
+          control(stream, [&] { handler.update_center(update); });
           break;
         }
         case MessageKind::kSelection: {

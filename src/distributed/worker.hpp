@@ -34,6 +34,11 @@ class WorkerHandler {
   virtual int threads() const = 0;
   virtual void start_run(const RunStart& start) = 0;
   virtual void add_genotype(Genotype genotype) = 0;
+  // An ES run resuming mid-way: its center's optimizer state (after its genotype). Handlers
+  // that run no ES refuse it.
+  virtual void add_es_state(EsState state);
+  // An ES generation boundary. Handlers that run no ES refuse it.
+  virtual void update_center(const CenterUpdate& update);
   virtual void select(const Selection& selection) = 0;
   // Evaluates a batch: results[i] for items[i] (the loop sets the indices).
   virtual void evaluate(std::span<const WorkItem> items, std::span<ItemResult> results) = 0;

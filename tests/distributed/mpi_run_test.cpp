@@ -11,6 +11,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "runner/runner_testing.hpp"
@@ -273,6 +274,69 @@ TEST(MpiRun, AKilledWorkerRankThenTwoRanksThenAPlainDaemonEndAsTheStraightRun) {
       run_seedline({"--db", broken.string(), "daemon", "--once", "--threads", "2", "--stale-after", "0.5"});
   ASSERT_EQ(last.exit_code, 0) << last.err;
   expect_same_histories(straight, broken, "killed twice");
+}
+
+// Two ES conditions (Adam and SGD), so a resumed run sends its center's optimizer state.
+const char* kEsRun = R"({
+  "name": "es-mpi", "seed": 21, "trials": 1,
+  "task": {"type": "sphere", "shift": 0.25},
+  "network": [{"type": "dense", "in": 8, "out": 8}],
+  "ga": {"population": 16, "generations": 12, "snapshot_every": 5},
+  "conditions": [
+    {"name": "es-adam", "algorithm": {"type": "es", "sigma": 0.05, "learning_rate": 0.03, "optimizer": "adam"}},
+    {"name": "eggroll-sgd", "algorithm": {"type": "es", "sigma": 0.05, "learning_rate": 0.02,
+                                          "perturbation": {"type": "lowrank", "rank": 2}}}]})";
+
+TEST(MpiRun, EsRunsKilledOnThreeRanksAndResumedOnTwoEndAsTheThreadedRun) {
+  REQUIRE_MPI();
+  TempDir dir;
+  const auto file = dir / "es.json";
+  write_file(file, kEsRun);
+  const auto plain = dir / "plain.db", spread = dir / "spread.db";
+  for (const auto& db : {plain, spread}) {
+    ASSERT_EQ(run_seedline({"--db", db.string(), "submit", file.string()}).exit_code, 0);
+  }
+  ASSERT_EQ(run_seedline({"--db", plain.string(), "daemon", "--once", "--threads", "2"}).exit_code, 0);
+  // Rank 0 dies inside generation 7's commit: generation 6 is the last one stored, so the
+  // resumed run rebuilds center 7 from center 5's snapshot plus two updates.
+  auto env = kMpiEnv;
+  env.push_back("SEEDLINE_CRASH_AT=commit:7");
+  const std::vector<std::string> daemon = {"--db", spread.string(), "daemon", "--mpi", "--once", "--threads", "1",
+                                           "--stale-after", "0.5"};
+  const auto killed = run_process(mpirun(3, daemon), "", {}, env);
+  EXPECT_NE(killed.exit_code, 0) << "the crash point did not fire: " << killed.err;
+  EXPECT_EQ(committed_generations(spread, 1), 7);
+  rt::sleep_seconds(0.8);
+  const auto wire = dir / "two.jsonl";
+  auto args = daemon;
+  args.insert(args.end(), {"--wire-stats", wire.string()});
+  const auto resumed = run_process(mpirun(2, args), "", {}, kMpiEnv);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  expect_same_histories(plain, spread, "ES killed on 3 ranks, resumed on 2");
+  // Each run's center and optimizer state cross once, in its first generation on the job (a
+  // resumed run's center and Adam moments, a fresh run's center 0 and empty SGD state); each
+  // generation's update is the members' seeds, signs and fitnesses: at most 20 bytes a
+  // member + 20.
+  std::ifstream in(wire);
+  std::set<int64_t> seen;
+  int lines = 0;
+  for (std::string line; std::getline(in, line); ++lines) {
+    const auto j = nlohmann::json::parse(line);
+    const int64_t run = j["run"].get<int64_t>();
+    if (seen.insert(run).second) {
+      EXPECT_EQ(j["sent"]["genotype"]["messages"], 1) << line;
+      EXPECT_EQ(j["sent"]["es_state"]["messages"], 1) << line;
+      if (run == 1) {
+        EXPECT_GT(j["sent"]["es_state"]["bytes"].get<int64_t>(), 2 * 72 * 4) << line;  // m, v: 72 values
+      }
+    } else {
+      EXPECT_FALSE(j["sent"].contains("es_state")) << line;
+      EXPECT_FALSE(j["sent"].contains("genotype")) << line;
+    }
+    EXPECT_LE(j["sent"]["center_update"]["bytes"].get<int64_t>(), 20 * 16 + 20) << line;
+    EXPECT_FALSE(j["sent"].contains("selection")) << line;
+  }
+  EXPECT_EQ(lines, 5 + 12);  // run 1's generations 7..11, run 2's 0..11
 }
 
 }  // namespace

@@ -134,6 +134,19 @@ TEST(Wire, EveryMessageRoundTripsAtTheEdgesOfItsFields) {
   EXPECT_EQ(decode_failure(encode(failure)), failure);
   EXPECT_EQ(decode_failure(encode(Failure{})), Failure{});
   EXPECT_EQ(decode_run_end(encode(RunEnd{i64max})), RunEnd{i64max});
+
+  // ES: members with both signs in work items and center updates (fitness bits kept, NaN
+  // payload included), and an optimizer state.
+  WorkBatch es_work;
+  es_work.items = {{0, 0, {Kind::kMember, 0, u64max, 1.0f}, 0, 0, 9}, {1, 1, {Kind::kMember, 0, u64max, -1.0f}, 0, 0, 9}};
+  EXPECT_EQ(decode_work(encode(es_work)), es_work);
+  const CenterUpdate update{i64max, {{Kind::kMember, 0, 5, 1.0f}, {Kind::kMember, 0, 5, -1.0f}},
+                            {nan_payload, -1e300}, u64max};
+  EXPECT_EQ(decode_center_update(encode(update)), update);
+  EXPECT_EQ(decode_center_update(encode(CenterUpdate{})), CenterUpdate{});
+  const EsState state{i64max, i64max, {0.5f, -0.0f}, {1e-30f, INFINITY}, u64max};
+  EXPECT_EQ(decode_es_state(encode(state)), state);
+  EXPECT_EQ(es_state_checksum(state.m, state.v), es_state_checksum(std::vector<float>{0.5f, -0.0f, 1e-30f, INFINITY}, {}));
 }
 
 TEST(Wire, AnEliteCarriesNoSeed) {
@@ -174,8 +187,20 @@ TEST(Wire, TruncatedOrOverlongMessagesAreCorruptionErrors) {
 }
 
 TEST(Wire, OutOfProtocolValuesAreNamed) {
-  // source kind 3
-  expect_corrupt([] { decode_selection(bytes({1, 1, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0})); }, "source kind 3", "kind");
+  // source kind 4
+  expect_corrupt([] { decode_selection(bytes({1, 1, 4, 1, 0, 0, 0, 0, 0, 0, 0, 0})); }, "source kind 4", "kind");
+  // an ES member (kind 3, parent 0, seed, sign +) in a GA selection
+  expect_corrupt([] { decode_selection(bytes({1, 1, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})); },
+                 "ES member", "member in a selection");
+  // a center update whose member has sign byte 2
+  expect_corrupt([] { decode_center_update(bytes({1, 1, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})); },
+                 "member sign 2", "sign");
+  // a center update listing a child
+  expect_corrupt([] { decode_center_update(bytes({1, 1, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})); },
+                 "not an ES member", "child in an update");
+  // an optimizer state with 1 first-moment value and none for the second
+  expect_corrupt([] { decode_es_state(bytes({1, 3, 1, 0, 0, 0x80, 0x3F, 0, 0, 0, 0, 0, 0, 0, 0, 0})); },
+                 "second-moment", "unequal moments");
   // a root (kind 0) with parent slot 0 (encoded 1)
   expect_corrupt([] { decode_selection(bytes({1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})); },
                  "only a root", "root with a parent");
@@ -200,7 +225,8 @@ TEST(Wire, RandomBytesNeverCrashADecoder) {
   const std::vector<std::function<void(std::span<const uint8_t>)>> decoders = {
       [](auto b) { decode_hello(b); },     [](auto b) { decode_hello_reply(b); }, [](auto b) { decode_run_start(b); },
       [](auto b) { decode_genotype(b); },  [](auto b) { decode_selection(b); },   [](auto b) { decode_work(b); },
-      [](auto b) { decode_results(b); },   [](auto b) { decode_failure(b); },     [](auto b) { decode_run_end(b); }};
+      [](auto b) { decode_results(b); },   [](auto b) { decode_failure(b); },     [](auto b) { decode_run_end(b); },
+      [](auto b) { decode_es_state(b); },  [](auto b) { decode_center_update(b); }};
   int decoded = 0, refused = 0;
   for (int round = 0; round < 3000; ++round) {
     Bytes b(rng() % 48);
