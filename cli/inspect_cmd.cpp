@@ -35,7 +35,7 @@ void run_inspect(const InspectOptions& options) {
               << format_bytes(r.bytes_per_generation) << "\n";
     for (const auto& t : r.tensors) {
       std::string rep = t.representation;
-      if (t.representation == "factorized") rep += " rank " + std::to_string(t.rank);
+      if (t.representation == "factorized" || t.representation == "lora") rep += " rank " + std::to_string(t.rank);
       char line[256];
       std::snprintf(line, sizeof line, "  %-28s %-14s %-20s %10lld\n", t.name.c_str(), shape_text(t.shape).c_str(),
                     rep.c_str(), static_cast<long long>(t.genotype_values));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <limits>
 
 #include "evolve/seeds.hpp"
 #include "util/error.hpp"
@@ -80,7 +81,7 @@ void complete_ga(GaSettings& ga, bool truncation_given, bool stages_given, int e
 
 ConditionConfig parse_condition(const json& value, size_t index, size_t count, const ExperimentSpec& spec, const json& task,
                                 const json& network, const json& representation, const json& algorithm,
-                                const json& base_ga, int episodes) {
+                                const std::optional<json>& init, const json& base_ga, int episodes) {
   const std::string path = "conditions[" + std::to_string(index) + "]";
   FieldReader r(value, path);
   ConditionConfig c;
@@ -117,11 +118,50 @@ ConditionConfig parse_condition(const json& value, size_t index, size_t count, c
     c.algorithm = parse_algorithm(algorithm, "algorithm");
   }
   validate_algorithm(c.algorithm, c.ga, path);
+  if (auto own = r.raw("init")) {
+    c.init = parse_init(*own, r.field("init"));
+  } else if (init) {
+    c.init = parse_init(*init, "init");
+  }
   r.finish();
   return c;
 }
 
+bool is_hex16(const std::string& s) {
+  return s.size() == 16 && std::all_of(s.begin(), s.end(), [](char ch) {
+           return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
+         });
+}
+
 }  // namespace
+
+InitSpec parse_init(const nlohmann::json& j, const std::string& path) {
+  FieldReader r(j, path);
+  InitSpec init;
+  init.from = r.string("from");
+  if (init.from.empty() || init.from.find('\0') != std::string::npos) {
+    invalid_argument(r.field("from") + ": must be the path of a safetensors file (got " + describe(init.from) + ")");
+  }
+  if (r.has("bytes") != r.has("xxh64")) {
+    invalid_argument(path + ": give both bytes and xxh64 (the recorded file) or neither");
+  }
+  if (r.has("bytes")) init.bytes = r.integer("bytes", std::nullopt, 0, std::numeric_limits<int64_t>::max());
+  if (r.has("xxh64")) {
+    init.xxh64 = r.string("xxh64");
+    if (!is_hex16(*init.xxh64)) {
+      invalid_argument(r.field("xxh64") + ": must be 16 lowercase hex digits (got " + describe(*init.xxh64) + ")");
+    }
+  }
+  r.finish();
+  return init;
+}
+
+nlohmann::json InitSpec::to_json() const {
+  json j = {{"from", from}};
+  if (bytes) j["bytes"] = *bytes;
+  if (xxh64) j["xxh64"] = *xxh64;
+  return j;
+}
 
 void validate_ga(const GaSettings& ga, const std::string& path) {
   const auto f = [&](const char* name) { return path + "." + name; };
@@ -188,6 +228,7 @@ nlohmann::json ConditionConfig::to_json() const {
   }
   json j = {{"name", name}, {"task", task}, {"network", network}, {"representation", representation}, {"ga", g}};
   if (algorithm.is_es()) j["algorithm"] = algorithm.to_json();
+  if (init) j["init"] = init->to_json();
   return j;
 }
 
@@ -203,6 +244,7 @@ ConditionConfig ConditionConfig::from_json(const nlohmann::json& j) {
     validate_ga(c.ga, "ga");
     if (j.contains("algorithm")) c.algorithm = parse_algorithm(j.at("algorithm"), "algorithm");
     validate_algorithm(c.algorithm, c.ga, "");
+    if (j.contains("init")) c.init = parse_init(j.at("init"), "init");
     return c;
   } catch (const nlohmann::json::exception& e) {
     corruption(std::string("stored condition config is malformed: ") + e.what());
@@ -250,6 +292,8 @@ ExperimentSpec parse_experiment(const std::string& text, const std::string& orig
   const json representation = r.raw("representation").value_or(json{{"type", "direct"}});
   const json algorithm = r.raw("algorithm").value_or(json{{"type", "ga"}});
   parse_algorithm(algorithm, "algorithm");  // its own errors name "algorithm.*" even when every condition overrides it
+  const std::optional<json> init = r.raw("init");
+  if (init) parse_init(*init, "init");  // its errors name "init.*" even when every condition overrides it
   const json base_ga = r.raw("ga").value_or(json::object());
   {
     // Validate the top-level ga alone so its errors name "ga.*" even when conditions override it.
@@ -265,7 +309,7 @@ ExperimentSpec parse_experiment(const std::string& text, const std::string& orig
   for (size_t i = 0; i < conditions.size(); ++i) {
     spec.conditions.push_back(
         parse_condition(conditions[i], i, conditions.size(), spec, task, network, representation, algorithm,
-                        base_ga, episodes));
+                        init, base_ga, episodes));
   }
   spec.source = doc;
   return spec;

@@ -43,6 +43,20 @@ struct GaSettings {
   int snapshot_every = 10;    // store parents' genotypes every N generations (0: only the final best)
 };
 
+// "init": {"from": PATH}: the root genotype's tensors come from a safetensors file instead of
+// the seeded init (docs/genome.md, "Pretrained starting points"). Submission resolves the path
+// to an absolute one and records the file's size and xxh64; every later use of the run
+// refuses a file whose size or hash differ.
+struct InitSpec {
+  std::string from;                  // the file; absolute once submitted
+  std::optional<int64_t> bytes;      // recorded at submission
+  std::optional<std::string> xxh64;  // recorded at submission: 16 lowercase hex digits (seed 0)
+  nlohmann::json to_json() const;
+};
+
+// Reads {"from": PATH} (and, in a stored config, "bytes" and "xxh64"); errors name `path`.
+InitSpec parse_init(const nlohmann::json& j, const std::string& path);
+
 struct ConditionConfig {
   std::string name;
   nlohmann::json task;            // the task spec (tasks::make_task)
@@ -50,8 +64,9 @@ struct ConditionConfig {
   nlohmann::json representation;  // {"type": "direct"} | {"type": "factorized", "rank": k}
   GaSettings ga;
   AlgorithmSettings algorithm;    // the GA unless the condition says {"type": "es", ...}
+  std::optional<InitSpec> init;   // unset: roots are init(seed)
 
-  // A GA condition's JSON has no "algorithm" key (configs stored before it existed are the
+  // A GA condition's JSON has no "algorithm" key (and no "init" key without init.from) (configs stored before it existed are the
   // same bytes); an ES condition's has the full ES object.
   nlohmann::json to_json() const;
   static ConditionConfig from_json(const nlohmann::json& j);  // throws kCorruption on a bad stored config

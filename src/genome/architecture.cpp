@@ -314,6 +314,7 @@ Architecture parse_architecture(const nlohmann::json& network, const std::vector
 
 nlohmann::json Representation::to_json() const {
   if (type == Type::kDirect) return {{"type", "direct"}};
+  if (type == Type::kLora) return {{"type", "lora"}, {"rank", rank}};
   json j = {{"type", "factorized"}, {"rank", rank}};
   if (embedding_rank) j["embedding_rank"] = *embedding_rank;
   if (attention_rank) j["attention_rank"] = *attention_rank;
@@ -344,8 +345,12 @@ Representation parse_representation(const nlohmann::json& j, const std::string& 
                              std::pair{"attention_rank", &rep.attention_rank}, std::pair{"ff_rank", &rep.ff_rank}}) {
       if (r.has(key)) *slot = static_cast<int>(r.integer(key, std::nullopt, 1, kMaxDim));
     }
+  } else if (type == "lora") {
+    rep.type = Representation::Type::kLora;
+    rep.rank = static_cast<int>(r.integer("rank", std::nullopt, 1, kMaxDim));
   } else {
-    invalid_argument(r.field("type") + ": unknown representation '" + type + "' (expected direct or factorized)");
+    invalid_argument(r.field("type") + ": unknown representation '" + type +
+                     "' (expected direct, factorized or lora)");
   }
   r.finish();
   return rep;

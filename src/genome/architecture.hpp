@@ -33,11 +33,12 @@ namespace seedline::genome {
 // Which rank of a factorized representation a weight takes (Representation::rank_for).
 enum class RankKind { kDefault, kEmbedding, kAttention, kFeedForward };
 
-// Per-tensor encoding of evolvable weights. Biases (and layer norm) are always direct.
+// Per-tensor encoding of evolvable weights. Biases (and layer norm) are always direct, except
+// that under lora a bias is frozen at its base value like the weight it belongs to.
 struct Representation {
-  enum class Type { kDirect, kFactorized };
+  enum class Type { kDirect, kFactorized, kLora };
   Type type = Type::kDirect;
-  int rank = 0;                        // factorized: k >= 1
+  int rank = 0;                        // factorized and lora: k >= 1
   std::optional<int> embedding_rank;   // factorized: embeddings' own rank (default: rank)
   std::optional<int> attention_rank;   // factorized: transformer Q/K/V/O (default: rank)
   std::optional<int> ff_rank;          // factorized: transformer FF1/FF2 (default: rank)
@@ -95,7 +96,7 @@ Architecture parse_architecture(const nlohmann::json& network, const std::vector
                                 const std::string& path = "network");
 
 // {"type": "direct"} | {"type": "factorized", "rank": k, "embedding_rank": r, "attention_rank": a,
-// "ff_rank": f}. Unknown fields (e.g. a misspelt kind "mlp_rank") and types are errors naming
+// "ff_rank": f} | {"type": "lora", "rank": k} (frozen base weight + A.B, docs/genome.md). Unknown fields (e.g. a misspelt kind "mlp_rank") and types are errors naming
 // the field.
 Representation parse_representation(const nlohmann::json& j, const std::string& path = "representation");
 

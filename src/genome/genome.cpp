@@ -41,17 +41,18 @@ void check_setting(const char* name, double value) {
 double default_bias_std(double mutation_rate) { return mutation_rate; }
 
 Genome::Genome(Architecture architecture, Representation representation, MutationSettings mutation,
-               int noise_version)
+               int noise_version, BaseWeights base)
     : architecture_(std::move(architecture)),
       representation_(std::move(representation)),
       mutation_(mutation),
-      noise_version_(noise_version) {
+      noise_version_(noise_version),
+      base_declared_(base.declared || base.file != nullptr) {
   noise::require_supported(noise_version_);
   check_setting("mutation_rate", mutation_.mutation_rate);
   check_setting("bias_std", mutation_.bias_std);
   if (mutation_.sigma) check_setting("sigma", *mutation_.sigma);
   const bool factorized = representation_.type == Representation::Type::kFactorized;
-  if (factorized && representation_.rank < 1) {
+  if ((factorized || representation_.type == Representation::Type::kLora) && representation_.rank < 1) {
     invalid_argument("representation.rank: must be >= 1 (got " + std::to_string(representation_.rank) + ")");
   }
   for (auto [key, rank] : {std::pair{"embedding_rank", representation_.embedding_rank},
@@ -74,6 +75,7 @@ Genome::Genome(Architecture architecture, Representation representation, Mutatio
     b.tensor = tensor;
     b.init_std = static_cast<float>(init_std);
     b.mutation_std = static_cast<float>(mutation_std);
+    b.from_base = base_declared_;  // lora's A and B are the exception, set below
     genotype_size_ += b.size;
     if (genotype_size_ > kMaxGenotype) {
       invalid_argument("representation: the genotype would hold more than " + std::to_string(kMaxGenotype) +
@@ -93,9 +95,14 @@ Genome::Genome(Architecture architecture, Representation representation, Mutatio
     layout.first_block = static_cast<int>(blocks_.size());
     // A layer's own representation overrides the condition's (e.g. a direct output layer).
     const Representation& rep = architecture_.representation_of(tensor, representation_);
-    if (t.kind == TensorKind::kBias) {
+    const bool lora = rep.type == Representation::Type::kLora;
+    if (t.kind == TensorKind::kBias && lora) {
+      // Frozen like the weight it belongs to: only A and B evolve under lora.
+      layout.first_block = -1;
+      layout.frozen = true;
+    } else if (t.kind == TensorKind::kBias) {
       add_block(t.name, t.shape, tensor, 0.0, mutation_.bias_std);
-    } else if (rep.type != Representation::Type::kFactorized) {
+    } else if (rep.type == Representation::Type::kDirect) {
       const double std_w = std::sqrt(2.0 / static_cast<double>(t.fan_in));
       add_block(t.name, t.shape, tensor, std_w, mutation_.sigma.value_or(mr * std_w));
     } else {
@@ -119,10 +126,20 @@ Genome::Genome(Architecture architecture, Representation representation, Mutatio
       const double std_b = std::sqrt(std::sqrt(2.0) / static_cast<double>(t.fan_in));
       const double smr = std::sqrt(mr);
       add_block(t.name + ".A", {layout.rows, layout.rank}, tensor, std_a, mutation_.sigma.value_or(smr * std_a));
-      add_block(t.name + ".B", {layout.rank, layout.cols}, tensor, std_b, mutation_.sigma.value_or(smr * std_b));
+      // lora: B starts at zero, so the phenotype starts as the base; it mutates like a factor.
+      add_block(t.name + ".B", {layout.rank, layout.cols}, tensor, lora ? 0.0 : std_b,
+                mutation_.sigma.value_or(smr * std_b));
+      if (lora) {
+        layout.lora = true;
+        blocks_[blocks_.size() - 2].from_base = blocks_.back().from_base = false;
+      }
     }
     layout_.push_back(layout);
   }
+  if (develops_from_base() && !base_declared_) {
+    invalid_argument("representation: lora needs init.from, the base weights it keeps frozen (docs/genome.md)");
+  }
+  if (base.file != nullptr) take_base(*base.file);
 }
 
 const Architecture& Genome::architecture() const { return architecture_; }
@@ -133,13 +150,16 @@ size_t Genome::genotype_size() const { return genotype_size_; }
 bool Genome::phenotype_is_genotype() const {
   return std::all_of(layout_.begin(), layout_.end(), [](const TensorLayout& l) { return l.first_block >= 0 && !l.factorized; });
 }
+bool Genome::develops_from_base() const {
+  return std::any_of(layout_.begin(), layout_.end(), [](const TensorLayout& l) { return l.lora || l.frozen; });
+}
 size_t Genome::phenotype_size() const { return static_cast<size_t>(architecture_.parameter_count()); }
 
 void Genome::init_range(uint64_t seed, std::span<float> g, size_t begin, size_t end) const {
   for (size_t bi = 0; bi < blocks_.size(); ++bi) {
     const Block& b = blocks_[bi];
     const size_t lo = std::max(begin, b.offset), hi = std::min(end, b.offset + b.size);
-    if (lo >= hi || b.init_std == 0.0f) continue;  // biases stay +0
+    if (lo >= hi || b.init_std == 0.0f || b.from_base) continue;  // biases stay +0; base values stay
     const std::span<float> out = g.subspan(lo, hi - lo);
     noise::fill_v1(seed, static_cast<uint32_t>(bi), lo - b.offset, out);
     const float s = b.init_std;
@@ -161,7 +181,7 @@ void over_pieces(size_t n, const ParallelPieces& parallel, const std::function<v
 }  // namespace
 
 std::vector<float> Genome::init_parallel(uint64_t seed, const ParallelPieces& parallel) const {
-  std::vector<float> g(genotype_size_, 0.0f);
+  std::vector<float> g = root_copy();
   over_pieces(genotype_size_, parallel, [&](size_t b, size_t e) { init_range(seed, g, b, e); });
   return g;
 }
@@ -209,10 +229,10 @@ uint64_t Genome::checksum_then_mutate(std::span<float> g, uint64_t seed, const P
 }
 
 std::vector<float> Genome::init(uint64_t seed) const {
-  std::vector<float> g(genotype_size_, 0.0f);
+  std::vector<float> g = root_copy();
   for (size_t bi = 0; bi < blocks_.size(); ++bi) {
     const Block& b = blocks_[bi];
-    if (b.init_std == 0.0f) continue;  // biases start at +0
+    if (b.init_std == 0.0f || b.from_base) continue;  // biases start at +0; base values are in place
     const std::span<float> out(g.data() + b.offset, b.size);
     noise::fill_v1(seed, static_cast<uint32_t>(bi), 0, out);
     const float s = b.init_std;
@@ -266,13 +286,18 @@ std::vector<float> Genome::develop(std::span<const float> genotype) const {
 void Genome::develop_into(std::span<const float> genotype, std::span<float> phenotype) const {
   check_size("the genotype", genotype.size(), genotype_size_);
   check_size("the phenotype", phenotype.size(), phenotype_size());
+  if (root_ == nullptr && base_declared_) require_base("develop");
   size_t at = 0;
   for (size_t ti = 0; ti < architecture_.tensors.size(); ++ti) {
     const TensorSpec& t = architecture_.tensors[ti];
     const TensorLayout& l = layout_[ti];
     const size_t n = static_cast<size_t>(t.size());
     float* out = phenotype.data() + at;
-    if (l.first_block < 0) {
+    if (l.frozen || (l.lora && lora_delta_is_zero(genotype, l))) {
+      // A lora weight whose B is zero (every root) is its base exactly, bit for bit: adding
+      // A.B = 0 could still turn a base -0 into +0.
+      std::copy_n(frozen_->data() + at, n, out);
+    } else if (l.first_block < 0) {
       std::fill(out, out + n, t.kind == TensorKind::kNormScale ? 1.0f : 0.0f);
     } else if (!l.factorized) {
       const Block& b = blocks_[static_cast<size_t>(l.first_block)];
@@ -290,6 +315,10 @@ void Genome::develop_into(std::span<const float> genotype, std::span<float> phen
       } else {
         Eigen::Map<RowMajor> w(out, l.rows, l.cols);
         w.noalias() = a * b;
+      }
+      if (l.lora) {
+        const float* base = frozen_->data() + at;
+        for (size_t i = 0; i < n; ++i) out[i] = base[i] + out[i];
       }
     }
     at += n;

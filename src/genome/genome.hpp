@@ -15,14 +15,23 @@
 // come out on every x86-64 machine, in Debug and Release, on any thread count.
 // develop() (A.B through Eigen) may differ in the last bits between CPUs; that is documented.
 //
+// Pretrained starting points (docs/genome.md): with a base file (a condition's init.from) the
+// root genotype is the file's tensors, matched by block name, instead of init(seed); a lora
+// weight is the file's weight, frozen, plus A.B with A drawn like a factor and B zero, and
+// only A and B are in the genotype (its layer's bias is frozen too). The base values are
+// copied once at construction and shared by copies of the Genome.
+//
 // Thread-safety: a Genome is immutable after construction; all members are const and may run
-// concurrently. Failure: the constructor throws kUnimplemented for an unknown noise version
-// and kInvalidArgument for a bad rank; mutate/develop/checksum throw kInvalidArgument when a
-// span has the wrong size.
+// concurrently. Failure: the constructor throws kUnimplemented for an unknown noise version,
+// kInvalidArgument for a bad rank, for lora without a base, and for a base
+// file that does not match the architecture (naming the tensor); mutate/develop/checksum
+// throw kInvalidArgument when a span has the wrong size; init/develop throw
+// kFailedPrecondition when the base was declared but not loaded (BaseWeights::file null).
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -50,6 +59,14 @@ struct MutationSettings {
 // (docs/genome.md says why).
 double default_bias_std(double mutation_rate);
 
+class SafetensorsFile;
+
+// Where the root genotype comes from (a condition's init.from).
+struct BaseWeights {
+  bool declared = false;                  // the condition gives init.from
+  const SafetensorsFile* file = nullptr;  // the loaded file; null: counted only (no init/develop)
+};
+
 // One block of the genotype.
 struct Block {
   std::string name;            // tensor name, or "<tensor>.A" / "<tensor>.B" for factors
@@ -59,11 +76,13 @@ struct Block {
   int tensor = 0;              // index into Architecture::tensors
   float init_std = 0;          // 0 for biases (init to zero)
   float mutation_std = 0;      // the scale applied to eps in mutate()
+  bool from_base = false;      // init() copies the base file's values here instead of drawing noise
 };
 
 class Genome {
  public:
-  Genome(Architecture architecture, Representation representation, MutationSettings mutation, int noise_version);
+  Genome(Architecture architecture, Representation representation, MutationSettings mutation, int noise_version,
+         BaseWeights base = {});
 
   const Architecture& architecture() const;
   const Representation& representation() const;
@@ -87,6 +106,8 @@ class Genome {
   // True when develop() is the identity (every tensor evolvable and direct): the genotype
   // can then be used as the phenotype without a copy.
   bool phenotype_is_genotype() const;
+  // True when develop() adds frozen base values the genotype does not hold (lora).
+  bool develops_from_base() const;
   // develop() into `out` (phenotype_size() values), so a worker can reuse one buffer.
   void develop_into(std::span<const float> genotype, std::span<float> out) const;
   // xxh64 (seed 0) of the genotype's little-endian float32 bytes.
@@ -110,12 +131,22 @@ class Genome {
  private:
   // Where each architecture tensor lives in the genotype.
   struct TensorLayout {
-    int first_block = -1;  // -1: not evolvable (layer norm), developed as its fixed value
-    bool factorized = false;
+    int first_block = -1;  // -1: not evolvable (layer norm, fixed) or frozen (lora)
+    bool factorized = false;  // also true for lora: blocks A and B
+    bool lora = false;        // phenotype = frozen base + A.B
+    bool frozen = false;      // no block: developed as its base value
     int64_t rows = 0, cols = 0, rank = 0;  // factorized: the matrix A (rows x rank) . B (rank x cols)
   };
 
   void init_range(uint64_t seed, std::span<float> genotype, size_t begin, size_t end) const;
+  // Copies the base file's tensors into root_ and frozen_ (genome_base.cpp).
+  void take_base(const SafetensorsFile& file);
+  // Throws kFailedPrecondition: the base was declared but not loaded.
+  [[noreturn]] void require_base(const char* what) const;
+  // The genotype init() starts from: the base values, or zeros.
+  std::vector<float> root_copy() const;
+  // True when the lora tensor's B block is all zeros (A.B adds nothing).
+  bool lora_delta_is_zero(std::span<const float> genotype, const TensorLayout& layout) const;
 
   Architecture architecture_;
   Representation representation_;
@@ -124,6 +155,11 @@ class Genome {
   std::vector<Block> blocks_;
   std::vector<TensorLayout> layout_;  // one per architecture tensor
   size_t genotype_size_ = 0;
+  bool base_declared_ = false;
+  // With a base: the root genotype's values (blocks with from_base; others 0) and the frozen
+  // tensors' values in phenotype layout (lora weights and biases; others 0). Shared, immutable.
+  std::shared_ptr<const std::vector<float>> root_;
+  std::shared_ptr<const std::vector<float>> frozen_;
 };
 
 // An nn::Mlp from an all-dense architecture and its phenotype. Throws kInvalidArgument when

@@ -8,7 +8,8 @@ namespace seedline::genome {
 std::vector<ConditionReport> inspect_experiment(const evolve::ExperimentSpec& spec) {
   std::vector<ConditionReport> reports;
   for (const auto& c : spec.conditions) {
-    const Genome genome = genome_for_condition(c, noise::kNewestVersion);
+    // Counting needs no base file (init.from): inspect reads nothing.
+    const Genome genome = genome_for_condition(c, noise::kNewestVersion, BaseLoad::kSkip);
     const Architecture& arch = genome.architecture();
     ConditionReport r;
     r.name = c.name;
@@ -25,8 +26,17 @@ std::vector<ConditionReport> inspect_experiment(const evolve::ExperimentSpec& sp
       TensorReport& t = tensors[static_cast<size_t>(b.tensor)];
       t.genotype_values += static_cast<int64_t>(b.size);
       if (b.name.size() > 2 && b.name.compare(b.name.size() - 2, 2, ".A") == 0) {
-        t.representation = "factorized";
+        const bool lora = arch.representation_of(b.tensor, genome.representation()).type == Representation::Type::kLora;
+        t.representation = lora ? "lora" : "factorized";
         t.rank = b.shape[1];
+      }
+    }
+    // Under lora a weight's bias has no block: it is frozen at its base value.
+    // Frozen base values (a lora weight's W, its bias) are fixed parameters too: never evolved.
+    for (size_t i = 0; i < arch.tensors.size(); ++i) {
+      if (arch.tensors[i].evolvable && tensors[i].genotype_values == 0) tensors[i].representation = "frozen";
+      if (tensors[i].representation == "frozen" || tensors[i].representation == "lora") {
+        r.fixed_parameters += arch.tensors[i].size();
       }
     }
     r.tensors = std::move(tensors);
@@ -45,7 +55,7 @@ nlohmann::json inspect_json(const std::vector<ConditionReport>& reports) {
     nlohmann::json tensors = nlohmann::json::array();
     for (const auto& t : r.tensors) {
       nlohmann::json j = {{"name", t.name}, {"shape", t.shape}, {"representation", t.representation}};
-      if (t.representation == "factorized") j["rank"] = t.rank;
+      if (t.representation == "factorized" || t.representation == "lora") j["rank"] = t.rank;
       j["genotype_values"] = t.genotype_values;
       tensors.push_back(std::move(j));
     }

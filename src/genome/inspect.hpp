@@ -18,7 +18,7 @@ namespace seedline::genome {
 struct TensorReport {
   std::string name;
   std::vector<int64_t> shape;
-  std::string representation;  // "direct" | "factorized" | "fixed" (layer norm: never evolved)
+  std::string representation;  // "direct" | "factorized" | "lora" | "frozen" (lora's bias) | "fixed" (layer norm)
   int64_t rank = 0;            // factorized only
   int64_t genotype_values = 0; // evolved values this tensor costs (A and B for a factorized one)
 };
@@ -26,7 +26,7 @@ struct TensorReport {
 struct ConditionReport {
   std::string name;
   int64_t genotype_parameters = 0;   // evolved: the genotype's length
-  int64_t fixed_parameters = 0;      // layer-norm scales and biases (fixed at 1 and 0)
+  int64_t fixed_parameters = 0;      // layer-norm scales and biases (fixed at 1 and 0), lora's frozen base values
   int64_t phenotype_parameters = 0;  // every tensor developed
   int population = 0;
   // One generation in memory: population x (genotype + phenotype) float32 values (the figure

@@ -1,7 +1,10 @@
 #include "genome/run_genome.hpp"
 
 #include <cstring>
+#include <optional>
 
+#include "genome/pretrained.hpp"
+#include "genome/safetensors.hpp"
 #include "noise/noise.hpp"
 #include "store/experiment_repo.hpp"
 #include "store/lineage_repo.hpp"
@@ -18,34 +21,6 @@ using nlohmann::json;
 void append_le32(std::string& out, std::span<const float> values) {
   const auto bytes = store::genotype_to_bytes(values);
   out.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
-
-struct NamedTensor {
-  std::string name;
-  std::vector<int64_t> shape;
-  std::span<const float> values;
-};
-
-// safetensors: u64 LE header length N, N bytes of JSON (padded with spaces so that the data
-// starts at a multiple of 8), then the tensors' raw little-endian bytes back to back.
-std::string encode_safetensors(const std::vector<NamedTensor>& tensors, const json& metadata) {
-  json header = json::object();
-  size_t offset = 0;
-  for (const auto& t : tensors) {
-    const size_t bytes = t.values.size() * sizeof(float);
-    header[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
-    offset += bytes;
-  }
-  header["__metadata__"] = metadata;
-  std::string text = header.dump();
-  text.append((8 - (8 + text.size()) % 8) % 8, ' ');
-  std::string out;
-  out.reserve(8 + text.size() + offset);
-  const uint64_t n = text.size();
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
-  out += text;
-  for (const auto& t : tensors) append_le32(out, t.values);
-  return out;
 }
 
 // npy version 1.0: magic, version, u16 LE header length, a Python dict literal padded with
@@ -72,6 +47,7 @@ void add_network_metadata(store::Database& db, int64_t run_id, const Genome& gen
   const json config = json::parse(condition->config, nullptr, /*allow_exceptions=*/false);
   if (!config.is_object()) return;
   if (config.contains("network")) metadata["network"] = config["network"].dump();
+  if (config.contains("init")) metadata["init"] = config["init"].dump();  // the base file, its size and xxh64
   if (genome.architecture().is_transformer()) {
     metadata["vocabulary"] = json({{"<unk>", 0}, {"<s>", 1}, {"</s>", 2}, {"bpe_offset", 3}}).dump();
     if (config.contains("task")) metadata["task"] = config["task"].dump();
@@ -80,7 +56,7 @@ void add_network_metadata(store::Database& db, int64_t run_id, const Genome& gen
 
 }  // namespace
 
-Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_version) {
+Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_version, BaseLoad base) {
   noise::require_supported(noise_version);
   // The genome needs the task's shape only, never its data.
   const auto task = tasks::make_task(config.task, tasks::TaskData::kSpecOnly);
@@ -100,7 +76,11 @@ Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_ver
   mutation.mutation_rate = config.ga.mutation_rate;
   mutation.sigma = config.ga.sigma;
   mutation.bias_std = config.ga.bias_std.value_or(config.ga.sigma.value_or(default_bias_std(config.ga.mutation_rate)));
-  return Genome(std::move(arch), std::move(rep), mutation, noise_version);
+  // The file lives until the Genome has copied what it takes from it.
+  std::optional<SafetensorsFile> file;
+  if (config.init && base == BaseLoad::kVerify) file = load_init_file(*config.init);
+  const BaseWeights weights{.declared = config.init.has_value(), .file = file ? &*file : nullptr};
+  return Genome(std::move(arch), std::move(rep), mutation, noise_version, weights);
 }
 
 Genome genome_for_run(store::Database& db, int64_t run_id) { return run_model(db, run_id).genome; }
@@ -122,7 +102,11 @@ RunModel run_model(store::Database& db, int64_t run_id) {
     corruption("run " + std::to_string(run_id) + ": the stored config of condition '" + condition->name +
                "' is not valid JSON: " + e.what());
   } catch (const Error& e) {
-    if (e.code() == ErrorCode::kUnimplemented) throw;
+    // A missing or changed base file (init.from) is not a damaged config: its message says why.
+    if (e.code() == ErrorCode::kUnimplemented || e.code() == ErrorCode::kNotFound ||
+        e.code() == ErrorCode::kFailedPrecondition || e.code() == ErrorCode::kIOError) {
+      throw;
+    }
     corruption("run " + std::to_string(run_id) + ": the stored config of condition '" + condition->name +
                "' no longer gives a genome: " + e.what());
   }

@@ -7,7 +7,8 @@
 // Thread-safety: as the Database passed in (one per thread); the cache may be shared.
 // Failure: kNotFound for an unknown run or individual, kUnimplemented for a noise version
 // this binary lacks, kCorruption for a stored config that no longer parses or a checksum
-// mismatch (naming the individual), kInvalidArgument for a bad format name.
+// mismatch (naming the individual), kInvalidArgument for a bad format name; a condition's
+// base file (init.from) that is missing or changed: kNotFound / kFailedPrecondition naming it.
 #pragma once
 
 #include <cstdint>
@@ -22,8 +23,16 @@
 
 namespace seedline::genome {
 
-// The genome of a resolved condition config (builds the task to learn the input size).
-Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_version);
+// Whether genome_for_condition reads the condition's base file (init.from).
+enum class BaseLoad {
+  kVerify,  // read it, check its recorded size and xxh64, take its tensors (everything that runs or rebuilds)
+  kSkip,    // do not read it: the genome can be counted (blocks, sizes) but not init or developed
+};
+
+// The genome of a resolved condition config (builds the task to learn the input size). With
+// init.from and BaseLoad::kVerify the base file is read once here (pretrained.hpp).
+Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_version,
+                            BaseLoad base = BaseLoad::kVerify);
 // The genome of stored run `run_id`.
 Genome genome_for_run(store::Database& db, int64_t run_id);
 

@@ -11,6 +11,53 @@ namespace {
 
 constexpr int64_t kMaxDim = int64_t{1} << 24;
 
+// lora (a frozen base + A.B, docs/genome.md): the merged weights are developed once into
+// `owned`, and every tensor, the fixed layer norms included, is read from that phenotype.
+nn::TransformerWeights from_phenotype(const Genome& genome, std::span<const float> genotype) {
+  const Architecture& arch = genome.architecture();
+  nn::TransformerWeights w;
+  w.config = arch.layers[0].transformer;
+  w.owned = genome.develop(genotype);
+  std::map<std::string, std::pair<const float*, const TensorSpec*>> at;
+  size_t offset = 0;
+  for (const auto& t : arch.tensors) {
+    at[t.name] = {w.owned.data() + offset, &t};
+    offset += static_cast<size_t>(t.size());
+  }
+  const auto get = [&](const std::string& name) {
+    const auto it = at.find(name);
+    if (it == at.end()) fail(ErrorCode::kInternal, "transformer_weights: no tensor " + name);
+    return it->second;
+  };
+  const auto linear = [&](const std::string& name) {
+    nn::Linear l;
+    const auto [weight, spec] = get(name + ".weight");
+    l.weight = weight;
+    l.out = spec->shape[0];
+    l.in = spec->shape[1];
+    l.bias = get(name + ".bias").first;
+    return l;
+  };
+  w.embed = get("embed.weight").first;
+  for (int64_t i = 0; i < w.config.blocks; ++i) {
+    const std::string p = "blocks." + std::to_string(i) + ".";
+    nn::TransformerBlockWeights b;
+    b.q = linear(p + "attn.q");
+    b.k = linear(p + "attn.k");
+    b.v = linear(p + "attn.v");
+    b.o = linear(p + "attn.o");
+    b.ff1 = linear(p + "ff1");
+    b.ff2 = linear(p + "ff2");
+    b.ln1_scale = get(p + "ln1.scale").first;
+    b.ln1_bias = get(p + "ln1.bias").first;
+    b.ln2_scale = get(p + "ln2.scale").first;
+    b.ln2_bias = get(p + "ln2.bias").first;
+    w.blocks.push_back(b);
+  }
+  w.out_bias = get("out.bias").first;
+  return w;
+}
+
 }  // namespace
 
 void add_transformer(FieldReader& r, Architecture& arch, LayerSpec& layer) {
@@ -79,6 +126,7 @@ nn::TransformerWeights transformer_weights(const Genome& genome, std::span<const
     invalid_argument("the genotype has " + std::to_string(genotype.size()) + " values; this genome expects " +
                      std::to_string(genome.genotype_size()));
   }
+  if (genome.develops_from_base()) return from_phenotype(genome, genotype);
   // Each evolvable tensor's blocks: one (direct) or two (factors A then B).
   std::map<std::string, std::vector<const Block*>> blocks;
   for (const Block& b : genome.blocks()) blocks[arch.tensors[static_cast<size_t>(b.tensor)].name].push_back(&b);

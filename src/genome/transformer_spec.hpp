@@ -27,7 +27,8 @@ void add_transformer(FieldReader& r, Architecture& arch, LayerSpec& layer);
 
 // The weights of `genome`'s transformer for one genotype: direct weights point into the
 // genotype, factorized ones keep their factors A and B (applied as (x.B^T).A^T), and a
-// factorized embedding is developed (the lookup and the tied output need every row).
+// factorized embedding is developed (the lookup and the tied output need every row). Under
+// lora the whole phenotype (base + A.B) is developed into the result and read from there.
 // `genotype` must outlive the result. Throws kInvalidArgument when the genome is not a
 // transformer or the genotype has the wrong size.
 nn::TransformerWeights transformer_weights(const Genome& genome, std::span<const float> genotype);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <map>
 
+#include "es/lineage.hpp"
 #include "genome/run_genome.hpp"
 #include "individual/individual.hpp"
 #include "lineage/run_tree.hpp"
@@ -200,6 +201,21 @@ Json reevaluations_json(store::Database& db, int64_t id) {
   return out;
 }
 
+// "center" or "member" for an individual of an evolution-strategy run (docs/es.md), null
+// for a GA run's.
+Json es_role(store::Database& db, const store::IndividualRow& i, const store::RunRow& run) {
+  const auto condition = store::find_condition(db, run.condition_id);
+  if (!condition) return nullptr;
+  const Json config = Json::parse(condition->config, nullptr, /*allow_exceptions=*/false);
+  if (!config.is_object() || !config.contains("algorithm") || !config["algorithm"].is_object() ||
+      config["algorithm"].value("type", "") != "es") {
+    return nullptr;
+  }
+  std::optional<store::IndividualRow> parent;
+  if (i.parent) parent = store::find_individual(db, *i.parent);
+  return es::is_center(i, parent ? &*parent : nullptr) ? "center" : "member";
+}
+
 Json individual_json(store::Database& db, int64_t id) {
   const auto i = store::get_individual(db, id);
   const auto run = get_run(db, i.run_id);
@@ -217,6 +233,7 @@ Json individual_json(store::Database& db, int64_t id) {
           {"fitness", fitness(i.fitness)},
           {"checksum", i.checksum ? Json(checksum_text(*i.checksum)) : Json(nullptr)},
           {"snapshot", store::has_snapshot(db, id)},
+          {"es_role", es_role(db, i, run)},
           {"children", children},
           {"reevaluations", reevaluations_json(db, id)}};
 }

@@ -64,6 +64,22 @@ evolve::SelectionResult evaluate_generation(RunContext& ctx, Coordinator& co, in
       });
 }
 
+store::GenerationRow generation_row(const RunContext& ctx, int g, const evolve::Summary& summary, double eval_seconds,
+                                    Clock::time_point start) {
+  store::GenerationRow row;
+  row.run_id = ctx.run.id;
+  row.generation = g;
+  row.best = summary.best;
+  row.mean = summary.mean;
+  row.median = summary.median;
+  row.std = summary.std;
+  row.evaluations = summary.evaluations;
+  row.steps = summary.steps;
+  row.eval_seconds = eval_seconds;
+  row.total_seconds = seconds_since(start);
+  return row;
+}
+
 void report_generation(const RunContext& ctx, Coordinator& co, const DriverOptions& options, int g,
                        const evolve::Summary& summary, const GenerationTimes& times, double& spent,
                        RunResult& result) {

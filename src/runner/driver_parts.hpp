@@ -116,6 +116,10 @@ evolve::SelectionResult evaluate_generation(RunContext& ctx, Coordinator& co, in
                                             std::span<const evolve::Slot> slots,
                                             std::vector<store::StageRecord>& stages);
 
+// Generation `g`'s summary row (ids, parents and best individual are the commit's to fill).
+store::GenerationRow generation_row(const RunContext& ctx, int g, const evolve::Summary& summary, double eval_seconds,
+                                    Clock::time_point start);
+
 // After generation `g` committed: result counters, heartbeat, on_generation and progress.
 struct GenerationTimes {
   Clock::time_point start;

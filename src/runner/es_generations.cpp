@@ -158,17 +158,7 @@ RunOutcome run_es_generations(store::Database& db, RunContext& ctx, int start, E
     std::tie(next.center, next.state) = next_center(ctx, co, position, slots, fitness);
     const double build_seconds = seconds_since(t1);
 
-    store::GenerationRow row;
-    row.run_id = ctx.run.id;
-    row.generation = g;
-    row.best = summary.best;
-    row.mean = summary.mean;
-    row.median = summary.median;
-    row.std = summary.std;
-    row.evaluations = summary.evaluations;
-    row.steps = summary.steps;
-    row.eval_seconds = eval_seconds;
-    row.total_seconds = seconds_since(t0);
+    const auto row = generation_row(ctx, g, summary, eval_seconds, t0);
     const auto t2 = Clock::now();
     auto committed = commit_es_generation(db, ctx, g, position, slots, sel, std::move(next), row, stages);
     if (!committed) return RunOutcome::kLost;

@@ -130,17 +130,7 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
     auto genotypes = advance_parents(ctx, co, parents, sources);
     const double build_seconds = seconds_since(t1);
 
-    store::GenerationRow row;
-    row.run_id = ctx.run.id;
-    row.generation = g;
-    row.best = summary.best;
-    row.mean = summary.mean;
-    row.median = summary.median;
-    row.std = summary.std;
-    row.evaluations = summary.evaluations;
-    row.steps = summary.steps;
-    row.eval_seconds = eval_seconds;
-    row.total_seconds = seconds_since(t0);
+    const auto row = generation_row(ctx, g, summary, eval_seconds, t0);
     const auto t2 = Clock::now();
     auto next = commit_generation(db, ctx, g, slots, std::move(genotypes), parents, sel, row, stages);
     if (!next) return RunOutcome::kLost;

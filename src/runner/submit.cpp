@@ -4,6 +4,7 @@
 #include <fstream>
 #include <thread>
 
+#include "genome/pretrained.hpp"
 #include "genome/run_genome.hpp"
 #include "noise/noise.hpp"
 #include "runner/local_executor.hpp"
@@ -103,6 +104,7 @@ void check_condition(evolve::ConditionConfig& c, size_t index, size_t count) {
   try {
     const auto task = tasks::make_task(c.task);
     c.task = task->resolved_spec();
+    if (c.init) genome::record_init_file(*c.init);  // the base file's absolute path, size and xxh64
     const auto genome = genome::genome_for_condition(c, noise::kNewestVersion);
     check_runnable(c, *task, genome);
   } catch (const Error& e) {

@@ -72,6 +72,34 @@ TEST(ExternalRun, ThePythonSphereGivesTheBuiltInSpheresFitnessBitForBit) {
   EXPECT_EQ(wait_until_gone(marker(dir), 0), std::vector<int>{});
 }
 
+// Evolution strategies through the evaluator processes: members built from the center in
+// this process, the same update, so the same rows, fitnesses and center checksums.
+TEST(ExternalRun, EsRunsThroughThePythonSphereGiveTheBuiltInHistoryBitForBit) {
+  TempDir dir;
+  const json conditions = json::array(
+      {{{"name", "es"}, {"algorithm", {{"type", "es"}, {"sigma", 0.05}, {"learning_rate", 0.03}, {"optimizer", "adam"}}}},
+       {{"name", "eggroll"},
+        {"algorithm", {{"type", "es"}, {"perturbation", {{"type", "lowrank"}, {"rank", 2}}}}}}});
+  auto builtin_spec = sphere_experiment({{"type", "sphere"}, {"shift", 0.5}});
+  auto external_spec =
+      sphere_experiment({{"type", "external"}, {"workers", 2}, {"command", {python(), example("sphere.py"), "0.5", marker(dir)}}});
+  for (auto* spec : {&builtin_spec, &external_spec}) {
+    (*spec)["conditions"] = conditions;
+    (*spec)["ga"] = {{"population", 12}, {"generations", 5}, {"snapshot_every", 2}};
+  }
+  ASSERT_NO_FATAL_FAILURE(run_file(dir / "builtin.db", dir / "builtin.json", builtin_spec));
+  ASSERT_NO_FATAL_FAILURE(run_file(dir / "external.db", dir / "external.json", external_spec));
+  const auto builtin = runner::testing::read_histories(dir / "builtin.db");
+  const auto external = runner::testing::read_histories(dir / "external.db");
+  ASSERT_EQ(builtin.size(), 2u);
+  for (const auto& [run, h] : builtin) {
+    EXPECT_EQ(h.state, "finished");
+    EXPECT_EQ(h.individuals.size(), 1u + 5u * 13u);  // center 0, then 12 members and a center a generation
+    EXPECT_EQ(runner::testing::first_difference(h, external.at(run)), "") << "run " << run;
+  }
+  EXPECT_EQ(wait_until_gone(marker(dir), 0), std::vector<int>{});
+}
+
 TEST(ExternalRun, ThePythonCartpoleImprovesOverGenerations) {
   TempDir dir;
   json experiment = json::parse(R"({

@@ -66,26 +66,7 @@ std::vector<std::string> fuzz_targets(int count, int64_t experiment) {
   return targets;
 }
 
-class HostileInput : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    served_ = new fixtures::ServedDb();
-    fixtures::fill(*served_);
-  }
-  static void TearDownTestSuite() {
-    delete served_;
-    served_ = nullptr;
-  }
-  static ServerOptions options() {
-    ServerOptions o;
-    o.db_path = served_->path;
-    o.port = 0;
-    o.web_files = {};
-    return o;
-  }
-  static fixtures::ServedDb* served_;
-};
-fixtures::ServedDb* HostileInput::served_ = nullptr;
+class HostileInput : public fixtures::ServedSuite {};
 
 // Each reply: 400, a JSON body that parses (nlohmann refuses invalid UTF-8, so the body is
 // valid UTF-8), code invalid_argument, a message that says what was wrong.

@@ -2,6 +2,8 @@
 // (conditions, runs in several states, generation summaries, a lineage per run, a snapshot).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -50,6 +52,29 @@ inline void fill(ServedDb& s) {
   const std::vector<float> genotype = {1.0f, 2.0f};
   store::put_snapshot(db, run, s.demo.best_individuals.at(run)[2], genotype, 42);
 }
+
+// A test suite reading one filled ServedDb, written once per suite (each ctest process runs
+// one suite's tests, so the shared pointer never serves two suites at a time).
+class ServedSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    served_ = new ServedDb();
+    fill(*served_);
+  }
+  static void TearDownTestSuite() {
+    delete served_;
+    served_ = nullptr;
+  }
+  // A server on the suite's database, on a port the system picks, without web files.
+  static ServerOptions options() {
+    ServerOptions o;
+    o.db_path = served_->path;
+    o.port = 0;
+    o.web_files = {};
+    return o;
+  }
+  static inline ServedDb* served_ = nullptr;
+};
 
 // A Server running on its own thread for the scope of a test.
 class RunningServer {

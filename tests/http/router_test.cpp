@@ -17,17 +17,8 @@ using beast_http::status;
 using beast_http::verb;
 using nlohmann::json;
 
-class Router : public ::testing::Test {
+class Router : public fixtures::ServedSuite {
  protected:
-  static void SetUpTestSuite() {
-    served_ = new fixtures::ServedDb();
-    fixtures::fill(*served_);
-  }
-  static void TearDownTestSuite() {
-    delete served_;
-    served_ = nullptr;
-  }
-
   Response get(const std::string& target, verb method = verb::get, const std::string& authorization = "") {
     Request req{method, target, 11};
     req.set(beast_http::field::host, "127.0.0.1");
@@ -43,12 +34,10 @@ class Router : public ::testing::Test {
   }
   int64_t run(const std::string& condition, int trial) const { return served_->demo.runs.at({condition, trial}); }
 
-  static fixtures::ServedDb* served_;
   store::Database db_ = store::open_database(served_->path, store::OpenPurpose::kRead);
   std::string token_;
   StaticFiles web_{std::span<const EmbeddedFile>()};
 };
-fixtures::ServedDb* Router::served_ = nullptr;
 
 void expect_keys(const json& j, std::initializer_list<const char*> keys, const std::string& what) {
   for (const char* k : keys) EXPECT_TRUE(j.contains(k)) << what << " lacks '" << k << "': " << j.dump();
@@ -251,6 +240,7 @@ TEST_F(Router, IndividualAndLineage) {
   EXPECT_EQ(j["fitness"], 6.0);
   EXPECT_EQ(j["checksum"], "9f8e7d6c5b4a3923");  // the fixture's 0x9f8e7d6c5b4a3921 + generation
   EXPECT_EQ(j["snapshot"], true);
+  EXPECT_TRUE(j["es_role"].is_null());  // a GA run's individual
   EXPECT_EQ(get_json("/api/individuals/" + std::to_string(best[1]))["snapshot"], false);
   EXPECT_TRUE(get_json("/api/individuals/" + std::to_string(best[1] + 1))["checksum"].is_null());
 

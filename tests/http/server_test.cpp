@@ -23,26 +23,7 @@ using testing::HttpConnection;
 using testing::http_get;
 using fixtures::RunningServer;
 
-class ServerTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    served_ = new fixtures::ServedDb();
-    fixtures::fill(*served_);
-  }
-  static void TearDownTestSuite() {
-    delete served_;
-    served_ = nullptr;
-  }
-  static ServerOptions options() {
-    ServerOptions o;
-    o.db_path = served_->path;
-    o.port = 0;
-    o.web_files = {};
-    return o;
-  }
-  static fixtures::ServedDb* served_;
-};
-fixtures::ServedDb* ServerTest::served_ = nullptr;
+class ServerTest : public fixtures::ServedSuite {};
 
 TEST_F(ServerTest, ServesEveryEndpointOnOneKeptAliveConnection) {
   RunningServer s(options());

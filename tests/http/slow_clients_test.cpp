@@ -28,26 +28,7 @@ namespace {
 using fixtures::RunningServer;
 using testing::HttpConnection;
 
-class SlowClients : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    served_ = new fixtures::ServedDb();
-    fixtures::fill(*served_);
-  }
-  static void TearDownTestSuite() {
-    delete served_;
-    served_ = nullptr;
-  }
-  static ServerOptions options() {
-    ServerOptions o;
-    o.db_path = served_->path;
-    o.port = 0;
-    o.web_files = {};
-    return o;
-  }
-  static fixtures::ServedDb* served_;
-};
-fixtures::ServedDb* SlowClients::served_ = nullptr;
+class SlowClients : public fixtures::ServedSuite {};
 
 // A connection that sends the start of a request and then nothing: it holds a slot without
 // ever showing a token.

@@ -18,6 +18,9 @@ function individualFields(ind) {
     ['Fitness (stored, birth generation)', num(ind.fitness)],
     ['Checksum (xxh64)', ind.checksum ? h('code', {}, ind.checksum) : 'n/a (not stored for this individual)'],
     ['Snapshot stored', ind.snapshot ? 'yes' : 'no'],
+    ...(ind.es_role ? [['Evolution strategy', ind.es_role === 'center'
+      ? 'a center: its parent center plus one update; its children born in its own generation are its members, the one born the next generation is the next center'
+      : 'a member: its parent center plus a signed perturbation drawn from its seed']] : []),
   ]);
 }
 
