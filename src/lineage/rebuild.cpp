@@ -118,8 +118,9 @@ std::vector<float> rebuild(store::Database& db, int64_t id, const GenomeOps& ops
     checks.push_back({0, first.id, *first.checksum, "initial genotype"});
   }  // a cached genotype is trusted: it was verified, or computed, when it was put there
   for (size_t k = start.index + 1; k < path.size(); ++k) {
-    seeds.push_back(path[k].individual.seed);
-    if (path[k].individual.checksum) checks.push_back({seeds.size(), path[k].individual.id, *path[k].individual.checksum, "replayed genotype"});
+    const auto& row = path[k].individual;
+    seeds.push_back(row.seed);
+    if (row.checksum) checks.push_back({seeds.size(), row.id, *row.checksum, "replayed genotype"});
   }
   std::vector<bool> owed(seeds.size() + 1, false);
   for (const auto& c : checks) owed[c.state] = true;

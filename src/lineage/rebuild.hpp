@@ -9,10 +9,12 @@
 // The genome itself is not known here: GenomeOps supplies init, mutate and checksum (the
 // genome module binds them to an architecture and a noise version). Every stored checksum met
 // on the way is verified: the snapshot's against its decoded genotype, and each individual's
-// that became a parent (the target's included) against the replayed genotype (a state's
-// checksum may be computed together with the next mutation, GenomeOps::checksum_then_mutate;
-// every check still happens before anything is returned). A mismatch throws kCorruption naming the individual; wrong weights are never returned. Genotypes taken
-// from the cache are trusted (they were verified, or computed, when they were put there).
+// that became a parent (the target's included) against the replayed genotype. The checksums
+// may be computed as the replay goes (piece by piece with GenomeOps::mutate_range, or fused
+// with the next mutation, GenomeOps::checksum_then_mutate), but every check happens before
+// anything is returned: a mismatch throws kCorruption naming the individual, and wrong
+// weights are never returned. Genotypes taken from the cache are trusted (they were
+// verified, or computed, when they were put there).
 //
 // Thread-safety: as the Database (one per thread); the cache may be shared between threads.
 #pragma once

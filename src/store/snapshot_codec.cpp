@@ -10,6 +10,7 @@
 #include <bit>
 #include <cstring>
 #include <memory>
+#include <new>
 
 #include "util/error.hpp"
 
