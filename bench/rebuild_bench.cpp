@@ -139,6 +139,8 @@ int main(int argc, char** argv) {
     std::printf("parts (1 thread unless said):\n");
     std::printf("  ancestor query                %6.2f ms\n",
                 median_ms([&] { (void)store::ancestor_path_to_snapshot(db, leaf); }));
+    std::printf("  snapshot read (blob, frames)  %6.2f ms\n",
+                median_ms([&] { (void)store::open_snapshot(db, snapshotted); }));
     std::printf("  snapshot read and decode      %6.2f ms\n",
                 median_ms([&] { (void)store::find_snapshot(db, snapshotted); }));
     std::printf("  one checksum (xxh64)          %6.2f ms\n", median_ms([&] { (void)genome::Genome::checksum(x); }));

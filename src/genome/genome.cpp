@@ -329,8 +329,33 @@ uint64_t Genome::checksum(std::span<const float> genotype) {
   return XXH64(genotype.data(), genotype.size() * sizeof(float), 0);
 }
 
+namespace {
+// XXH64 (seed 0) over consecutive pieces: the bits of Genome::checksum on their concatenation.
+class Xxh64Stream final : public lineage::ChecksumStream {
+ public:
+  Xxh64Stream() : state_(XXH64_createState(), &XXH64_freeState) {
+    if (state_ == nullptr) throw std::bad_alloc();
+    XXH64_reset(state_.get(), 0);
+  }
+  void update(std::span<const float> values) override {
+    XXH64_update(state_.get(), values.data(), values.size() * sizeof(float));
+  }
+  uint64_t digest() override { return XXH64_digest(state_.get()); }
+
+ private:
+  std::unique_ptr<XXH64_state_t, decltype(&XXH64_freeState)> state_;
+};
+}  // namespace
+
 lineage::GenomeOps Genome::ops(ParallelPieces parallel) const {
   lineage::GenomeOps ops;
+  // The piecewise replay (lineage/rebuild.hpp): on one thread as well, since a piece stays in
+  // cache through all the path's mutations.
+  ops.mutate_range = [this](std::span<float> g, uint64_t seed, size_t begin, size_t end) {
+    mutate_range(g, seed, begin, end);
+  };
+  ops.checksum_stream = [] { return std::unique_ptr<lineage::ChecksumStream>(std::make_unique<Xxh64Stream>()); };
+  ops.parallel = parallel;
   if (parallel) {
     ops.init = [this, parallel](uint64_t seed) { return init_parallel(seed, parallel); };
     ops.mutate = [this, parallel](std::span<float> g, uint64_t seed) { mutate_parallel(g, seed, parallel); };

@@ -123,8 +123,9 @@ class Genome {
   // the others mutate the pieces already hashed, so the hash costs little extra time.
   uint64_t checksum_then_mutate(std::span<float> genotype, uint64_t seed, const ParallelPieces& parallel) const;
 
-  // init / mutate / checksum bound for lineage::rebuild (the Genome must outlive the ops);
-  // with `parallel`, init and mutate are the *_parallel versions.
+  // init / mutate / checksum bound for lineage::rebuild (the Genome must outlive the ops),
+  // with mutate_range and an XXH64 checksum stream for its piecewise replay; with `parallel`,
+  // init and mutate are the *_parallel versions and the replay's pieces run on it.
   lineage::GenomeOps ops(ParallelPieces parallel = {}) const;
 
  private:

@@ -9,16 +9,19 @@
 // The genome itself is not known here: GenomeOps supplies init, mutate and checksum (the
 // genome module binds them to an architecture and a noise version). Every stored checksum met
 // on the way is verified: the snapshot's against its decoded genotype, and each individual's
-// that became a parent (the target's included) against the replayed genotype (a state's
-// checksum may be computed together with the next mutation, GenomeOps::checksum_then_mutate;
-// every check still happens before anything is returned). A mismatch throws kCorruption naming the individual; wrong weights are never returned. Genotypes taken
-// from the cache are trusted (they were verified, or computed, when they were put there).
+// that became a parent (the target's included) against the replayed genotype. The checksums
+// may be computed as the replay goes (piece by piece with GenomeOps::mutate_range, or fused
+// with the next mutation, GenomeOps::checksum_then_mutate), but every check happens before
+// anything is returned: a mismatch throws kCorruption naming the individual, and wrong
+// weights are never returned. Genotypes taken from the cache are trusted (they were
+// verified, or computed, when they were put there).
 //
 // Thread-safety: as the Database (one per thread); the cache may be shared between threads.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -26,6 +29,20 @@
 #include "store/database.hpp"
 
 namespace seedline::lineage {
+
+// GenomeOps::checksum taken piece by piece: update() with consecutive pieces of a genotype,
+// in order, then digest() equals checksum() of the whole.
+class ChecksumStream {
+ public:
+  virtual ~ChecksumStream() = default;
+  virtual void update(std::span<const float> values) = 0;
+  virtual uint64_t digest() = 0;
+};
+
+// Runs piece(i) for every i in [0, n), possibly several at once on other threads, and returns
+// when all are done (runner::ThreadPool::parallel_for fits). Whatever the order or the
+// threads, the replay's bits are the same.
+using ParallelPieces = std::function<void(size_t n, const std::function<void(size_t)>& piece)>;
 
 struct GenomeOps {
   std::function<std::vector<float>(uint64_t seed)> init;
@@ -35,6 +52,16 @@ struct GenomeOps {
   // implementation may overlap the (sequential) hash with a parallel mutation. Empty: the
   // two calls.
   std::function<uint64_t(std::span<float> genotype, uint64_t seed)> checksum_then_mutate;
+  // Optional, both or neither: mutate() on the values [begin, end) only (the same bits there,
+  // nothing touched elsewhere) and a fresh incremental checksum. With them the replay goes
+  // piece by piece (docs/genome.md, "Rebuild"): each piece of the genotype (2^14 values, a
+  // snapshot piece) is decoded and taken through every mutation of the path while it sits
+  // in one core's cache, and the checksums of the states on the path advance over the
+  // pieces in order. Then checksum_then_mutate is not used.
+  std::function<void(std::span<float> genotype, uint64_t seed, size_t begin, size_t end)> mutate_range;
+  std::function<std::unique_ptr<ChecksumStream>()> checksum_stream;
+  // Optional: where the pieces of that replay run. Empty: one after another on the caller.
+  ParallelPieces parallel;
 };
 
 enum class RebuildStart { kRoot, kSnapshot, kCache };

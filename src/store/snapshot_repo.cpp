@@ -1,51 +1,15 @@
 #include "store/snapshot_repo.hpp"
 
-#include <zstd.h>
+#include <sqlite3.h>
 
 #include <bit>
-#include <cstring>
 #include <string>
+#include <utility>
 
 #include "util/error.hpp"
 #include "util/hex.hpp"
 
 namespace seedline::store {
-namespace {
-
-[[noreturn]] void corrupt(int64_t id, const std::string& why) {
-  corruption("snapshot of individual " + std::to_string(id) + " is corrupt: " + why);
-}
-
-std::vector<float> decode(int64_t id, const std::string& codec, int64_t raw_bytes,
-                          const std::vector<std::byte>& blob) {
-  if (codec != "zstd") {
-    fail(ErrorCode::kUnimplemented,
-         "snapshot of individual " + std::to_string(id) + " uses codec '" + codec + "', which this seedline cannot read");
-  }
-  if (raw_bytes < 0 || raw_bytes % 4 != 0) {
-    corrupt(id, "raw size " + std::to_string(raw_bytes) + " is not a whole number of float32 values");
-  }
-  const unsigned long long content = ZSTD_getFrameContentSize(blob.data(), blob.size());
-  if (content == ZSTD_CONTENTSIZE_ERROR) corrupt(id, "not a zstd frame");
-  if (content == ZSTD_CONTENTSIZE_UNKNOWN) corrupt(id, "zstd frame does not record its size");
-  if (content != static_cast<unsigned long long>(raw_bytes)) {
-    corrupt(id, "zstd frame holds " + std::to_string(content) + " bytes, row says " + std::to_string(raw_bytes));
-  }
-  const size_t frame = ZSTD_findFrameCompressedSize(blob.data(), blob.size());
-  if (ZSTD_isError(frame)) corrupt(id, std::string("truncated zstd frame (") + ZSTD_getErrorName(frame) + ")");
-  if (frame != blob.size()) {
-    corrupt(id, std::to_string(blob.size() - frame) + " trailing bytes after the zstd frame");
-  }
-  std::vector<std::byte> raw(static_cast<size_t>(raw_bytes));
-  const size_t got = ZSTD_decompress(raw.data(), raw.size(), blob.data(), blob.size());
-  if (ZSTD_isError(got)) corrupt(id, std::string("zstd: ") + ZSTD_getErrorName(got));
-  if (got != raw.size()) {
-    corrupt(id, "decompressed to " + std::to_string(got) + " bytes, expected " + std::to_string(raw_bytes));
-  }
-  return genotype_from_bytes(raw);
-}
-
-}  // namespace
 
 std::vector<std::byte> genotype_to_bytes(std::span<const float> genotype) {
   std::vector<std::byte> out(genotype.size() * 4);
@@ -71,19 +35,22 @@ std::vector<float> genotype_from_bytes(std::span<const std::byte> bytes) {
 
 void put_snapshot(Database& db, int64_t run_id, int64_t individual_id, std::span<const float> genotype,
                   uint64_t checksum) {
-  const auto raw = genotype_to_bytes(genotype);
-  std::vector<std::byte> packed(ZSTD_compressBound(raw.size()));
-  const size_t n = ZSTD_compress(packed.data(), packed.size(), raw.data(), raw.size(), kSnapshotZstdLevel);
-  if (ZSTD_isError(n)) {
-    fail(ErrorCode::kInternal, "snapshot of individual " + std::to_string(individual_id) +
-                                   ": zstd compression failed: " + ZSTD_getErrorName(n));
+  put_snapshot(db, run_id, individual_id, genotype, checksum, kSnapshotCodecCurrent);
+}
+
+void put_snapshot(Database& db, int64_t run_id, int64_t individual_id, std::span<const float> genotype,
+                  uint64_t checksum, std::string_view codec) {
+  std::vector<std::byte> packed;
+  try {
+    packed = encode_snapshot(codec, genotype, codec == kSnapshotCodecZstd ? kSnapshotZstdLevel : kSnapshotPlanesZstdLevel);
+  } catch (const Error& e) {
+    fail(e.code(), "snapshot of individual " + std::to_string(individual_id) + ": " + e.what());
   }
-  packed.resize(n);
   auto st = db.prepare(
       "INSERT INTO snapshots(individual_id, run_id, codec, raw_bytes, checksum, data) "
-      "VALUES (?1, ?2, 'zstd', ?3, ?4, ?5) ON CONFLICT(individual_id) DO NOTHING");
-  st.bind(1, individual_id).bind(2, run_id).bind(3, static_cast<int64_t>(raw.size())).bind(4, checksum);
-  st.bind_blob(5, packed);
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(individual_id) DO NOTHING");
+  st.bind(1, individual_id).bind(2, run_id).bind(3, codec).bind(4, static_cast<int64_t>(genotype.size() * 4));
+  st.bind(5, checksum).bind_blob(6, packed);
   st.run();
   if (db.changes() == 1) return;
   auto old = db.prepare("SELECT checksum, run_id FROM snapshots WHERE individual_id = ?1");
@@ -96,16 +63,41 @@ void put_snapshot(Database& db, int64_t run_id, int64_t individual_id, std::span
   }
 }
 
+std::optional<OpenSnapshot> open_snapshot(Database& db, int64_t individual_id) {
+  // The raw sqlite3 API here, not Statement: SnapshotPieces reads the blob where SQLite put
+  // it (no 4 MB copy per rebuild), so the statement must outlive this function.
+  static constexpr char kSql[] =
+      "SELECT run_id, codec, raw_bytes, checksum, data FROM snapshots WHERE individual_id = ?1";
+  sqlite3_stmt* raw = nullptr;
+  if (const int rc = sqlite3_prepare_v2(db.handle(), kSql, -1, &raw, nullptr); rc != SQLITE_OK) {
+    sqlite3_finalize(raw);
+    db.raise(rc, "reading the snapshot of individual " + std::to_string(individual_id));
+  }
+  std::unique_ptr<sqlite3_stmt, void (*)(sqlite3_stmt*)> st(raw, [](sqlite3_stmt* s) { sqlite3_finalize(s); });
+  sqlite3_bind_int64(st.get(), 1, individual_id);
+  const int rc = sqlite3_step(st.get());
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) db.raise(rc, "reading the snapshot of individual " + std::to_string(individual_id));
+  const int64_t run_id = sqlite3_column_int64(st.get(), 0);
+  const auto* codec = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 1));
+  const int64_t raw_bytes = sqlite3_column_int64(st.get(), 2);
+  const auto checksum = static_cast<uint64_t>(sqlite3_column_int64(st.get(), 3));
+  const auto* blob = static_cast<const std::byte*>(sqlite3_column_blob(st.get(), 4));
+  const auto blob_size = static_cast<size_t>(sqlite3_column_bytes(st.get(), 4));
+  SnapshotPieces pieces(individual_id, codec == nullptr ? std::string() : std::string(codec), raw_bytes,
+                        std::span<const std::byte>(blob, blob == nullptr ? 0 : blob_size));
+  return OpenSnapshot{individual_id, run_id, checksum, std::move(st), std::move(pieces)};
+}
+
 std::optional<Snapshot> find_snapshot(Database& db, int64_t individual_id) {
-  auto st = db.prepare(
-      "SELECT run_id, codec, raw_bytes, checksum, data FROM snapshots WHERE individual_id = ?1");
-  st.bind(1, individual_id);
-  if (!st.step()) return std::nullopt;
+  auto open = open_snapshot(db, individual_id);
+  if (!open) return std::nullopt;
   Snapshot s;
   s.individual_id = individual_id;
-  s.run_id = st.column_int64(0);
-  s.checksum = st.column_uint64(3);
-  s.genotype = decode(individual_id, st.column_text(1), st.column_int64(2), st.column_blob(4));
+  s.run_id = open->run_id;
+  s.checksum = open->checksum;
+  s.genotype.resize(open->pieces.values());
+  open->pieces.decode_all(s.genotype);
   return s;
 }
 

@@ -75,6 +75,14 @@ TEST(Noise, EverySimdPathMatchesTheScalarPath) {
         for (size_t i = 0; i < n; ++i) {
           ASSERT_EQ(bits(out[i]), bits(eps_v1(0xabcdef0123ULL, 9, first + i))) << "first " << first << " i " << i;
         }
+        // The update p + scale * eps, compiled for the path: scale * eps rounded, then added.
+        std::vector<float> p0(n), p1(n);
+        for (size_t i = 0; i < n; ++i) p0[i] = p1[i] = 0.5f - static_cast<float>(i % 7) * 0.125f;
+        add_scaled_v1_with(p.path, 0xabcdef0123ULL, 9, first, 0.01f, p1);
+        for (size_t i = 0; i < n; ++i) {
+          const float step = 0.01f * eps_v1(0xabcdef0123ULL, 9, first + i);
+          ASSERT_EQ(bits(p1[i]), bits(p0[i] + step)) << "add_scaled first " << first << " i " << i;
+        }
       }
     }
   }
