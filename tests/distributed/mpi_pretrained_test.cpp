@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "genome/safetensors.hpp"
+#include "distributed/mpi_testing.hpp"
 #include "runner/runner_testing.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -23,20 +24,11 @@ using seedline::testing::run_seedline;
 using seedline::testing::write_file;
 namespace rt = seedline::runner::testing;
 
-const std::vector<std::string> kMpiEnv = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"};
-
-std::string find_mpirun() {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path != nullptr ? path : "");
-  for (std::string d; std::getline(dirs, d, ':');) {
-    if (!d.empty() && ::access((d + "/mpirun").c_str(), X_OK) == 0) return d + "/mpirun";
-  }
-  return "";
-}
+using testing::kMpiEnv;
+using testing::mpirun;
 
 TEST(MpiPretrained, ThreeRanksGiveTheHistoriesOfOneProcessFromABaseFile) {
-  if (find_mpirun().empty()) GTEST_SKIP() << "mpirun is not installed (bash scripts/setup.sh installs openmpi-bin)";
-  if (!SEEDLINE_TESTS_HAVE_MPI) GTEST_SKIP() << "seedline was built without MPI (-DSEEDLINE_MPI=OFF)";
+  REQUIRE_MPI();
   seedline::testing::TempDir dir;
   // A base for a 6 -> 4 dense layer, values chosen here.
   std::vector<float> weight(24), bias(4);
@@ -59,9 +51,9 @@ TEST(MpiPretrained, ThreeRanksGiveTheHistoriesOfOneProcessFromABaseFile) {
   const auto plain = dir / "plain.db", spread = dir / "mpi.db";
   const auto r1 = run_seedline({"--db", plain.string(), "run", (dir / "exp.json").string(), "--threads", "2"});
   ASSERT_EQ(r1.exit_code, 0) << r1.err;
-  std::vector<std::string> argv = {find_mpirun(), "--oversubscribe", "-n", "3", seedline::testing::seedline_bin().string(),
-                                   "--db", spread.string(), "run", "--mpi", (dir / "exp.json").string(), "--threads", "1"};
-  const auto r3 = run_process(argv, "", {}, kMpiEnv);
+  const auto r3 = run_process(
+      mpirun(3, {"--db", spread.string(), "run", "--mpi", (dir / "exp.json").string(), "--threads", "1"}), "", {},
+      kMpiEnv);
   ASSERT_EQ(r3.exit_code, 0) << r3.err;
   const auto x = rt::read_histories(plain), y = rt::read_histories(spread);
   ASSERT_EQ(x.size(), 3u);

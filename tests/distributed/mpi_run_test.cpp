@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "distributed/mpi_testing.hpp"
 #include "runner/runner_testing.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/run_repo.hpp"
@@ -30,30 +31,9 @@ using seedline::testing::TempDir;
 using seedline::testing::write_file;
 namespace rt = seedline::runner::testing;
 
-const std::vector<std::string> kMpiEnv = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"};
-
-std::string find_mpirun() {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path != nullptr ? path : "");
-  for (std::string d; std::getline(dirs, d, ':');) {
-    if (!d.empty() && ::access((d + "/mpirun").c_str(), X_OK) == 0) return d + "/mpirun";
-  }
-  return "";
-}
-
-// Skips the test when mpirun or MPI support is missing.
-#define REQUIRE_MPI()                                                                                   \
-  do {                                                                                                  \
-    if (find_mpirun().empty()) GTEST_SKIP() << "mpirun is not installed (bash scripts/setup.sh installs openmpi-bin)"; \
-    if (!SEEDLINE_TESTS_HAVE_MPI) GTEST_SKIP() << "seedline was built without MPI (-DSEEDLINE_MPI=OFF)";    \
-  } while (0)
-
-std::vector<std::string> mpirun(int ranks, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {find_mpirun(), "--oversubscribe", "-n", std::to_string(ranks),
-                                   seedline::testing::seedline_bin().string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return argv;
-}
+using testing::find_mpirun;
+using testing::kMpiEnv;
+using testing::mpirun;
 
 // A background mpirun whose output goes to files.
 class Job {
