@@ -34,15 +34,25 @@ std::vector<evolve::Slot> member_slots(const RunContext& ctx, int g) {
   return slots;
 }
 
+// Whether generation g's commit stores the next center's snapshot and optimizer state.
+bool snapshot_due(const evolve::GaSettings& ga, int g) {
+  return (ga.snapshot_every > 0 && (g + 1) % ga.snapshot_every == 0) || g + 1 == ga.generations;
+}
+
 // The center after generation g's update and its optimizer state: the executor's own when it
-// shares them (in process), else computed here.
+// shares them (in process; the state, a copy of Adam's moments, is taken only when a snapshot
+// will store it), else computed here.
 std::pair<GenotypePtr, std::shared_ptr<const es::OptimizerState>> next_center(
-    RunContext& ctx, Coordinator& co, const EsPosition& now, std::span<const evolve::Slot> slots,
+    RunContext& ctx, Coordinator& co, const EsPosition& now, int g, std::span<const evolve::Slot> slots,
     std::span<const double> fitness) {
   co.background([&] { ctx.executor->advance_center(slots, fitness); });
   const auto shared = ctx.executor->shared_parents();
-  auto state = ctx.executor->shared_es_state();
-  if (shared.size() == 1 && state) return {shared.front(), state};
+  if (shared.size() == 1) {
+    auto state = snapshot_due(ctx.config.ga, g) ? ctx.executor->shared_es_state() : nullptr;
+    if (snapshot_due(ctx.config.ga, g) && !state) fail(ErrorCode::kInternal, "the executor shares its center but not its optimizer state");
+    return {shared.front(), state};
+  }
+  if (!now.state) fail(ErrorCode::kInternal, "an ES center without its optimizer state");
   RunSetup setup;
   setup.condition = ctx.config.to_json();
   setup.es_state = now.state;
@@ -90,8 +100,7 @@ std::optional<EsPosition> commit_es_generation(store::Database& db, const RunCon
   if (first == 0) first = members_first;
   next.center_id = last;
 
-  const bool snapshot = (ga.snapshot_every > 0 && (g + 1) % ga.snapshot_every == 0) || g + 1 == ga.generations;
-  if (snapshot) {
+  if (snapshot_due(ga, g)) {
     lineage::write_snapshot(db, ctx.run.id, last, *next.center, checksum);
     store::EsStateRow state;
     state.individual_id = last;
@@ -155,7 +164,7 @@ RunOutcome run_es_generations(store::Database& db, RunContext& ctx, int start, E
     for (size_t i = 0; i < fitness.size(); ++i) fitness[i] = sel.evaluations[i].fitness();
     const auto t1 = Clock::now();
     EsPosition next;
-    std::tie(next.center, next.state) = next_center(ctx, co, position, slots, fitness);
+    std::tie(next.center, next.state) = next_center(ctx, co, position, g, slots, fitness);
     const double build_seconds = seconds_since(t1);
 
     const auto row = generation_row(ctx, g, summary, eval_seconds, t0);
