@@ -14,10 +14,8 @@ namespace {
 
 std::string individual(int64_t id) { return "individual " + std::to_string(id); }
 
-void verify(int64_t target, int64_t id, std::span<const float> genotype, uint64_t stored, const char* what,
-            CenterRebuildStats& stats) {
+void verify(int64_t target, int64_t id, uint64_t actual, uint64_t stored, const char* what, CenterRebuildStats& stats) {
   ++stats.checksums_verified;
-  const uint64_t actual = genome::Genome::checksum(genotype);
   if (actual == stored) return;
   corruption("rebuild of " + individual(target) + ": " + what + " of " + individual(id) + " has checksum " +
              hex64(actual) + " but " + hex64(stored) +
@@ -101,21 +99,23 @@ Center rebuild_center(store::Database& db, int64_t id, const EsRun& run, const P
     auto snap = store::find_snapshot(db, first.id);
     if (!snap) fail(ErrorCode::kInternal, "snapshot of " + individual(first.id) + " vanished");
     c.genotype = std::move(snap->genotype);
-    verify(id, first.id, c.genotype, snap->checksum, "snapshot", stats);
+    verify(id, first.id, genome::Genome::checksum(c.genotype), snap->checksum, "snapshot", stats);
     c.state = stored_state(db, first.id, run);
+    // A snapshot's checksum is the row's too (lineage::write_snapshot stores both).
+    if (first.checksum) verify(id, first.id, snap->checksum, *first.checksum, "center", stats);
   } else {
     if (first.parent) fail(ErrorCode::kInternal, "ancestor path of " + individual(id) + " has no start");
     c.genotype = run.genome->init(first.seed);
     c.state = initial_state(run.settings, c.genotype.size());
+    if (first.checksum) verify(id, first.id, genome::Genome::checksum(c.genotype), *first.checksum, "center", stats);
   }
-  if (first.checksum) verify(id, first.id, c.genotype, *first.checksum, "center", stats);
   const Perturbation perturbation(*run.genome, run.settings);
   for (size_t k = 1; k < path.size(); ++k) {
     const auto gen = members_of(db, path[k - 1].individual, run);
     update_center(run.settings, perturbation, gen.members, gen.fitness, c.genotype, c.state, parallel);
     ++stats.updates_replayed;
     const auto& row = path[k].individual;
-    if (row.checksum) verify(id, row.id, c.genotype, *row.checksum, "updated center", stats);
+    if (row.checksum) verify(id, row.id, genome::Genome::checksum(c.genotype), *row.checksum, "updated center", stats);
   }
   if (stats_out != nullptr) *stats_out = stats;
   return c;

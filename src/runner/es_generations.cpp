@@ -39,26 +39,20 @@ bool snapshot_due(const evolve::GaSettings& ga, int g) {
   return (ga.snapshot_every > 0 && (g + 1) % ga.snapshot_every == 0) || g + 1 == ga.generations;
 }
 
-// The center after generation g's update and its optimizer state: the executor's own when it
-// shares them (in process; the state, a copy of Adam's moments, is taken only when a snapshot
-// will store it), else computed here.
+// The center after generation g's update, as the executor shares it, and its optimizer state,
+// taken (a copy of Adam's moments) only when a snapshot will store it. Every executor shares
+// an ES run's center (the MPI one keeps rank 0's copy), so the coordinator never updates one
+// itself.
 std::pair<GenotypePtr, std::shared_ptr<const es::OptimizerState>> next_center(
-    RunContext& ctx, Coordinator& co, const EsPosition& now, int g, std::span<const evolve::Slot> slots,
-    std::span<const double> fitness) {
+    RunContext& ctx, Coordinator& co, int g, std::span<const evolve::Slot> slots, std::span<const double> fitness) {
   co.background([&] { ctx.executor->advance_center(slots, fitness); });
   const auto shared = ctx.executor->shared_parents();
-  if (shared.size() == 1) {
-    auto state = snapshot_due(ctx.config.ga, g) ? ctx.executor->shared_es_state() : nullptr;
-    if (snapshot_due(ctx.config.ga, g) && !state) fail(ErrorCode::kInternal, "the executor shares its center but not its optimizer state");
-    return {shared.front(), state};
+  const bool need_state = snapshot_due(ctx.config.ga, g);
+  auto state = need_state ? ctx.executor->shared_es_state() : nullptr;
+  if (shared.size() != 1 || (need_state && !state)) {
+    fail(ErrorCode::kInternal, "the executor does not share its ES center and optimizer state");
   }
-  if (!now.state) fail(ErrorCode::kInternal, "an ES center without its optimizer state");
-  RunSetup setup;
-  setup.condition = ctx.config.to_json();
-  setup.es_state = now.state;
-  auto work = es_work_for(setup, *ctx.genome);
-  auto center = advance_es_center(*work, now.center, slots, fitness, es::serial());
-  return {center, std::make_shared<const es::OptimizerState>(std::move(work->state))};
+  return {shared.front(), state};
 }
 
 // Commits ES generation `g`; returns the next position, or nullopt when the run was lost.
@@ -164,7 +158,7 @@ RunOutcome run_es_generations(store::Database& db, RunContext& ctx, int start, E
     for (size_t i = 0; i < fitness.size(); ++i) fitness[i] = sel.evaluations[i].fitness();
     const auto t1 = Clock::now();
     EsPosition next;
-    std::tie(next.center, next.state) = next_center(ctx, co, position, g, slots, fitness);
+    std::tie(next.center, next.state) = next_center(ctx, co, g, slots, fitness);
     const double build_seconds = seconds_since(t1);
 
     const auto row = generation_row(ctx, g, summary, eval_seconds, t0);

@@ -119,7 +119,9 @@ class Executor {
   // The parents' genotypes when this executor lives in the coordinator's process and may
   // share them (the coordinator then derives nothing itself); empty for remote executors.
   virtual std::vector<GenotypePtr> shared_parents() const { return {}; }
-  // ES runs: the center's optimizer state when shared like shared_parents (else null).
+  // ES runs: the center's optimizer state when shared like shared_parents (else null). An
+  // executor that runs ES shares both: the coordinator stores them and never updates a
+  // center itself.
   virtual std::shared_ptr<const es::OptimizerState> shared_es_state() const { return nullptr; }
   // The run ended (finished, failed, paused or lost): drop its parents.
   virtual void end_run() = 0;

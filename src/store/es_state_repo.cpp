@@ -1,10 +1,10 @@
 #include "store/es_state_repo.hpp"
 
 #include <xxhash.h>
-#include <zstd.h>
 
 #include <string>
 
+#include "store/snapshot_codec.hpp"
 #include "store/snapshot_repo.hpp"
 #include "util/error.hpp"
 #include "util/hex.hpp"
@@ -16,10 +16,10 @@ namespace {
   corruption("optimizer state of individual " + std::to_string(id) + " is corrupt: " + why);
 }
 
-std::vector<std::byte> raw_bytes(const EsStateRow& s) {
+std::vector<float> both_moments(const EsStateRow& s) {
   std::vector<float> both(s.m);
   both.insert(both.end(), s.v.begin(), s.v.end());
-  return genotype_to_bytes(both);
+  return both;
 }
 
 uint64_t checksum_of(std::span<const std::byte> raw) { return XXH64(raw.data(), raw.size(), 0); }
@@ -31,15 +31,10 @@ void put_es_state(Database& db, const EsStateRow& state) {
     invalid_argument("optimizer state of individual " + std::to_string(state.individual_id) + ": m has " +
                      std::to_string(state.m.size()) + " values but v " + std::to_string(state.v.size()));
   }
-  const auto raw = raw_bytes(state);
+  const auto both = both_moments(state);
+  const auto raw = genotype_to_bytes(both);
   const uint64_t checksum = checksum_of(raw);
-  std::vector<std::byte> packed(ZSTD_compressBound(raw.size()));
-  const size_t n = ZSTD_compress(packed.data(), packed.size(), raw.data(), raw.size(), kSnapshotZstdLevel);
-  if (ZSTD_isError(n)) {
-    fail(ErrorCode::kInternal, "optimizer state of individual " + std::to_string(state.individual_id) +
-                                   ": zstd compression failed: " + ZSTD_getErrorName(n));
-  }
-  packed.resize(n);
+  const auto packed = encode_snapshot(kSnapshotCodecZstd, both, kSnapshotZstdLevel);
   auto st = db.prepare(
       "INSERT INTO es_states(individual_id, run_id, step, codec, raw_bytes, checksum, data) "
       "VALUES (?1, ?2, ?3, 'zstd', ?4, ?5, ?6) ON CONFLICT(individual_id) DO NOTHING");
@@ -72,27 +67,19 @@ std::optional<EsStateRow> find_es_state(Database& db, int64_t individual_id) {
   const int64_t raw_size = st.column_int64(3);
   const uint64_t stored = st.column_uint64(4);
   const auto blob = st.column_blob(5);
-  if (codec != "zstd") {
-    fail(ErrorCode::kUnimplemented, "optimizer state of individual " + std::to_string(individual_id) +
-                                        " uses codec '" + codec + "', which this seedline cannot read");
-  }
   if (s.step < 0) corrupt(individual_id, "step " + std::to_string(s.step) + " is negative");
   if (raw_size < 0 || raw_size % 8 != 0) {
     corrupt(individual_id, "raw size " + std::to_string(raw_size) + " is not two equal float32 vectors");
   }
-  const unsigned long long content = ZSTD_getFrameContentSize(blob.data(), blob.size());
-  if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN) corrupt(individual_id, "not a zstd frame with its size");
-  if (content != static_cast<unsigned long long>(raw_size)) {
-    corrupt(individual_id, "zstd frame holds " + std::to_string(content) + " bytes, row says " + std::to_string(raw_size));
+  std::vector<float> both(static_cast<size_t>(raw_size) / 4);
+  try {
+    SnapshotPieces(individual_id, codec, raw_size, blob).decode_all(both);
+  } catch (const Error& e) {
+    // The codec names the blob a snapshot; say which table it came from.
+    fail(e.code(), "optimizer state of individual " + std::to_string(individual_id) + ": " + e.what());
   }
-  std::vector<std::byte> raw(static_cast<size_t>(raw_size));
-  const size_t got = ZSTD_decompress(raw.data(), raw.size(), blob.data(), blob.size());
-  if (ZSTD_isError(got)) corrupt(individual_id, std::string("zstd: ") + ZSTD_getErrorName(got));
-  if (got != raw.size()) corrupt(individual_id, "decompressed to " + std::to_string(got) + " bytes");
-  if (checksum_of(raw) != stored) {
-    corrupt(individual_id, "checksum " + hex64(checksum_of(raw)) + " but " + hex64(stored) + " is stored");
-  }
-  auto both = genotype_from_bytes(raw);
+  const uint64_t actual = checksum_of(genotype_to_bytes(both));
+  if (actual != stored) corrupt(individual_id, "checksum " + hex64(actual) + " but " + hex64(stored) + " is stored");
   const size_t half = both.size() / 2;
   s.m.assign(both.begin(), both.begin() + static_cast<std::ptrdiff_t>(half));
   s.v.assign(both.begin() + static_cast<std::ptrdiff_t>(half), both.end());
