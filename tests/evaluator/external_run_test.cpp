@@ -163,6 +163,55 @@ TEST(ExternalRun, ACrashingEvaluatorFailsItsRunWithAMessageNamingTheIndividualAn
   EXPECT_EQ(wait_until_gone(marker(dir), 0), std::vector<int>{});
 }
 
+// The hostile audit's case: an evaluator whose setup hook opens its weights for writing
+// (which truncated the shared region and killed every daemon that claimed the run with
+// SIGBUS) now fails its own runs with the Python error, and the daemon goes on to the next
+// experiment; an evaluator that tampers and carries on gets the clean history.
+TEST(ExternalRun, AnEvaluatorThatTouchesItsSharedWeightsCannotTakeTheDaemonDown) {
+  TempDir dir;
+  const auto db = dir / "tamper.db";
+  json hostile = fault_experiment(dir, "tamper_setup", 3);
+  hostile["name"] = "hostile";
+  json tampering = fault_experiment(dir, "tamper", 3);
+  tampering["name"] = "tampering";
+  json clean = fault_experiment(dir, "ok", 3);
+  clean["name"] = "clean";
+  ASSERT_NO_FATAL_FAILURE(submit(db, dir / "hostile.json", hostile));
+  ASSERT_NO_FATAL_FAILURE(submit(db, dir / "tampering.json", tampering));
+  ASSERT_NO_FATAL_FAILURE(submit(db, dir / "clean.json", clean));
+  const auto r = run_seedline({"--db", db.string(), "daemon", "--once"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;  // not 135 (SIGBUS)
+  auto store = store::open_database(db, store::OpenPurpose::kRead);
+  for (int64_t run : {1, 2}) {
+    const auto s = store::run_summary(store, run);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->run.state, store::RunState::kFailed);
+    ASSERT_TRUE(s->run.message);
+    EXPECT_NE(s->run.message->find("PermissionError"), std::string::npos) << *s->run.message;
+  }
+  for (int64_t run : {3, 4, 5, 6}) {
+    const auto s = store::run_summary(store, run);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->run.state, store::RunState::kFinished) << "run " << run;
+  }
+  // Same seed, same task: the tampering evaluator's runs have the clean runs' histories.
+  const auto status = run_seedline({"--db", db.string(), "status", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  const json runs = json::parse(status.out)["runs"];
+  for (int64_t trial : {0, 1}) {
+    json a, b;
+    for (const auto& run : runs) {
+      if (run["trial"] != trial) continue;
+      if (run["experiment_name"] == "tampering") a = run;
+      if (run["experiment_name"] == "clean") b = run;
+    }
+    ASSERT_FALSE(a.is_null());
+    ASSERT_FALSE(b.is_null());
+    EXPECT_EQ(a["best_fitness"], b["best_fitness"]) << "trial " << trial;
+  }
+  EXPECT_EQ(wait_until_gone(marker(dir), 5), std::vector<int>{});
+}
+
 // SIGINT (Ctrl-C: it reaches seedline only, the evaluators have their own process group) and
 // SIGTERM both pause the run; seedline stops its evaluators before it exits.
 void expect_signal_pauses_and_leaves_no_evaluator(int sig) {

@@ -16,6 +16,10 @@ process it started in /proc and prove none is left behind. MODE:
   exit_at_start prints a reason and exits with status 3 before the handshake
   slow          ok, sleeping ARG seconds per item
   grandchild    ok, after starting a sleeping Python grandchild that also carries MARKER
+  tamper        ok, after trying every way to change the shared weights (truncate, grow, write,
+                reopen /proc/self/fd/N for writing, a writable shared mmap, numpy memmap w+), each
+                expected to fail; metrics also hold "tampered": how many of them succeeded
+  tamper_setup  the audit's case: the setup hook opens /proc/self/fd/N "wb" and lets the error out
   policy        reward 0; metrics out0, out1, ... = build_policy(weights, network) applied to
                 the observation x_i = 0.1 * (i + 1) (checks the weight layout end to end)
 """
@@ -40,10 +44,43 @@ def deterministic(weights, seed):
 
 
 NETWORK = []
+WEIGHTS_FD = []
 
 
 def setup(hello):
     NETWORK[:] = hello["network"]
+    WEIGHTS_FD[:] = [int(hello["weights"].get("fd", 4))]
+    if MODE == "tamper_setup":
+        open("/proc/self/fd/%d" % WEIGHTS_FD[0], "wb").close()
+
+
+def write_through(path, data):
+    with open(path, "r+b", buffering=0) as f:
+        f.write(data)
+
+
+def tamper():
+    """Tries to shrink, grow and overwrite the shared weights; returns how many tries worked."""
+    import mmap
+    fd = WEIGHTS_FD[0]
+    size = os.fstat(fd).st_size
+    tries = [
+        lambda: os.ftruncate(fd, 0),
+        lambda: os.ftruncate(fd, size + 4096),
+        lambda: os.pwrite(fd, b"\xff" * 4, 0),
+        lambda: open("/proc/self/fd/%d" % fd, "wb").close(),
+        lambda: write_through("/proc/self/fd/%d" % fd, b"\xff" * 4),
+        lambda: mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE).write(b"\xff" * 4),
+        lambda: np.memmap("/proc/self/fd/%d" % fd, dtype="<f4", mode="w+", shape=(size // 4,)),
+    ]
+    worked = 0
+    for attempt in tries:
+        try:
+            attempt()
+            worked += 1
+        except (OSError, ValueError):
+            pass
+    return worked
 
 
 def first_to_claim(path):
@@ -77,6 +114,11 @@ def evaluate(weights, seed):
         return "abc"
     if MODE == "raise":
         raise ValueError("the environment refused these weights")
+    if MODE == "tamper":
+        worked = tamper()
+        reward, steps, metrics = deterministic(weights, seed)
+        metrics["tampered"] = float(worked)
+        return reward, steps, metrics
     if MODE == "slow":
         time.sleep(float(ARG))
     return deterministic(weights, seed)
