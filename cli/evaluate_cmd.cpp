@@ -58,7 +58,11 @@ void print_experiment(const runner::ExperimentReevaluation& e, const runner::Ree
               << pad(format_number(r.result.mean, "%.6g"), 13) << ci_text(r.result) << '\n';
   }
   std::cout << '\n';
-  print_comparison_table(std::cout, e.comparison);
+  if (e.comparison.groups.empty()) {
+    std::cout << "one condition: no comparison between conditions\n";
+  } else {
+    print_comparison_table(std::cout, e.comparison);
+  }
 }
 
 void run_evaluate(const GlobalOptions& global, const EvaluateOptions& o) {

@@ -141,7 +141,8 @@ ExperimentReevaluation reevaluate_experiment(store::Database& db, const store::E
     }
     groups.push_back(std::move(g));
   }
-  out.comparison = stats::compare_groups(groups, stats::MwuMethod::kAuto);
+  // One condition (the Deep GA example has none declared) has nothing to compare with.
+  if (groups.size() >= 2) out.comparison = stats::compare_groups(groups, stats::MwuMethod::kAuto);
   return out;
 }
 
@@ -178,7 +179,7 @@ Json to_json(const ExperimentReevaluation& e, const ReevaluationOptions& options
           {"episodes", options.episodes},
           {"seed", std::to_string(options.seed)},
           {"runs", runs},
-          {"comparison", stats::to_json(e.comparison)}};
+          {"comparison", e.comparison.groups.empty() ? Json() : stats::to_json(e.comparison)}};
 }
 
 }  // namespace seedline::runner

@@ -73,7 +73,8 @@ struct ExperimentReevaluation {
   std::string experiment_name;
   std::vector<std::string> conditions;  // file order
   std::vector<RunReevaluation> runs;    // by run id
-  stats::Comparison comparison;         // re-measured means grouped by condition
+  stats::Comparison comparison;         // re-measured means grouped by condition; empty (no groups)
+                                        // when the experiment has one condition
 };
 
 ExperimentReevaluation reevaluate_experiment(store::Database& db, const store::ExperimentRow& experiment,
@@ -84,7 +85,7 @@ ExperimentReevaluation reevaluate_experiment(store::Database& db, const store::E
 // undefined numbers are null.
 nlohmann::ordered_json to_json(const Reevaluation& r);
 // {"experiment", "name", "episodes", "seed", "runs": [{"run", "condition", "trial",
-// ...to_json(Reevaluation) without rewards}], "comparison": stats::to_json}.
+// ...to_json(Reevaluation) without rewards}], "comparison": stats::to_json or null for one condition}.
 nlohmann::ordered_json to_json(const ExperimentReevaluation& e, const ReevaluationOptions& options);
 
 }  // namespace seedline::runner

@@ -107,6 +107,24 @@ TEST(Reevaluate, EveryRunsFinalBestIsComparedByCondition) {
   EXPECT_TRUE(j["comparison"].contains("kruskal"));
 }
 
+TEST(EvaluateCommand, AnExperimentOfOneConditionIsReMeasuredWithoutAComparison) {
+  // The README's `evaluate --experiment deep-ga --best` (one condition) failed with "comparing
+  // groups needs at least 2 groups"; found by the README tour test.
+  TempDir dir;
+  { auto db = evolved(dir / "a.db", testing::kCartpoleExperiment); }
+  const std::string db = (dir / "a.db").string();
+  const auto text = seedline::testing::run_seedline(
+      {"--db", db, "evaluate", "--experiment", "cartpole-resume", "--best", "--episodes", "3"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("one condition: no comparison"), std::string::npos) << text.out;
+  const auto json = seedline::testing::run_seedline(
+      {"--db", db, "evaluate", "--experiment", "cartpole-resume", "--best", "--episodes", "3", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["runs"].size(), 2u);
+  EXPECT_TRUE(j["comparison"].is_null());
+}
+
 TEST(EvaluateCommand, PrintsJsonAndRefusesAmbiguousArguments) {
   TempDir dir;
   { auto db = evolved(dir / "a.db", testing::kCartpoleExperiment); }
