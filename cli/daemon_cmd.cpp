@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "common.hpp"
@@ -64,6 +65,14 @@ void run_daemon_cmd(const GlobalOptions& global, const DaemonCliOptions& o, runn
   std::cout << "daemon " << report.owner << (report.stopped ? " stopped" : " done") << ": "
             << report.finished.size() << " finished, " << report.paused.size() << " paused, " << report.failed.size()
             << " failed, " << report.lost.size() << " handed over\n";
+  std::set<int64_t> failed_experiments;
+  for (const int64_t id : report.failed) {
+    if (const auto run = store::find_run(db, id)) failed_experiments.insert(run->experiment_id);
+  }
+  for (const int64_t e : failed_experiments) {
+    std::cout << "once the cause is fixed, `" << seedline_command(global) << " retry --experiment " << e
+              << "` resumes experiment " << e << "'s failed runs from their last committed generation\n";
+  }
   if (!report.gave_up.empty()) {
     io_error("stopped claiming runs: " + report.gave_up + "; the runs it held resume from their last committed "
              "generation (`seedline retry --experiment X` puts them back at once)");

@@ -219,6 +219,12 @@ TEST(RetryCommand, AnEvaluatorThatCannotStartFailsEachRunOnceThenRetryFinishesTh
             std::string::npos)
       << r.err;
 
+  const auto status = run_seedline({"--db", db.string(), "status"});
+  EXPECT_NE(status.out.find("failed runs of experiment 1 resume from their last committed generation, once the cause "
+                            "is fixed, with `" + retry + "`"),
+            std::string::npos)
+      << status.out;
+
   // The cause passes (the module is installed); retry run 2 alone, then the rest.
   std::filesystem::remove(dir / "broken");
   const auto two = run_seedline({"--db", db.string(), "retry", "--experiment", "1", "--run", "2"});
