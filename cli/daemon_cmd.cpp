@@ -335,7 +335,8 @@ void register_daemon_commands(CLI::App& app, const GlobalOptions& global) {
     cmd->add_option("--threads", o->threads, "Worker threads (default: every core)")->check(CLI::Range(1, 1024));
     cmd->add_flag("--queue", o->queue, "Only put them back in the queue, for a running daemon (or mpirun ... daemon --mpi)");
     cmd->add_option("--stale-after", o->stale_after,
-                    "Seconds without a heartbeat after which a running run of another host counts as abandoned")
+                    "Seconds without a heartbeat after which a running run counts as abandoned (one whose process on this "
+                    "host is gone counts at once)")
         ->check(finite_range(0.05, 1e7))
         ->capture_default_str();
     cmd->callback([&global, o] { run_retry_cmd(global, *o, runner::install_stop_signals()); });
