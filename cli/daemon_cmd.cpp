@@ -65,17 +65,30 @@ void run_daemon_cmd(const GlobalOptions& global, const DaemonCliOptions& o, runn
   std::cout << "daemon " << report.owner << (report.stopped ? " stopped" : " done") << ": "
             << report.finished.size() << " finished, " << report.paused.size() << " paused, " << report.failed.size()
             << " failed, " << report.lost.size() << " handed over\n";
-  std::set<int64_t> failed_experiments;
-  for (const int64_t id : report.failed) {
-    if (const auto run = store::find_run(db, id)) failed_experiments.insert(run->experiment_id);
-  }
-  for (const int64_t e : failed_experiments) {
+  // The experiments of these runs; those the database cannot tell now are left out.
+  const auto experiments_of = [&db](const std::vector<int64_t>& ids) {
+    std::set<int64_t> out;
+    for (const int64_t id : ids) {
+      try {
+        if (const auto run = store::find_run(db, id)) out.insert(run->experiment_id);
+      } catch (const Error&) {
+      }
+    }
+    return out;
+  };
+  for (const int64_t e : experiments_of(report.failed)) {
     std::cout << "once the cause is fixed, `" << seedline_command(global) << " retry --experiment " << e
               << "` resumes experiment " << e << "'s failed runs from their last committed generation\n";
   }
   if (!report.gave_up.empty()) {
-    io_error("stopped claiming runs: " + report.gave_up + "; the runs it held resume from their last committed "
-             "generation (`seedline retry --experiment X` puts them back at once)");
+    std::string commands;  // for the runs a database error left running
+    for (const int64_t e : experiments_of(report.lost)) {
+      commands += (commands.empty() ? "" : ", ") + ("`" + seedline_command(global) + " retry --experiment " +
+                                                     std::to_string(e) + "`");
+    }
+    io_error("stopped claiming runs: " + report.gave_up + "; nothing committed is lost" +
+             (commands.empty() ? std::string()
+                               : "; the runs it left resume from their last committed generation with " + commands));
   }
 }
 
