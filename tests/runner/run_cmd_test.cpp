@@ -1,4 +1,4 @@
-// `seedline run` when a database write fails under it (docs/guarantees.md): a run that did
+// `seedline run` (and `daemon --once`) when a database write fails under it (docs/guarantees.md): a run that did
 // not finish makes the command name it with its own state and the generation that did not
 // commit and exit 1, without "Next steps"; runs that finished are not blamed, runs never
 // started are named as such, and the message says how to retry.
@@ -126,6 +126,47 @@ TEST(RunCommand, AfterADatabaseFailureEachRunIsNamedWithItsOwnStateAndTheGenerat
   const auto run3 = store::find_run(db, 3).value();
   EXPECT_EQ(run3.state, store::RunState::kQueued);
   EXPECT_EQ(run3.message, "retried: resumes from generation " + std::to_string(last + 1));
+}
+
+}  // namespace
+}  // namespace seedline::runner
+
+namespace seedline::runner {
+namespace {
+
+// `daemon --once` meets the same failure: it reports what it did, then fails naming the
+// exact retry command of the run it left (it used to end with the bare store error).
+TEST(DaemonCommand, AClaimThatFailsEndsTheOnceDaemonNamingTheRetryCommandOfTheRunItLeft) {
+  TempDir dir;
+  const auto db_path = dir / "locked.db";
+  std::string spec = testing::kCartpoleExperiment;
+  spec.replace(spec.find("\"trials\": 2"), 11, "\"trials\": 1");
+  spec.replace(spec.find("\"generations\": 6"), 16, "\"generations\": 1000000");
+  seedline::testing::write_file(dir / "long.json", spec);
+  ASSERT_EQ(seedline::testing::run_seedline({"--db", db_path.string(), "submit", (dir / "long.json").string()})
+                .exit_code,
+            0);
+  testing::Child daemon({"--db", db_path.string(), "daemon", "--once", "--threads", "1"}, dir.path(), "daemon");
+  bool started = false;
+  for (int i = 0; i < 3000 && !started; ++i) {
+    testing::sleep_seconds(0.01);
+    auto db = store::open_database(db_path, store::OpenPurpose::kRead);
+    const auto s = store::run_summary(db, 1);
+    started = s && s->last_generation >= 1;
+  }
+  ASSERT_TRUE(started) << daemon.err();
+  auto locker = store::Database::open(db_path, {store::Access::kReadWrite, 10000});
+  locker.exec("BEGIN EXCLUSIVE");
+  const auto [code, signal] = daemon.wait();
+  locker.exec("ROLLBACK");
+  EXPECT_EQ(signal, 0);
+  EXPECT_EQ(code, 1) << daemon.out() << daemon.err();
+  EXPECT_NE(daemon.out().find("0 finished, 0 paused, 0 failed, 1 handed over"), std::string::npos) << daemon.out();
+  EXPECT_NE(daemon.err().find("seedline: error: stopped claiming runs: "), std::string::npos) << daemon.err();
+  EXPECT_NE(daemon.err().find("; nothing committed is lost; the runs it left resume from their last committed "
+                              "generation with `seedline --db " + db_path.string() + " retry --experiment 1`"),
+            std::string::npos)
+      << daemon.err();
 }
 
 }  // namespace
