@@ -1,7 +1,8 @@
-// `seedline run` (and `daemon --once`) when a database write fails under it (docs/guarantees.md): a run that did
-// not finish makes the command name it with its own state and the generation that did not
-// commit and exit 1, without "Next steps"; runs that finished are not blamed, runs never
-// started are named as such, and the message says how to retry.
+// `seedline run` (and `daemon --once`) when a database write fails under it
+// (docs/guarantees.md): a run that did not finish makes the command name it with its own
+// state and the generation that did not commit and exit 1, without "Next steps"; runs that
+// finished are not blamed, runs never started are named as such, and the message says how to
+// retry.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
