@@ -1,7 +1,8 @@
 // seedline evaluate ID [--episodes N] [--seed S] [--threads T] [--json]
 // seedline evaluate --experiment NAME|ID --best [--episodes N] [--seed S] [--threads T] [--json]
 // Re-measures a stored individual (or every run's final best) on fresh episodes and stores
-// the result beside its birth fitness (src/runner/reevaluate.hpp).
+// the result beside its birth fitness (src/runner/reevaluate.hpp); a deterministic task's
+// individual is evaluated once, and the output says so.
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -34,7 +35,10 @@ void print_one(const runner::Reevaluation& r) {
             << "  stored fitness (birth generation, during evolution): "
             << (r.stored_fitness ? format_number(*r.stored_fitness, "%.6g") : std::string("-")) << '\n';
   if (r.deterministic) {
-    std::cout << "  re-measured: " << format_number(r.mean, "%.6g") << " (a function task: deterministic, scored once)\n";
+    std::cout << "  re-measured: " << format_number(r.mean, "%.17g") << '\n'
+              << "  deterministic task '" << r.task
+              << "': evaluated once (no episodes to draw, so --episodes does not apply): a fresh computation, "
+                 "bit for bit the value the run computed\n";
   } else {
     std::cout << "  re-measured on " << r.episodes << " fresh episodes (seed " << r.seed << "): mean "
               << format_number(r.mean, "%.6g") << ", std " << format_number(r.std, "%.4g") << ", 95% CI "
@@ -44,9 +48,15 @@ void print_one(const runner::Reevaluation& r) {
 }
 
 void print_experiment(const runner::ExperimentReevaluation& e, const runner::ReevaluationOptions& o) {
-  std::cout << "experiment '" << e.experiment_name << "' (id " << e.experiment << "): every run's final best, "
-            << "re-measured on " << o.episodes << " fresh episodes (seed " << o.seed << ")\n"
-            << "stored best = the maximum of noisy estimates (biased upward); re-measured = unbiased\n\n";
+  const bool deterministic = !e.runs.empty() && e.runs.front().result.deterministic;
+  std::cout << "experiment '" << e.experiment_name << "' (id " << e.experiment << "): every run's final best, ";
+  if (deterministic) {
+    std::cout << "evaluated once (deterministic task '" << e.runs.front().result.task
+              << "': --episodes does not apply; re-measured = stored)\n\n";
+  } else {
+    std::cout << "re-measured on " << o.episodes << " fresh episodes (seed " << o.seed << ")\n"
+              << "stored best = the maximum of noisy estimates (biased upward); re-measured = unbiased\n\n";
+  }
   size_t width = 11;
   for (const auto& c : e.conditions) width = std::max(width, c.size() + 2);
   std::cout << pad("condition", width) << pad("run", 6) << pad("trial", 7) << pad("individual", 12)
@@ -101,7 +111,7 @@ void register_evaluate_command(CLI::App& app, const GlobalOptions& global) {
   add_id_option(cmd, "ID", o->id, "Individual id")->required(false);
   cmd->add_option("--experiment", o->experiment, "Experiment id or name (with --best)");
   cmd->add_flag("--best", o->best, "Re-measure every run's final best and compare the conditions");
-  cmd->add_option("--episodes", o->episodes, "Fresh episodes per individual (function tasks: scored once)")
+  cmd->add_option("--episodes", o->episodes, "Fresh episodes per individual (deterministic tasks: evaluated once)")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   cmd->add_option("--seed", o->seed, "Seed of the fresh episodes (the same seed gives the same episodes)")

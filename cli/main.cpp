@@ -1,5 +1,7 @@
 // seedline: the command-line entry point. Wires the subcommands and turns errors into
 // messages and exit codes: 0 ok, 1 runtime error, 2 usage error.
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include "common.hpp"
@@ -58,6 +60,16 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "seedline: internal error: " << e.what() << '\n';
+    return 1;
+  }
+  // Output that cannot be written whole is an error, not a silent success (`seedline export >
+  // /dev/full`, a full disk): the stream's state after the final flush says whether every
+  // byte went out.
+  errno = 0;
+  std::cout.flush();
+  if (!std::cout) {
+    std::cerr << "seedline: error: cannot write the output to standard output"
+              << (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()) << '\n';
     return 1;
   }
   return 0;

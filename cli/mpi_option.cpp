@@ -30,6 +30,7 @@ void run_maybe_distributed(const MpiCliOptions& options, int threads,
   job.wire_stats = options.wire_stats;
   job.log = &std::cerr;
   job.stop = &stop;
+  job.request_stop = runner::request_stop;
   distributed::run_job(job, [&](runner::Executor& executor) { body(&executor, stop); });
 }
 

@@ -1,6 +1,7 @@
 // seedline status [--experiment NAME|ID] [--stages] [--json]: every run's state, progress and
 // best; --stages adds each run's per-stage evaluations, steps and seconds.
 #include <iostream>
+#include <set>
 
 #include "common.hpp"
 #include "runner/status.hpp"
@@ -16,6 +17,18 @@ struct StatusOptions {
   bool json = false;
 };
 
+// Failed runs keep what they committed: say how to resume them (docs/runner.md, "Retrying runs").
+void print_retry_hint(const GlobalOptions& global, const std::vector<store::RunSummary>& runs) {
+  std::set<int64_t> experiments;
+  for (const auto& r : runs) {
+    if (r.run.state == store::RunState::kFailed) experiments.insert(r.run.experiment_id);
+  }
+  for (const int64_t e : experiments) {
+    std::cout << "failed runs of experiment " << e << " resume from their last committed generation, once the cause "
+              << "is fixed, with `" << seedline_command(global) << " retry --experiment " << e << "`\n";
+  }
+}
+
 void run_status(const GlobalOptions& global, const StatusOptions& options) {
   auto db = open_db(global, store::OpenPurpose::kRead);
   std::optional<int64_t> experiment;
@@ -28,6 +41,7 @@ void run_status(const GlobalOptions& global, const StatusOptions& options) {
   } else {
     std::cout << runner::status_table(runs);
     if (options.stages && !runs.empty()) std::cout << '\n' << runner::stage_table(runs, stages);
+    print_retry_hint(global, runs);
   }
 }
 

@@ -9,7 +9,10 @@
 // Thread-safety: one run_job per process (MPI is initialised once, SERIALIZED).
 // Failure: without MPI built in, run_job throws seedline::Error kUnimplemented saying so. On
 // rank 0, whatever `coordinate` throws is rethrown after every worker was told to leave, so
-// the job ends cleanly with rank 0's error. A worker that cannot go on (a message it cannot
+// the job ends cleanly with rank 0's error, printed once: that includes a --wire-stats path
+// that cannot be opened (checked before the workers are greeted). A --wire-stats line that
+// cannot be written whole stops the job as SIGTERM would (options.request_stop), and run_job
+// then throws kIOError naming the file. A worker that cannot go on (a message it cannot
 // decode) prints "seedline (rank R on HOST): error: ..." and ends the whole job with status
 // 1 (MPI_Abort); a rank that dies ends the job too (Open MPI's default).
 #pragma once
@@ -31,6 +34,9 @@ struct JobOptions {
   std::string wire_stats;                   // rank 0 writes one JSON line per generation here; empty: none
   std::ostream* log = nullptr;              // rank 0: the job's shape at start, wire totals at the end
   const std::atomic<bool>* stop = nullptr;  // rank 0's stop request (SIGINT/SIGTERM); may be null
+  // Rank 0: asks the caller to stop as on SIGTERM (its runs pause), when the job cannot go on
+  // as asked: a --wire-stats line could not be written. May be empty.
+  std::function<void()> request_stop;
 };
 
 // Runs this process's part of the job. Returns true on rank 0 (after `coordinate` returned),

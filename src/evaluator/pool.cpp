@@ -157,6 +157,13 @@ void EvaluatorPool::on_failure(Worker& w, const std::string& what, Batch* batch)
             batch, tail);
     }
     batch->pending.push_front(item);
+  } else if (!identified_) {
+    // No worker of this pool has ever said READY: the evaluator cannot start at all (a
+    // missing module, a bad path in its setup), and starting it again would only repeat
+    // that, once per worker and retry. Fail on the first attempt with its own words.
+    w.state = Worker::State::kStarting;  // for the message: not about an item
+    fatal(w, event + " before its first READY (no worker of this evaluator has started; not retried)", nullptr,
+          tail);
   } else if (++w.start_failures > options_.retries) {
     w.state = Worker::State::kStarting;  // for the message: not about an item
     fatal(w, event + " before answering any item (started " + std::to_string(w.start_failures) + " times)", nullptr,

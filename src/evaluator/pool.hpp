@@ -12,7 +12,9 @@
 //     within `timeout` is killed (its whole process group) and restarted; its item is retried
 //     up to `retries` more times, then evaluate() throws;
 //   - a worker that fails its handshake (exits at start, wrong protocol, no READY within
-//     `startup_timeout`) is restarted up to `retries` times, then the pool throws;
+//     `startup_timeout`) is restarted up to `retries` times, then the pool throws; but
+//     while no worker of the pool has ever sent READY, the first such failure throws at
+//     once (an evaluator that cannot start at all is not started again and again);
 //   - an ERROR reply, a NaN reward or negative steps is the evaluator's own verdict on the
 //     item and is not retried: evaluate() throws at once.
 // Every message names the item (through `describe`: the individual, episode and seed), the

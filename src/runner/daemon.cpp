@@ -72,6 +72,8 @@ const std::atomic<bool>& install_stop_signals() {
   return g_stop;
 }
 
+void request_stop() { g_stop.store(true); }
+
 DaemonReport run_daemon(store::Database& db, const DaemonOptions& options, const std::atomic<bool>& stop) {
   DaemonReport report;
   report.owner = options.owner.empty() ? make_owner_id() : options.owner;
@@ -95,10 +97,18 @@ DaemonReport run_daemon(store::Database& db, const DaemonOptions& options, const
     claim.now = unix_now();
     std::optional<store::RunRow> run;
     try {
-      run = store::claim_run(db, claim);
+      run = store::claim_run(db, claim, options.run_id);
     } catch (const Error& e) {
-      // A lock held past busy_timeout passes; with --once there is no later to wait for.
-      if (e.code() != ErrorCode::kIOError || options.once) throw;
+      // A lock held past busy_timeout passes; with --once there is no later to wait for, and
+      // the report of the runs driven so far is what the caller needs to say what happened.
+      if (e.code() != ErrorCode::kIOError) throw;
+      if (options.once) {
+        report.gave_up = e.what();
+        if (options.log != nullptr) {
+          *options.log << log_timestamp() << " seedline daemon: cannot claim a run: " << e.what() << "\n";
+        }
+        break;
+      }
       if (options.log != nullptr) {
         *options.log << log_timestamp() << " seedline daemon: cannot claim a run now: " << e.what() << "\n";
       }

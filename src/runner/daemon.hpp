@@ -13,7 +13,10 @@
 // Thread-safety: one run_daemon per call; it uses its connection from the calling thread only.
 // Failure: opening the database throws (missing file, wrong schema). A store I/O error while
 // driving a run (e.g. the database stayed locked past busy_timeout) is reported on `log`, the
-// run is left to go stale, and the daemon continues after a pause.
+// run is left to go stale (DaemonReport::lost, lost_because), and the daemon continues after
+// a pause. With `once`, a store I/O error while claiming ends the daemon with the report of
+// what it did so far and the error in DaemonReport::gave_up (without `once` it waits and
+// claims again). Other errors while claiming are thrown.
 #pragma once
 
 #include <atomic>
@@ -36,6 +39,7 @@ struct DaemonOptions {
   int threads = 1;                       // worker threads per run. Default: 1.
   bool once = false;                     // exit when nothing is claimable instead of polling
   std::optional<int64_t> experiment_id;  // only this experiment's runs
+  std::optional<int64_t> run_id;         // only this run (`seedline retry --run N`)
   double stale_after = 60;               // seconds without heartbeat before a running run is reclaimed
   double poll_seconds = 1;               // sleep between claims when idle
   // Between heartbeats; Default (<= 0): min(5, stale_after / 4).
@@ -55,6 +59,9 @@ struct DaemonReport {
   std::vector<int64_t> finished, paused, failed, lost;
   std::map<int64_t, std::string> lost_because;  // per lost run: the error that lost it
   bool stopped = false;                  // ended by a stop request
+  // With `once`: why the daemon stopped claiming before nothing was claimable (a store I/O
+  // error, e.g. the disk is full or the database stayed locked); empty otherwise.
+  std::string gave_up;
 };
 
 // "host:pid:nonce" with a random 32-bit hex nonce.
@@ -67,5 +74,9 @@ DaemonReport run_daemon(store::Database& db, const DaemonOptions& options, const
 // Installs SIGINT and SIGTERM handlers that set the returned flag; a second signal exits at
 // once with status 130 (the run then resumes when its heartbeat goes stale). Idempotent.
 const std::atomic<bool>& install_stop_signals();
+
+// Sets the flag install_stop_signals returns, as a first SIGINT would: for a part of the
+// program that finds it cannot go on (an MPI job's --wire-stats file cannot be written).
+void request_stop();
 
 }  // namespace seedline::runner

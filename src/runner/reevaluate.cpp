@@ -80,7 +80,12 @@ Reevaluation reevaluate(store::Database& db, int64_t individual, const Reevaluat
   r.run = row.run_id;
   r.generation = row.generation;
   r.stored_fitness = row.fitness;
-  r.deterministic = task->scores_phenotype();
+  // Function and network tasks (sphere, rastrigin, language_model) score without drawing on
+  // an episode seed: one evaluation is the exact value, and averaging copies of it would only
+  // add rounding. An external task may draw on the seed, so it is never taken as
+  // deterministic (Task::scores_once says false for it).
+  r.deterministic = task->scores_once();
+  r.task = task->name();
   r.seed = options.seed;
   r.episodes = r.deterministic ? 1 : options.episodes;
 
@@ -154,6 +159,7 @@ Json to_json(const Reevaluation& r) {
           {"generation", r.generation},
           {"stored_fitness", r.stored_fitness ? number(*r.stored_fitness) : Json(nullptr)},
           {"deterministic", r.deterministic},
+          {"task", r.task},
           {"seed", std::to_string(r.seed)},
           {"episodes", r.episodes},
           {"mean", number(r.mean)},

@@ -8,8 +8,10 @@
 // std, 95% Student-t CI of the mean, steps. Episode e's seed is
 // evolve::derive(seed, Stream::kReevaluationEpisode, 0, e): the same --seed gives the same
 // numbers, and every individual re-measured with one seed meets the same episodes (common
-// random numbers). Function tasks are deterministic: they are scored once (episodes 1, std
-// and CI undefined), which reproduces the stored fitness exactly.
+// random numbers). Deterministic tasks (Task::scores_once: the function tasks sphere and
+// rastrigin, and language_model) are evaluated once whatever `episodes` says (episodes 1,
+// std and CI undefined): the result is a fresh computation of the same value, equal bit for
+// bit to the stored fitness on the same kernels.
 // reevaluate_experiment() does it for every run's final best (the best individual of its
 // last committed generation) and compares the conditions on the re-measured means with the
 // rank tests of src/stats (docs/statistics.md).
@@ -46,7 +48,8 @@ struct Reevaluation {
   int64_t run = 0;
   int generation = 0;                  // birth generation
   std::optional<double> stored_fitness;  // measured in the birth generation (during evolution)
-  bool deterministic = false;          // a function task: scored once
+  bool deterministic = false;          // a deterministic task: evaluated once
+  std::string task;                    // the task's name, e.g. "language_model"
   uint64_t seed = 0;
   int episodes = 0;                    // run (1 for a function task)
   std::vector<double> rewards;         // per episode
@@ -80,7 +83,7 @@ struct ExperimentReevaluation {
 ExperimentReevaluation reevaluate_experiment(store::Database& db, const store::ExperimentRow& experiment,
                                              const ReevaluationOptions& options, ThreadPool& pool);
 
-// {"individual", "run", "generation", "stored_fitness", "deterministic", "seed" (decimal
+// {"individual", "run", "generation", "stored_fitness", "deterministic", "task", "seed" (decimal
 // string), "episodes", "mean", "std", "ci95": [lo, hi], "steps", "rewards", "id"};
 // undefined numbers are null.
 nlohmann::ordered_json to_json(const Reevaluation& r);

@@ -25,8 +25,9 @@ struct ClaimOptions {
   std::optional<int64_t> experiment_id;      // only this experiment's runs
 };
 
-// Claims one run; nullopt when none is claimable.
-std::optional<RunRow> claim_run(Database& db, const ClaimOptions& options);
+// Claims one run (only `only_run`, when given); nullopt when none is claimable.
+std::optional<RunRow> claim_run(Database& db, const ClaimOptions& options,
+                                std::optional<int64_t> only_run = std::nullopt);
 
 // Refreshes the heartbeat; false when `owner` no longer holds the run.
 bool heartbeat(Database& db, int64_t run_id, const std::string& owner, double now);
@@ -37,6 +38,12 @@ bool release_run(Database& db, int64_t run_id, const std::string& owner, RunStat
 
 // Whether `owner` holds the run in state running (call inside the commit transaction).
 bool owns_run(Database& db, int64_t run_id, const std::string& owner);
+
+// Puts a failed run, or a running one whose owner is gone, back in the queue: state queued,
+// owner and heartbeat cleared, `message` stored (e.g. what the run resumes from). Only if
+// the run is still as `seen` says (state, owner, heartbeat), so it never takes a run from a
+// daemon that claimed or heartbeat it meanwhile; false when it changed.
+bool requeue_run(Database& db, const RunRow& seen, const std::string& message);
 
 // Counts runs of an experiment (or all) that are not finished or failed.
 int64_t unfinished_runs(Database& db, std::optional<int64_t> experiment_id);

@@ -214,13 +214,14 @@ TEST(EvaluatorPool, AnExceptionInEvaluateComesBackWithItsTraceback) {
   EXPECT_EQ(wait_until_gone(dir.path().string(), 0), std::vector<int>{});
 }
 
-TEST(EvaluatorPool, AnEvaluatorThatExitsAtStartIsRetriedThenRefused) {
+TEST(EvaluatorPool, AnEvaluatorThatExitsBeforeItsFirstReadyIsRefusedOnTheFirstAttempt) {
   TempDir dir;
   {
     EvaluatorPool pool(options_for(fault_command("exit_at_start", dir.path().string()), 2));
     const std::string message = error_of([&] { pool.start([] {}); });
-    expect_contains(message, {"exited with status 3", "before answering any item (started 3 times)",
+    expect_contains(message, {"exited with status 3", "before its first READY", "not retried",
                               "cannot start: no licence for the simulator"});
+    EXPECT_EQ(pool.restarts(), 1);  // the one failure; no worker was started again
   }
   EXPECT_EQ(wait_until_gone(dir.path().string(), 0), std::vector<int>{});
 }

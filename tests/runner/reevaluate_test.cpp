@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "http/api.hpp"
 #include "runner/daemon.hpp"
@@ -59,6 +61,72 @@ TEST(Reevaluate, ADeterministicTaskReproducesTheStoredFitnessExactly) {
     ASSERT_EQ(j["reevaluations"].size(), 1u);
     EXPECT_EQ(j["reevaluations"][0]["mean"].get<double>(), *stored);
   }
+}
+
+// The audit's case: `evaluate` on a language-model individual ran the deterministic task 100
+// times, said "fresh episodes" and deterministic: false, and its mean of 100 copies was not
+// exactly the stored fitness. Every deterministic task is evaluated once, says so, and gives
+// the stored fitness bit for bit (the run computed it on the same kernels).
+TEST(EvaluateCommand, DeterministicTasksAreEvaluatedOnceSaySoAndGiveTheStoredFitnessBitForBit) {
+  TempDir dir;
+  std::string rastrigin = testing::kSphereExperiment;
+  rastrigin.replace(rastrigin.find("\"sphere\""), 8, "\"rastrigin\"");
+  rastrigin.replace(rastrigin.find("sphere-resume"), 13, "rastrigin-once");
+  std::string text;
+  for (int s = 0; s < 12; ++s) {
+    for (int t = 0; t < 6 + s % 5; ++t) {
+      if (t > 0) text += ' ';
+      text += std::to_string((s * 7 + t * 3) % 29);
+    }
+    text += "\n";
+  }
+  seedline::testing::write_file(dir / "data.tokens", text);
+  const nlohmann::json lm = {
+      {"name", "lm-once"}, {"seed", 5}, {"trials", 1},
+      {"task", {{"type", "language_model"}, {"data", (dir / "data.tokens").string()}, {"sequences", 10}}},
+      {"network", nlohmann::json::array({{{"type", "transformer"}, {"vocab", 32}, {"d_model", 8}, {"blocks", 1},
+                                          {"heads", 2}, {"head_dim", 4}, {"ff", 16}}})},
+      {"ga", {{"population", 8}, {"truncation", 3}, {"elites", 1}, {"generations", 3}, {"mutation_rate", 0.05},
+              {"stages", nlohmann::json::array({{{"evaluations", 1}, {"keep", 3}}})}}},
+      {"conditions", nlohmann::json::array({{{"name", "direct"}, {"representation", {{"type", "direct"}}}}})}};
+  const std::string db = (dir / "a.db").string();
+  seedline::testing::write_file(dir / "rastrigin.json", rastrigin);
+  seedline::testing::write_file(dir / "lm.json", lm.dump());
+  for (const char* file : {"rastrigin.json", "lm.json"}) {
+    const auto r = seedline::testing::run_seedline({"--db", db, "run", (dir / file).string(), "--threads", "2"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  // Runs 1 and 2: rastrigin; run 3: the language model.
+  for (const auto& [run, task] : {std::pair<int64_t, std::string>{1, "rastrigin"}, {2, "rastrigin"},
+                                  {3, "language_model"}}) {
+    SCOPED_TRACE(task + " run " + std::to_string(run));
+    int64_t id = 0;
+    double stored = 0;
+    {
+      auto rdb = store::open_database(dir / "a.db", store::OpenPurpose::kRead);
+      id = final_best(rdb, run);
+      stored = store::get_individual(rdb, id).fitness.value();
+    }
+    const auto r = seedline::testing::run_seedline(
+        {"--db", db, "evaluate", std::to_string(id), "--episodes", "100", "--threads", "2", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["deterministic"], true);
+    EXPECT_EQ(j["task"], task);
+    EXPECT_EQ(j["episodes"], 1);
+    ASSERT_EQ(j["rewards"].size(), 1u);
+    // JSON numbers round-trip exactly: the same double, bit for bit.
+    const double mean = j["mean"].get<double>();
+    EXPECT_EQ(std::memcmp(&mean, &stored, sizeof mean), 0) << mean << " vs stored " << stored;
+    EXPECT_TRUE(j["std"].is_null());
+    const auto plain = seedline::testing::run_seedline({"--db", db, "evaluate", std::to_string(id)});
+    ASSERT_EQ(plain.exit_code, 0) << plain.err;
+    EXPECT_NE(plain.out.find("deterministic task '" + task + "': evaluated once"), std::string::npos) << plain.out;
+    EXPECT_EQ(plain.out.find("fresh episodes"), std::string::npos) << plain.out;
+  }
+  const auto best = seedline::testing::run_seedline({"--db", db, "evaluate", "--experiment", "rastrigin-once", "--best"});
+  ASSERT_EQ(best.exit_code, 0) << best.err;
+  EXPECT_NE(best.out.find("evaluated once (deterministic task 'rastrigin'"), std::string::npos) << best.out;
 }
 
 TEST(Reevaluate, CartpoleIsRepeatableBySeedAndDifferentSeedsAgreeWithinTheirIntervals) {
