@@ -134,5 +134,40 @@ TEST(MujocoRun, EvaluateReMeasuresTheBestOnFreshEpisodes) {
   EXPECT_NE(a.out.find("\"mean\""), std::string::npos) << a.out;
 }
 
+// lora fine-tunes an exported humanoid policy: generation 0 is the base file, whose network
+// plays the same episodes as the run it came from.
+TEST(MujocoRun, LoraFineTunesAnExportedHumanoidPolicy) {
+  if (!tasks::mujoco_built()) GTEST_SKIP() << "built without MuJoCo";
+  TempDir dir;
+  const auto path = dir / "a.db";
+  {
+    auto db = submitted(path);
+    run_all(db, 2);
+  }
+  const auto status = run_seedline({"--db", path.string(), "status", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  const int64_t best = nlohmann::json::parse(status.out)["runs"][0]["best_individual"].get<int64_t>();
+  const auto base = dir / "base.safetensors";
+  const auto exported = run_seedline({"--db", path.string(), "genome", std::to_string(best), "--phenotype", "--out",
+                                      base.string()});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  std::string spec = kHumanoidExperiment;
+  spec.replace(spec.find("\"humanoid-tiny\""), 15, "\"humanoid-lora\"");
+  const auto conditions = spec.find("\"conditions\"");
+  spec = spec.substr(0, conditions) + "\"init\": {\"from\": \"" + base.string() +
+         "\"}, \"conditions\": [{\"name\": \"lora\", \"representation\": {\"type\": \"lora\", \"rank\": 1}}]}";
+  seedline::testing::write_file(dir / "lora.json", spec);
+  const auto run = run_seedline({"--db", (dir / "lora.db").string(), "run", (dir / "lora.json").string(), "--threads", "2"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto h = testing::read_histories(dir / "lora.db");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h.begin()->second.state, "finished");
+  EXPECT_EQ(h.begin()->second.generations.size(), 3u);
+  // The genotype holds only A and B: 1 x (53 + 8) + 1 x (8 + 21) values.
+  const auto inspect = run_seedline({"inspect", (dir / "lora.json").string()});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_NE(inspect.out.find("90 genotype"), std::string::npos) << inspect.out;
+}
+
 }  // namespace
 }  // namespace seedline::runner
