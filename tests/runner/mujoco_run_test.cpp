@@ -8,6 +8,7 @@
 
 #include "runner/daemon.hpp"
 #include "runner/submit.hpp"
+#include "mujoco_testing.hpp"
 #include "runner_testing.hpp"
 #include "store/run_repo.hpp"
 #include "support/process.hpp"
@@ -17,23 +18,10 @@
 namespace seedline::runner {
 namespace {
 
+using testing::kHumanoidExperiment;
+
 using seedline::testing::run_seedline;
 using seedline::testing::TempDir;
-
-// Tiny: 12-step episodes (0.3 s of simulated time), populations of 8, three generations. The
-// network gives neither its input (53 observations) nor its output (21 motors).
-const char* kHumanoidExperiment = R"({
-  "name": "humanoid-tiny", "seed": 8, "trials": 1,
-  "task": {"type": "mujoco", "env": "humanoid", "max_steps": 12, "episodes": 1},
-  "network": [{"type": "dense", "out": 8, "activation": "tanh"}, {"type": "dense"}],
-  "ga": {"population": 8, "elites": 1, "generations": 3, "snapshot_every": 2,
-         "stages": [{"evaluations": 1, "keep": 4}, {"evaluations": 2, "keep": 2}]},
-  "conditions": [
-    {"name": "direct", "representation": {"type": "direct"}},
-    {"name": "factorized", "representation": {"type": "factorized", "rank": 2}},
-    {"name": "eggroll", "algorithm": {"type": "es", "sigma": 0.05, "learning_rate": 0.03, "optimizer": "adam",
-                                      "perturbation": {"type": "lowrank", "rank": 1}},
-     "ga": {"stages": [{"evaluations": 2, "keep": 2}]}}]})";
 
 store::Database submitted(const std::filesystem::path& path) {
   auto db = store::open_database(path, store::OpenPurpose::kCreate);
