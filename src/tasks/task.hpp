@@ -1,6 +1,6 @@
 // Fitness tasks: what an individual is scored on. Fitness is always maximised.
 //
-// Three kinds exist. Environment tasks (cartpole, pendulum, mujoco) run episodes in which a Policy
+// Three kinds exist. Environment tasks (cartpole, pendulum) run episodes in which a Policy
 // maps observations to raw network outputs; the task turns outputs into actions. Function
 // tasks (sphere, rastrigin) score the flat phenotype parameters themselves
 // (scores_phenotype() is true) and have no observations. Network tasks (language_model)
@@ -92,14 +92,12 @@ class Task {
 enum class TaskData { kLoad, kSpecOnly };
 
 // Builds a task from the "task" object of an experiment file. Fields (docs/tasks.md):
-//   type       required: "cartpole" | "pendulum" | "sphere" | "rastrigin" | "external" | "language_model" |
-//              "mujoco"
+//   type       required: "cartpole" | "pendulum" | "sphere" | "rastrigin" | "external" | "language_model"
 //   episodes   default 1, 1..100000 (function tasks: only 1, they are deterministic)
 //   max_steps  environment tasks only; default 500 (cartpole) / 200 (pendulum)
 //   shift      function tasks only; default 0: the optimum sits at x_i = shift
 //   data, sequences, bytes, xxh64   language_model only (language_model.hpp)
-// `external` and `mujoco` have their own fields (tasks/external_task.hpp, tasks/mujoco_task.hpp).
-// Unknown fields are errors.
+// `external` has its own fields (tasks/external_task.hpp). Unknown fields are errors.
 std::unique_ptr<Task> make_task(const nlohmann::json& spec, TaskData data = TaskData::kLoad);
 
 // The fitness label (Task::fitness_label) of a stored task spec, without reading data files;
