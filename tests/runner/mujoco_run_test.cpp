@@ -122,6 +122,20 @@ TEST(MujocoRun, EvaluateReMeasuresTheBestOnFreshEpisodes) {
   EXPECT_NE(a.out.find("\"mean\""), std::string::npos) << a.out;
 }
 
+// examples/humanoid.json passes submission's checks: the widths come from the task, the
+// resolved task records them, and every condition's network runs in process.
+TEST(MujocoRun, TheHumanoidExamplePassesSubmission) {
+  if (!tasks::mujoco_built()) GTEST_SKIP() << "built without MuJoCo";
+  auto spec = read_experiment_file(seedline::testing::source_dir() / "examples" / "humanoid.json");
+  check_experiment(spec, "examples/humanoid.json");
+  ASSERT_EQ(spec.conditions.size(), 3u);
+  for (const auto& c : spec.conditions) {
+    EXPECT_EQ(c.task.at("observation_size"), 53) << c.name;
+    EXPECT_EQ(c.task.at("actions"), 21) << c.name;
+    EXPECT_EQ(c.task.at("max_steps"), 1000) << c.name;
+  }
+}
+
 // lora fine-tunes an exported humanoid policy: generation 0 is the base file, whose network
 // plays the same episodes as the run it came from.
 TEST(MujocoRun, LoraFineTunesAnExportedHumanoidPolicy) {
