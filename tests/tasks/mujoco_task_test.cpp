@@ -145,6 +145,47 @@ TEST(MujocoTask, ModelErrorsCarryMujocosTextAndNameTheField) {
       << e;
 }
 
+// A user's own model: a box on two legs whose motors have other control ranges (one without),
+// run by naming its torso and height range.
+TEST(MujocoTask, AUsersOwnModelRunsByNamingItsTorsoAndHeights) {
+  TempDir dir;
+  const auto model = dir / "walker.xml";
+  std::ofstream(model) << R"(<mujoco><option timestep="0.01"/><worldbody>
+      <geom name="floor" type="plane" size="0 0 .05"/>
+      <body name="box" pos="0 0 0.6"><freejoint/><geom type="box" size=".2 .1 .05" mass="5"/>
+        <body name="leg1" pos=".15 0 -.05"><joint name="h1" type="hinge" axis="0 1 0" limited="true" range="-60 60"/>
+          <geom type="capsule" fromto="0 0 0 0 0 -.45" size=".03"/></body>
+        <body name="leg2" pos="-.15 0 -.05"><joint name="h2" type="hinge" axis="0 1 0" limited="true" range="-60 60"/>
+          <geom type="capsule" fromto="0 0 0 0 0 -.45" size=".03"/></body>
+      </body></worldbody>
+      <actuator><motor joint="h1" gear="10" ctrllimited="true" ctrlrange="-2 4"/>
+                <motor joint="h2" gear="10" ctrllimited="false"/></actuator></mujoco>)";
+  const json spec = {{"type", "mujoco"}, {"model", model.string()}, {"torso", "box"},
+                     {"healthy_z", {0.3, 1.0}}, {"max_steps", 40}, {"frame_skip", 2}};
+  const auto task = make_task(spec);
+  EXPECT_EQ(task->observation_size(), (7 + 2 - 2) + (6 + 2));
+  EXPECT_EQ(task->action_size(), 2);
+  const auto& walker = as_mujoco(*task);
+  EXPECT_DOUBLE_EQ(walker.dt(), 0.02);
+  // [-1, 1] onto [-2, 4]: centre 1, half-width 3; the unlimited motor takes the clipped output.
+  EXPECT_EQ(walker.control(0, -1.0f), -2.0);
+  EXPECT_EQ(walker.control(0, 1.0f), 4.0);
+  EXPECT_EQ(walker.control(0, 0.0f), 1.0);
+  EXPECT_EQ(walker.control(0, 5.0f), 4.0);
+  EXPECT_EQ(walker.control(1, 0.5f), 0.5);
+  EXPECT_EQ(walker.control(1, -3.0f), -1.0);
+  // It stands on its legs (box at ~0.55 m) inside the range, so a run goes on for a while;
+  // the same seed gives the same bits.
+  testing::ConstantPolicy still(std::vector<float>{-1.0f / 3.0f, 0.0f});  // zero torque on both
+  const auto a = task->run_episode(still, 3);
+  testing::ConstantPolicy again(std::vector<float>{-1.0f / 3.0f, 0.0f});
+  const auto b = task->run_episode(again, 3);
+  EXPECT_GT(a.steps, 1);
+  EXPECT_EQ(a.steps, b.steps);
+  EXPECT_EQ(a.reward, b.reward);
+  EXPECT_EQ(still.observations[0].size(), 15u);
+}
+
 // Outputs that vary with the step and the observation, so the replay covers the action mapping
 // (values beyond [-1, 1] and a NaN included) and a state-dependent policy.
 class WigglePolicy final : public Policy {
