@@ -11,6 +11,8 @@ PACKAGES=(
   librandom123-dev libcli11-dev libxxhash-dev libsentencepiece-dev
   # the distributed runner (seedline run/daemon --mpi; docs/distributed.md)
   libopenmpi-dev openmpi-bin
+  # the mujoco task (docs/tasks.md): MuJoCo's C API and its model files (the humanoid)
+  libmujoco-dev libmujoco-samples
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 python3 python3-numpy python3-scipy wrk
   # the language model's PyTorch reference (tests) and comparison (bench); OpenBLAS so that

@@ -9,6 +9,7 @@
 #include "tasks/external_task.hpp"
 #include "tasks/function_tasks.hpp"
 #include "tasks/language_model.hpp"
+#include "tasks/mujoco_task.hpp"
 #include "tasks/pendulum.hpp"
 #include "tasks/task.hpp"
 #include "util/error.hpp"
@@ -81,7 +82,7 @@ std::unique_ptr<Task> make_task(const nlohmann::json& spec, TaskData data) {
   FieldReader fields(spec);
   const nlohmann::json* type_value = fields.find("type");
   if (type_value == nullptr) {
-    invalid_argument("task.type: missing (one of cartpole, pendulum, sphere, rastrigin, external, language_model)");
+    invalid_argument("task.type: missing (one of cartpole, pendulum, sphere, rastrigin, external, language_model, mujoco)");
   }
   if (!type_value->is_string()) invalid_argument("task.type: expected a string, got " + type_value->dump());
   const std::string type = type_value->get<std::string>();
@@ -110,6 +111,8 @@ std::unique_ptr<Task> make_task(const nlohmann::json& spec, TaskData data) {
     }
   } else if (type == "external") {
     return make_external_task(spec);  // validates its own fields
+  } else if (type == "mujoco") {
+    return make_mujoco_task(spec, data);  // validates its own fields, then loads the model
   } else if (type == "language_model") {
     if (fields.integer("episodes", 1, 1, kMaxEpisodes) != 1) {
       invalid_argument("task.episodes: task '" + type + "' is deterministic; episodes must be 1");
@@ -135,7 +138,7 @@ std::unique_ptr<Task> make_task(const nlohmann::json& spec, TaskData data) {
                                                data == TaskData::kLoad);
   } else {
     invalid_argument("task.type: unknown task '" + type +
-                     "' (one of cartpole, pendulum, sphere, rastrigin, external, language_model)");
+                     "' (one of cartpole, pendulum, sphere, rastrigin, external, language_model, mujoco)");
   }
   fields.reject_unknown(type);
   return task;
