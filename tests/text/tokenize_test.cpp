@@ -94,10 +94,12 @@ TEST(Tokenize, ARecordOverTheLimitIsRefusedNamingItsLineBeforeAnythingIsWritten)
   const auto r = run_seedline({"tokenize", (dir / "corpus.txt").string(), "--model", (dir / "m.model").string(),
                                "--out", (dir / "out.tokens").string()});
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_NE(r.err.find("'" + (dir / "corpus.txt").string() +
-                       "' line 3: the record starting here is longer than 1 MiB (1048576 bytes), the most seedline "
-                       "tokenize encodes as one record; break it into shorter records (lines)"),
-            std::string::npos)
+  // Appended: g++ 12 warns falsely (-Wrestrict) on "'" + std::string(...).
+  std::string expected(1, '\'');
+  expected.append((dir / "corpus.txt").string())
+      .append("' line 3: the record starting here is longer than 1 MiB (1048576 bytes), the most seedline "
+              "tokenize encodes as one record; break it into shorter records (lines)");
+  EXPECT_NE(r.err.find(expected), std::string::npos)
       << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "m.model"));
   EXPECT_FALSE(std::filesystem::exists(dir / "out.tokens"));
