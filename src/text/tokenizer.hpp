@@ -8,10 +8,11 @@
 // which the language_model task adds itself), so a network for a vocab-2048 model has
 // vocab 2051.
 //
-// The corpus is streamed (docs/language-models.md, "Memory"): it is read three times in 1 MiB
-// chunks (count and check, training sample, encoding), never whole, so memory is bounded by
-// the training sample (kTrainingSampleBytes) and the longest record (kMaxRecordBytes), not
-// by the corpus. A record longer than kMaxRecordBytes is refused naming the line it starts
+// The corpus is streamed (docs/language-models.md, "Tokenizing a corpus"): read three times
+// in 1 MiB chunks (count and check, training sample, encoding), never whole, so memory is
+// bounded by the training sample (kTrainingSampleBytes) and the record limit
+// (kMaxRecordBytes; SentencePiece's encoder holds ~200 bytes per byte of a record), not by
+// the corpus. A record longer than kMaxRecordBytes is refused naming the line it starts
 // on; the trainer sees records cut into pieces of at most kMaxTrainingRecordBytes.
 //
 // Thread-safety: tokenize_corpus may run concurrently with itself on different files.
