@@ -1,12 +1,14 @@
 // seedline show EXPERIMENT [--json]: the stored, resolved experiment: every condition's
-// network, representation, task and ga with the defaults filled in, and the settings that
-// differ between conditions.
+// network, representation, task and ga with the defaults filled in, the settings that
+// differ between conditions, and for an `external` task every evaluator each run used.
 #include <algorithm>
 #include <iostream>
 
 #include "common.hpp"
 #include "comparison_table.hpp"
 #include "report/settings.hpp"
+#include "runner/status.hpp"
+#include "store/evaluator_repo.hpp"
 #include "store/experiment_repo.hpp"
 #include "util/error.hpp"
 
@@ -29,6 +31,7 @@ void run_show(const GlobalOptions& global, const std::string& key, bool json) {
   for (const auto& c : conditions) configs.push_back(stored_json(c.config, "config of condition '" + c.name + "'"));
   const auto differences = report::differing_settings(configs);
   const auto spec = stored_json(e.spec, "spec of experiment " + std::to_string(e.id));
+  const auto evaluators = store::experiment_run_evaluators(db, e.id);
   if (json) {
     nlohmann::ordered_json out = {{"id", e.id}, {"name", e.name}, {"created_at", e.created_at}, {"spec", spec}};
     out["conditions"] = nlohmann::ordered_json::array();
@@ -37,6 +40,15 @@ void run_show(const GlobalOptions& global, const std::string& key, bool json) {
                                    {"config", configs[i]}});
     }
     out["settings_differ"] = report::to_json(differences);
+    // Runs of an `external` task: every evaluator each used, from the generation it began.
+    out["evaluators"] = nlohmann::ordered_json::array();
+    for (const auto& [run, list] : evaluators) {
+      for (const auto& one : runner::evaluators_json(list)) {
+        nlohmann::ordered_json entry = {{"run", run}};
+        for (const auto& [k, v] : one.items()) entry[k] = v;
+        out["evaluators"].push_back(std::move(entry));
+      }
+    }
     std::cout << out.dump(2) << '\n';
     return;
   }
@@ -70,6 +82,17 @@ void run_show(const GlobalOptions& global, const std::string& key, bool json) {
   }
   for (size_t i = 0; i < conditions.size(); ++i) {
     std::cout << "condition '" << conditions[i].name << "' (resolved):\n" << configs[i].dump(2) << "\n\n";
+  }
+  if (!evaluators.empty()) {
+    std::cout << "evaluators (each from the generation it first evaluated):\n";
+    for (const auto& [run, list] : evaluators) {
+      std::cout << "  run " << run << ":";
+      for (size_t k = 0; k < list.size(); ++k) {
+        std::cout << (k ? ";" : "") << " '" << list[k].name << "' version '" << list[k].version
+                  << "' from generation " << list[k].generation;
+      }
+      std::cout << (list.size() > 1 ? "  (evaluator changed on resume)\n" : "\n");
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 -- The current full seedline schema: what applying every file in migrations/ in order yields.
 -- For reading; tests/store/schema_test.cpp keeps it equal to the migrations.
--- Schema version: 4
+-- Schema version: 6
 
 CREATE TABLE schema_migrations (
   version    INTEGER PRIMARY KEY,
@@ -118,14 +118,17 @@ CREATE TABLE generation_stages (
 ) WITHOUT ROWID;
 
 -- Who evaluated a run of an `external` task: the command and the evaluator's reported name
--- and version, recorded when its evaluators first start (docs/evaluator-protocol.md).
-CREATE TABLE run_evaluators (
-  run_id      INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+-- and version, one row per evaluator the run used, from the generation it first evaluated
+-- (docs/evaluator-protocol.md).
+CREATE TABLE run_evaluator_versions (
+  run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  generation  INTEGER NOT NULL,      -- the first generation this evaluator evaluated
   command     TEXT NOT NULL,         -- the argv as a JSON list
   name        TEXT NOT NULL,         -- as the evaluator reported it
   version     TEXT NOT NULL,
   protocol    INTEGER NOT NULL,
-  recorded_at TEXT NOT NULL
+  recorded_at TEXT NOT NULL,
+  PRIMARY KEY (run_id, generation)
 );
 
 -- The optimizer state of evolution-strategy centers that have a snapshot (docs/es.md):

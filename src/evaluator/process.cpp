@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include <filesystem>
 
 #include "util/error.hpp"
+#include "util/input_file.hpp"
 
 extern char** environ;
 
@@ -102,6 +104,12 @@ std::string resolve_program(const std::string& program) {
   if (program.find('/') != std::string::npos) {
     if (::access(program.c_str(), X_OK) != 0) {
       not_found("external evaluator: '" + program + "' is not an executable file (" + std::strerror(errno) + ")");
+    }
+    // A directory passes access(X_OK); a FIFO or device cannot be executed.
+    struct stat st {};
+    if (::stat(program.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      invalid_argument("external evaluator: '" + program + "' is " + file_type_description(st.st_mode) +
+                       ", not an executable file");
     }
     return program;
   }

@@ -3,8 +3,10 @@
 // genome.cpp, whose init/mutate/develop arithmetic it does not touch.
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 
 #include "genome/genome.hpp"
@@ -49,6 +51,22 @@ std::string missing_hint(const SafetensorsFile& file, const std::string& name) {
   return "";
 }
 
+// A NaN or infinity in the base spreads to every output, so every fitness would be NaN or
+// -inf and a run would "finish" having learnt nothing: refused, naming the tensor.
+void require_finite(const std::string& where, const std::string& name, std::span<const float> values) {
+  size_t bad = 0;
+  size_t first = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i]) && bad++ == 0) first = i;
+  }
+  if (bad == 0) return;
+  const float v = values[first];
+  const std::string value = std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
+  invalid_argument(where + "tensor '" + name + "' holds " + std::to_string(bad) + " non-finite value" +
+                   (bad == 1 ? "" : "s") + " of " + std::to_string(values.size()) + " (the first, " + value +
+                   ", at index " + std::to_string(first) + "); base weights must be finite numbers");
+}
+
 void take(const SafetensorsFile& file, const std::vector<Wanted>& wanted) {
   const std::string where = "init.from: '" + file.origin() + "': ";
   std::set<std::string> names;
@@ -69,7 +87,9 @@ void take(const SafetensorsFile& file, const std::vector<Wanted>& wanted) {
                        shape_text(w.shape));
     }
     if (w.dest != nullptr) {
-      file.f32_into(*e, std::span<float>(w.dest, static_cast<size_t>(e->elements())));
+      const std::span<float> values(w.dest, static_cast<size_t>(e->elements()));
+      file.f32_into(*e, values);
+      require_finite(where, w.name, values);
       continue;
     }
     const std::vector<float> values = file.f32(*e);

@@ -4,11 +4,11 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <limits>
 
 #include "util/error.hpp"
+#include "util/input_file.hpp"
 #include "util/json_fields.hpp"
 
 namespace seedline::genome {
@@ -163,23 +163,14 @@ SafetensorsFile SafetensorsFile::parse(std::string bytes, std::string origin) {
 SafetensorsFile SafetensorsFile::read(const std::filesystem::path& path) { return parse(read_bytes(path), path.string()); }
 
 std::string SafetensorsFile::read_bytes(const std::filesystem::path& path) {
-  const std::string origin = path.string();
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) invalid_argument(origin + ": is a directory, not a safetensors file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (!std::filesystem::exists(path, ec)) not_found(origin + ": no such file");
-    io_error(origin + ": cannot read: " + std::strerror(errno));
+  // A regular file only (a FIFO would block, /dev/zero never end); sized by fstat, read in
+  // one call: a base model may be gigabytes.
+  try {
+    return InputFile::open(path, "safetensors file").read_all();
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kNotFound) not_found(path.string() + ": no such file");
+    throw;
   }
-  // Sized from the file, read in one call: a base model may be gigabytes.
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  in.seekg(0, std::ios::beg);
-  if (size < 0 || !in) io_error(origin + ": cannot determine the file's size");
-  std::string bytes(static_cast<size_t>(size), '\0');
-  in.read(bytes.data(), size);
-  if (in.gcount() != size) io_error(origin + ": error reading the file (it changed while being read?)");
-  return bytes;
 }
 
 const SafetensorsEntry* SafetensorsFile::find(std::string_view name) const {

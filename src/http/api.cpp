@@ -9,6 +9,7 @@
 #include "lineage/run_tree.hpp"
 #include "lineage/tree.hpp"
 #include "report/settings.hpp"
+#include "runner/status.hpp"
 #include "stats/experiment_compare.hpp"
 #include "stats/experiment_curves.hpp"
 #include "store/lineage_repo.hpp"
@@ -70,7 +71,8 @@ Json run_json(const store::RunSummary& summary) {
           {"seed", seed_text(run.seed)},
           {"noise_version", run.noise_version},
           {"message", optional(run.message)},
-          {"heartbeat", optional(run.heartbeat)}};
+          {"heartbeat", optional(run.heartbeat)},
+          {"evaluators", runner::evaluators_json(summary.evaluators)}};
 }
 
 Json health_json(store::Database& db) {

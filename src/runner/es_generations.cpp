@@ -3,6 +3,8 @@
 // rows, the next center's row, its checksum and, every snapshot_every generations and at the
 // end, its snapshot and optimizer state.
 #include <cmath>
+#include <sstream>
+#include <vector>
 
 #include "es/lineage.hpp"
 #include "es/members.hpp"
@@ -39,6 +41,29 @@ bool snapshot_due(const evolve::GaSettings& ga, int g) {
   return (ga.snapshot_every > 0 && (g + 1) % ga.snapshot_every == 0) || g + 1 == ga.generations;
 }
 
+// A step that overflowed (a sigma, learning rate or weight decay far too large) leaves
+// NaN or infinity in the center, and every later generation would evaluate and store garbage
+// ("finishing" with an all-NaN center). The run fails at the generation that diverged,
+// before it is committed, naming the settings that drive the step.
+void require_finite_center(const evolve::EsSettings& es, const std::vector<float>& center) {
+  size_t bad = 0;
+  size_t first = 0;
+  for (size_t i = 0; i < center.size(); ++i) {
+    if (!std::isfinite(center[i]) && bad++ == 0) first = i;
+  }
+  if (bad == 0) return;
+  const auto number = [](double v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+  };
+  failed_precondition("the ES update made the center non-finite (" + std::to_string(bad) + " of its " +
+                      std::to_string(center.size()) + " values, the first at genotype index " +
+                      std::to_string(first) + "): the step diverged; lower algorithm.sigma (" + number(es.sigma) +
+                      "), algorithm.learning_rate (" + number(es.learning_rate) + ") or algorithm.weight_decay (" +
+                      number(es.weight_decay) + "); nothing of this generation was stored");
+}
+
 // The center after generation g's update, as the executor shares it, and its optimizer state,
 // taken (a copy of Adam's moments) only when a snapshot will store it. Every executor shares
 // an ES run's center (the MPI one keeps rank 0's copy), so the coordinator never updates one
@@ -52,6 +77,7 @@ std::pair<GenotypePtr, std::shared_ptr<const es::OptimizerState>> next_center(
   if (shared.size() != 1 || (need_state && !state)) {
     fail(ErrorCode::kInternal, "the executor does not share its ES center and optimizer state");
   }
+  require_finite_center(ctx.config.algorithm.es, *shared.front());
   return {shared.front(), state};
 }
 

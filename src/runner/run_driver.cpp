@@ -142,27 +142,29 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
   return RunOutcome::kFinished;
 }
 
-// Records who evaluates the run (the first time its evaluators start) and warns loudly when
-// a resumed run meets an evaluator of another name, version or command.
-void record_evaluator(store::Database& db, const RunContext& ctx, const ExternalExecutor& external,
+// Records who evaluates the run from generation `start` on (a new row only when the
+// evaluator differs from the one before: store/evaluator_repo.hpp) and warns loudly when a
+// resumed run meets an evaluator of another name, version or command.
+void record_evaluator(store::Database& db, const RunContext& ctx, const ExternalExecutor& external, int start,
                       const DriverOptions& options) {
   const auto& id = external.identity();
   store::RunEvaluator now;
   now.run_id = ctx.run.id;
+  now.generation = start;
   now.command = nlohmann::json(external.command()).dump();
   now.name = id.name;
   now.version = id.version;
   now.protocol = id.protocol;
-  const auto before = store::find_run_evaluator(db, ctx.run.id);
-  if (!before) store::record_run_evaluator(db, now);
+  const auto before = start > 0 ? store::find_run_evaluator(db, ctx.run.id, start - 1) : std::nullopt;
+  store::record_run_evaluator(db, now);
   if (options.log == nullptr) return;
   *options.log << "seedline: run " << ctx.run.id << ": evaluator '" << id.name << "' version '" << id.version
                << "' (protocol " << id.protocol << ")\n";
   if (before && (before->name != id.name || before->version != id.version)) {
-    *options.log << "seedline: WARNING: run " << ctx.run.id << " was started with evaluator '" << before->name
-                 << "' version '" << before->version << "' (" << before->recorded_at << ") but resumes with '"
-                 << id.name << "' version '" << id.version
-                 << "': generations from here on may not be comparable with the earlier ones\n";
+    *options.log << "seedline: WARNING: run " << ctx.run.id << " was evaluated by '" << before->name
+                 << "' version '" << before->version << "' (from generation " << before->generation
+                 << ") but resumes at generation " << start << " with '" << id.name << "' version '" << id.version
+                 << "': generations from here on may not be comparable with the earlier ones (both are recorded)\n";
   }
   if (before && before->command != now.command) {
     *options.log << "seedline: WARNING: run " << ctx.run.id << ": the evaluator command was " << before->command
@@ -267,7 +269,7 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
     end_run.begun = true;
     // In the background: starting evaluator processes may take seconds of heartbeats.
     co.background([&] { executor->begin_run(setup, parents.genotypes); });
-    if (external) record_evaluator(db, ctx, *external, options);
+    if (external) record_evaluator(db, ctx, *external, start, options);
     const auto outcome = es ? run_es_generations(db, ctx, start, std::move(position), co, options, cache, result)
                             : run_generations(db, ctx, start, std::move(parents), co, options, cache, result);
     return finish(outcome, "");

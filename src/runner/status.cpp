@@ -32,7 +32,24 @@ nlohmann::json run_status_json(const store::RunSummary& s) {
           {"generations", s.generations},
           {"best_fitness", finite_or_null(s.best_fitness)},
           {"best_individual", s.best_individual ? nlohmann::json(*s.best_individual) : nlohmann::json(nullptr)},
-          {"message", s.run.message ? nlohmann::json(*s.run.message) : nlohmann::json(nullptr)}};
+          {"message", s.run.message ? nlohmann::json(*s.run.message) : nlohmann::json(nullptr)},
+          {"evaluators", evaluators_json(s.evaluators)}};
+}
+
+nlohmann::json evaluators_json(const std::vector<store::RunEvaluator>& evaluators) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : evaluators) {
+    // The command was stored as JSON; should it not parse, it is shown as the text it is.
+    auto command = nlohmann::json::parse(e.command, nullptr, false);
+    if (command.is_discarded()) command = e.command;
+    out.push_back({{"generation", e.generation},
+                   {"name", e.name},
+                   {"version", e.version},
+                   {"protocol", e.protocol},
+                   {"command", command},
+                   {"recorded_at", e.recorded_at}});
+  }
+  return out;
 }
 
 nlohmann::json status_json(const std::vector<store::RunSummary>& runs) {

@@ -2,10 +2,12 @@
 //
 // JSON (docs/runner.md): {"runs": [{"id", "experiment", "condition", "trial", "state",
 // "generation", "generations", "best_fitness", "best_individual", "experiment_name",
-// "message"}]}, with "experiment" the experiment id, "generation" the last committed one (-1
-// before the first commit), and null for a best that does not exist yet (or is not finite).
-// The table is one line per run, then a count per state. With per-stage totals (`seedline
-// status --stages`), each run's JSON gains "stages": [{"stage", "generations", "evaluations",
+// "message", "evaluators"}]}, with "experiment" the experiment id, "generation" the last
+// committed one (-1 before the first commit), and null for a best that does not exist yet
+// (or is not finite). "evaluators" lists every external evaluator the run used (empty for
+// built-in tasks): [{"generation" (the first it evaluated), "name", "version", "protocol",
+// "command" (argv), "recorded_at"}]. The table is one line per run, then a count per state.
+// With per-stage totals (`seedline status --stages`), each run's JSON gains "stages": [{"stage", "generations", "evaluations",
 // "steps", "seconds"}] (sums over its committed generations; [] when it has none) and
 // stage_table prints one line per run and stage.
 // Pure functions: safe from any thread; they do not fail.
@@ -21,6 +23,7 @@
 namespace seedline::runner {
 
 nlohmann::json run_status_json(const store::RunSummary& summary);
+nlohmann::json evaluators_json(const std::vector<store::RunEvaluator>& evaluators);
 nlohmann::json status_json(const std::vector<store::RunSummary>& runs);
 nlohmann::json status_json(const std::vector<store::RunSummary>& runs, const std::vector<store::StageTotal>& stages);
 std::string status_table(const std::vector<store::RunSummary>& runs);

@@ -1,7 +1,6 @@
 #include "runner/submit.hpp"
 
 #include <cstdio>
-#include <fstream>
 #include <thread>
 
 #include "genome/pretrained.hpp"
@@ -14,6 +13,7 @@
 #include "tasks/language_model.hpp"
 #include "tasks/task.hpp"
 #include "util/error.hpp"
+#include "util/input_file.hpp"
 
 namespace seedline::runner {
 namespace {
@@ -119,22 +119,14 @@ void check_condition(evolve::ConditionConfig& c, size_t index, size_t count) {
 
 evolve::ExperimentSpec read_experiment_file(const std::filesystem::path& path) {
   const std::string origin = path.string();
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) invalid_argument(origin + ": is a directory, not an experiment file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (!std::filesystem::exists(path, ec)) not_found(origin + ": no such experiment file");
-    io_error(origin + ": cannot read the experiment file");
-  }
-  // Read at most one byte past the limit, so /dev/zero or a wrong huge file cannot exhaust memory.
-  std::string text(static_cast<size_t>(kMaxExperimentFileBytes) + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (in.bad()) io_error(origin + ": cannot read the experiment file");
-  if (text.size() > static_cast<size_t>(kMaxExperimentFileBytes)) {
-    invalid_argument(origin + ": larger than " + std::to_string(kMaxExperimentFileBytes >> 20) +
+  auto file = InputFile::open(path, "experiment file");
+  // The size from fstat, checked before reading: a wrong huge file cannot exhaust memory.
+  if (file.size() > kMaxExperimentFileBytes) {
+    invalid_argument(origin + ": " + std::to_string(file.size()) + " bytes, larger than " +
+                     std::to_string(kMaxExperimentFileBytes >> 20) +
                      " MiB; an experiment file is a few hundred bytes of JSON");
   }
+  const std::string text = file.read_all();
   try {
     return evolve::parse_experiment(text, origin);
   } catch (const Error& e) {

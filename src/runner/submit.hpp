@@ -48,8 +48,9 @@ inline constexpr int64_t kMaxRunsPerExperiment = 100'000;
 // The largest experiment file read: 1 MiB.
 inline constexpr int64_t kMaxExperimentFileBytes = int64_t{1} << 20;
 
-// Reads and parses an experiment file; errors are prefixed with the path. A directory or a
-// file over kMaxExperimentFileBytes (e.g. /dev/zero) is kInvalidArgument.
+// Reads and parses an experiment file; errors are prefixed with the path. Anything but a
+// regular file (a directory, FIFO, /dev/zero) and a file over kMaxExperimentFileBytes (its
+// size from fstat) are kInvalidArgument (util/input_file.hpp).
 evolve::ExperimentSpec read_experiment_file(const std::filesystem::path& path);
 
 // Checks the conditions of `spec` (task, genome, runnability) and fills the tasks' defaults,

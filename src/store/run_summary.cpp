@@ -42,6 +42,26 @@ std::vector<RunSummary> query(Database& db, std::optional<int64_t> experiment_id
   st.bind(1, experiment_id).bind(2, run_id);
   std::vector<RunSummary> out;
   while (st.step()) out.push_back(read_summary(st));
+  // The evaluators of the same runs, merged in by run id (both ordered by it).
+  auto ev = db.prepare(
+      "SELECT v.run_id, v.generation, v.command, v.name, v.version, v.protocol, v.recorded_at"
+      "  FROM run_evaluator_versions v JOIN runs r ON r.id = v.run_id"
+      " WHERE (?1 IS NULL OR r.experiment_id = ?1) AND (?2 IS NULL OR r.id = ?2)"
+      " ORDER BY v.run_id, v.generation");
+  ev.bind(1, experiment_id).bind(2, run_id);
+  size_t at = 0;
+  while (ev.step()) {
+    RunEvaluator e;
+    e.run_id = ev.column_int64(0);
+    e.generation = ev.column_int64(1);
+    e.command = ev.column_text(2);
+    e.name = ev.column_text(3);
+    e.version = ev.column_text(4);
+    e.protocol = ev.column_int64(5);
+    e.recorded_at = ev.column_text(6);
+    while (at < out.size() && out[at].run.id < e.run_id) ++at;
+    if (at < out.size() && out[at].run.id == e.run_id) out[at].evaluators.push_back(std::move(e));
+  }
   return out;
 }
 

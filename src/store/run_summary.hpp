@@ -8,8 +8,8 @@
 //   final_best       the best fitness of the newest committed generation. With noisy
 //                    evaluation best_fitness is a maximum over noisy draws and so biased
 //                    upward; final_best is what the run ends (or stands) at.
-// Reads only the runs, conditions, experiments and generations tables (never individuals),
-// so it stays fast however large a run's lineage grows.
+// Reads only the runs, conditions, experiments, generations and run_evaluator_versions
+// tables (never individuals), so it stays fast however large a run's lineage grows.
 //
 // As thread-safe as the Database passed in (one per thread). Throws on a SQLite failure and
 // kCorruption for a stored run state that is not one.
@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "store/database.hpp"
+#include "store/evaluator_repo.hpp"
 #include "store/experiment_repo.hpp"
 
 namespace seedline::store {
@@ -33,6 +34,7 @@ struct RunSummary {
   std::optional<double> best_fitness;      // nullopt before the first commit (or a NaN best)
   std::optional<int64_t> best_individual;  // nullopt before the first commit
   std::optional<double> final_best;        // best of generation last_generation; nullopt before
+  std::vector<RunEvaluator> evaluators;    // external evaluators by generation (store/evaluator_repo.hpp)
 };
 
 // All runs, or one experiment's, by run id.

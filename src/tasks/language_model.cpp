@@ -6,13 +6,13 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <memory>
 
 #include "nn/transformer.hpp"
 #include "util/error.hpp"
 #include "util/hex.hpp"
+#include "util/input_file.hpp"
 
 namespace seedline::tasks {
 namespace {
@@ -48,14 +48,9 @@ LanguageModelTask::LanguageModelTask(std::filesystem::path data, int64_t sequenc
 }
 
 void LanguageModelTask::load() {
-  std::error_code ec;
-  if (std::filesystem::is_directory(data_, ec)) invalid_argument("task.data: " + quoted(data_) + " is a directory");
-  std::ifstream in(data_, std::ios::binary);
-  if (!in) {
-    if (!std::filesystem::exists(data_, ec)) not_found("task.data: " + quoted(data_) + ": no such token file");
-    io_error("task.data: cannot read " + quoted(data_) + ": " + std::strerror(errno));
-  }
   const std::string where = "task.data: " + quoted(data_);
+  // A regular file only: /dev/zero would be read without end, a FIFO would block.
+  auto in = InputFile::open(data_, "token file", where);
   // One pass: every byte goes into the hash, and lines are parsed until enough sequences.
   std::unique_ptr<XXH64_state_t, decltype(&XXH64_freeState)> state(XXH64_createState(), &XXH64_freeState);
   XXH64_reset(state.get(), 0);
@@ -97,9 +92,8 @@ void LanguageModelTask::load() {
     offsets_.push_back(static_cast<int64_t>(tokens_.size()));
   };
   std::vector<char> buffer(size_t{1} << 20);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    const auto got = static_cast<size_t>(in.gcount());
+  for (;;) {
+    const size_t got = in.read_some(buffer.data(), buffer.size());
     if (got == 0) break;
     XXH64_update(state.get(), buffer.data(), got);
     bytes_ += static_cast<int64_t>(got);
@@ -112,7 +106,6 @@ void LanguageModelTask::load() {
     pending.erase(0, start);
     if (!want_more()) pending.clear();
   }
-  if (in.bad()) io_error("task.data: error reading " + quoted(data_));
   if (want_more() && !pending.empty()) parse_line(pending);  // a last line without '\n'
   xxh64_ = hex16(XXH64_digest(state.get()));
   if (sequence_count() == 0) invalid_argument(where + " holds no sequences");

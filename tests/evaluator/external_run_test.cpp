@@ -289,7 +289,10 @@ TEST(ExternalRun, RunsKilledAtAnyMomentResumeToTheSameLineageAndHistory) {
   EXPECT_EQ(wait_until_gone(marker(dir), 3), std::vector<int>{});
 }
 
-TEST(ExternalRun, TheRunRecordsItsEvaluatorAndAResumeWithAnotherVersionWarnsLoudly) {
+// QA: a run resumed with a new evaluator version recorded only the first version. Every
+// version is recorded with the generation it started, and status --json, show and the run
+// API list them.
+TEST(ExternalRun, EveryEvaluatorVersionARunUsedIsRecordedWithTheGenerationItStarted) {
   TempDir dir;
   const auto db = dir / "versions.db";
   ASSERT_NO_FATAL_FAILURE(submit(db, dir / "ok.json", fault_experiment(dir, "ok", 4)));
@@ -297,26 +300,94 @@ TEST(ExternalRun, TheRunRecordsItsEvaluatorAndAResumeWithAnotherVersionWarnsLoud
                                    {"SEEDLINE_CRASH_AT=commit:1", "FAULT_EVALUATOR_VERSION=1.0"});
   ASSERT_EQ(killed.signal, SIGKILL) << killed.err;
   EXPECT_NE(killed.err.find("evaluator 'fault-evaluator' version '1.0' (protocol 1)"), std::string::npos) << killed.err;
+  int64_t resumed_at = 0;
+  {
+    auto store = store::open_database(db, store::OpenPurpose::kRead);
+    resumed_at = store::last_generation(store, 1).value().generation + 1;
+  }
   runner::testing::sleep_seconds(0.5);
   const auto resumed = run_seedline({"--db", db.string(), "daemon", "--once", "--stale-after", "0.3"}, "", {},
                                     {"FAULT_EVALUATOR_VERSION=2.0"});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  EXPECT_NE(resumed.err.find("WARNING: run 1 was started with evaluator 'fault-evaluator' version '1.0'"),
+  EXPECT_NE(resumed.err.find("WARNING: run 1 was evaluated by 'fault-evaluator' version '1.0' (from generation 0) "
+                             "but resumes at generation " +
+                             std::to_string(resumed_at) + " with 'fault-evaluator' version '2.0'"),
             std::string::npos)
       << resumed.err;
-  EXPECT_NE(resumed.err.find("resumes with 'fault-evaluator' version '2.0'"), std::string::npos) << resumed.err;
   // Run 2 started under version 2.0 and never changed: no warning about it.
   EXPECT_EQ(resumed.err.find("WARNING: run 2"), std::string::npos) << resumed.err;
   auto store = store::open_database(db, store::OpenPurpose::kRead);
-  const auto first = store::find_run_evaluator(store, 1);
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->name, "fault-evaluator");
-  EXPECT_EQ(first->version, "1.0");
-  EXPECT_EQ(json::parse(first->command), json(testing::fault_command("ok", marker(dir))));
-  const auto second = store::find_run_evaluator(store, 2);
-  ASSERT_TRUE(second);
-  EXPECT_EQ(second->version, "2.0");
+  const auto first = store::list_run_evaluators(store, 1);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].generation, 0);
+  EXPECT_EQ(first[0].name, "fault-evaluator");
+  EXPECT_EQ(first[0].version, "1.0");
+  EXPECT_EQ(json::parse(first[0].command), json(testing::fault_command("ok", marker(dir))));
+  EXPECT_EQ(first[1].generation, resumed_at);
+  EXPECT_EQ(first[1].version, "2.0");
+  EXPECT_EQ(store::find_run_evaluator(store, 1, resumed_at - 1)->version, "1.0");
+  EXPECT_EQ(store::find_run_evaluator(store, 1, 3)->version, "2.0");
+  const auto second = store::list_run_evaluators(store, 2);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].generation, 0);
+  EXPECT_EQ(second[0].version, "2.0");
+
+  // Shown where runs are shown: status --json (and the run API, which shares it), show.
+  const auto status = run_seedline({"--db", db.string(), "status", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  const auto runs = json::parse(status.out)["runs"];
+  ASSERT_EQ(runs.size(), 2u);
+  ASSERT_EQ(runs[0]["evaluators"].size(), 2u) << runs[0];
+  EXPECT_EQ(runs[0]["evaluators"][0]["version"], "1.0");
+  EXPECT_EQ(runs[0]["evaluators"][0]["generation"], 0);
+  EXPECT_EQ(runs[0]["evaluators"][1]["version"], "2.0");
+  EXPECT_EQ(runs[0]["evaluators"][1]["generation"], resumed_at);
+  EXPECT_EQ(runs[0]["evaluators"][1]["command"], json(testing::fault_command("ok", marker(dir))));
+  EXPECT_EQ(runs[1]["evaluators"].size(), 1u);
+  const auto show = run_seedline({"--db", db.string(), "show", "1"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("run 1: 'fault-evaluator' version '1.0' from generation 0; 'fault-evaluator' version '2.0' "
+                          "from generation " +
+                          std::to_string(resumed_at) + "  (evaluator changed on resume)"),
+            std::string::npos)
+      << show.out;
+  const auto show_json = run_seedline({"--db", db.string(), "show", "1", "--json"});
+  ASSERT_EQ(show_json.exit_code, 0) << show_json.err;
+  EXPECT_EQ(json::parse(show_json.out)["evaluators"].size(), 3u) << show_json.out;
   EXPECT_EQ(wait_until_gone(marker(dir), 3), std::vector<int>{});
+}
+
+// A resume with the same evaluator adds nothing; a resume at a generation that already has a
+// record (the previous attempt committed nothing) replaces it.
+TEST(ExternalRun, ARecordIsAddedOnlyWhenTheEvaluatorChanges) {
+  TempDir dir;
+  const auto path = dir / "records.db";
+  ASSERT_NO_FATAL_FAILURE(submit(path, dir / "ok.json", fault_experiment(dir, "ok", 4)));
+  auto db = store::open_database(path, store::OpenPurpose::kWrite);
+  store::RunEvaluator e;
+  e.run_id = 1;
+  e.command = R"(["evaluator"])";
+  e.name = "env";
+  e.version = "1";
+  e.protocol = 1;
+  EXPECT_TRUE(store::record_run_evaluator(db, e));
+  e.generation = 3;
+  EXPECT_FALSE(store::record_run_evaluator(db, e));  // the same evaluator resumes
+  e.version = "2";
+  EXPECT_TRUE(store::record_run_evaluator(db, e));
+  e.version = "3";
+  EXPECT_TRUE(store::record_run_evaluator(db, e));   // generation 3 again: replaced
+  e.version = "1";
+  EXPECT_FALSE(store::record_run_evaluator(db, e));  // back to the one before: the record goes
+  auto list = store::list_run_evaluators(db, 1);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].version, "1");
+  e.generation = 5;
+  e.command = R"(["evaluator", "--fast"])";
+  EXPECT_TRUE(store::record_run_evaluator(db, e));  // another command is another evaluator
+  list = store::list_run_evaluators(db, 1);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[1].generation, 5);
 }
 
 }  // namespace

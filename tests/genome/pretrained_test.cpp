@@ -274,6 +274,28 @@ TEST(Pretrained, MismatchesNameTheTensor) {
             std::string::npos);
 }
 
+// QA: a base of all-NaN or infinite weights was accepted and every run "finished" at -inf.
+// Refused naming the tensor, whether the tensor is evolved (direct) or frozen (lora).
+TEST(Pretrained, NonFiniteBaseWeightsAreRefusedNamingTheTensor) {
+  const Architecture arch = mlp(4, 3, 2);
+  const Base good = base_for(arch);
+  for (const char* representation : {R"({"type": "direct"})", R"({"type": "lora", "rank": 1})"}) {
+    SCOPED_TRACE(representation);
+    const auto r = rep(representation);
+    for (const float bad : {std::nanf(""), INFINITY, -INFINITY}) {
+      std::vector<std::vector<float>> tensors = good.tensors;
+      tensors[2][4] = bad;  // layers.1.weight [2, 3]
+      std::vector<NamedTensor> named;
+      for (size_t i = 0; i < arch.tensors.size(); ++i) named.push_back({arch.tensors[i].name, arch.tensors[i].shape, tensors[i]});
+      const auto f = SafetensorsFile::parse(encode_safetensors(named, json::object()), "base.safetensors");
+      const std::string value = std::isnan(bad) ? "nan" : bad > 0 ? "inf" : "-inf";
+      EXPECT_EQ(error_of([&] { Genome(arch, r, {}, 1, {.declared = true, .file = &f}); }),
+                "init.from: 'base.safetensors': tensor 'layers.1.weight' holds 1 non-finite value of 6 (the first, " +
+                    value + ", at index 4); base weights must be finite numbers");
+    }
+  }
+}
+
 TEST(Pretrained, LayerNormInTheFileMustHoldItsFixedValue) {
   const Architecture arch = parse_architecture(
       json::parse(R"([{"type": "dense", "in": 3, "out": 3}, {"type": "layer_norm"}, {"type": "dense", "out": 2}])"),

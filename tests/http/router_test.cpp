@@ -80,7 +80,7 @@ TEST_F(Router, RunHasStatusFieldsAndExtras) {
   const int64_t id = run("direct", 1);
   const auto j = get_json("/api/runs/" + std::to_string(id));
   expect_keys(j, {"id", "experiment", "experiment_name", "condition", "trial", "state", "generation", "generations", "best_fitness",
-                  "best_individual", "seed", "noise_version", "message", "heartbeat"},
+                  "best_individual", "seed", "noise_version", "message", "heartbeat", "evaluators"},
               "run");
   EXPECT_EQ(j["id"], id);
   EXPECT_EQ(j["experiment"], served_->demo.experiment);
@@ -94,6 +94,7 @@ TEST_F(Router, RunHasStatusFieldsAndExtras) {
   EXPECT_EQ(j["best_individual"], served_->demo.best_individuals.at(id)[2]);
   EXPECT_EQ(j["seed"], std::to_string(0x5eed000000000001ULL));  // a string: above 2^53
   EXPECT_TRUE(j["message"].is_null());
+  EXPECT_EQ(j["evaluators"], json::array());  // a built-in task
 
   const auto queued = get_json("/api/runs/" + std::to_string(served_->other.runs.at({"b", 0})));
   EXPECT_EQ(queued["generation"], -1);

@@ -197,5 +197,37 @@ TEST(EsRunner, ADamagedMemberFitnessIsCaughtByTheNextCentersChecksum) {
             0);
 }
 
+// QA: an ES run with a far too large step (learning rate and weight decay 100) "finished"
+// with an all-NaN center and no warning. SGD with weight decay multiplies the center by
+// 1 - lr * wd = -9999 each generation, so it overflows within a dozen generations: the run
+// fails at that generation, naming the settings, and nothing non-finite is stored.
+TEST(EsRunner, ARunWhoseCenterBecomesNonFiniteFailsAtThatGenerationNamingTheSettings) {
+  TempDir dir;
+  const auto db = dir / "diverge.db";
+  const json conditions = json::array(
+      {{{"name", "diverging"},
+        {"algorithm", {{"type", "es"}, {"sigma", 0.05}, {"learning_rate", 100}, {"weight_decay", 100}}}}});
+  submit(db, dir / "diverge.json", es_experiment("es-diverge", "sphere", 40, conditions));
+  const auto r = run_seedline({"--db", db.string(), "daemon", "--once", "--threads", "1"});
+  ASSERT_EQ(r.signal, 0) << r.err;
+  auto reader = store::open_database(db, store::OpenPurpose::kRead);
+  const auto run = store::list_runs(reader).at(0);
+  EXPECT_EQ(run.state, store::RunState::kFailed);
+  const std::string message = run.message.value_or("");
+  const auto generations = store::list_generations(reader, run.id);
+  ASSERT_GE(generations.size(), 2u) << message;
+  ASSERT_LT(generations.size(), 40u) << message;
+  // It failed at the generation after the last committed one, and says so.
+  const std::string failed_at = "generation " + std::to_string(generations.size()) + ": ";
+  EXPECT_EQ(message.rfind(failed_at + "the ES update made the center non-finite (", 0), 0u) << message;
+  EXPECT_NE(message.find("lower algorithm.sigma (0.05), algorithm.learning_rate (100) or algorithm.weight_decay (100)"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(r.err.find("non-finite"), std::string::npos) << r.err;
+  // Every stored center is finite: the last one rebuilds verified in a fresh process.
+  const auto center = exported(db, dir.path(), generations.back().parents.at(0), true);
+  for (const float v : center) ASSERT_TRUE(std::isfinite(v));
+}
+
 }  // namespace
 }  // namespace seedline::runner

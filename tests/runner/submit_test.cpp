@@ -95,10 +95,14 @@ TEST(Submit, ErrorsNameTheFileAndTheFieldAndWriteNothing) {
     EXPECT_EQ(store::database_info(db).runs, 0);
   }
   // QA: /dev/zero was read without end until the process was killed; a directory was
-  // reported as "not valid JSON".
+  // reported as "not valid JSON". Only regular files are read, their size from fstat.
+  const auto big = dir / "big.json";
+  write_file(big, "{}");
+  std::filesystem::resize_file(big, (int64_t{1} << 20) + 1);
   const std::vector<std::pair<std::filesystem::path, std::string>> unreadable = {
-      {"/dev/zero", "/dev/zero: larger than 1 MiB"},
+      {"/dev/zero", "/dev/zero: is a character device, not an experiment file"},
       {dir.path(), dir.path().string() + ": is a directory, not an experiment file"},
+      {big, big.string() + ": 1048577 bytes, larger than 1 MiB"},
   };
   for (const auto& [path, message] : unreadable) {
     SCOPED_TRACE(path.string());

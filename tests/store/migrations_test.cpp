@@ -96,6 +96,42 @@ TEST(Migrations, AnOlderDatabaseIsRefusedUntilMigrated) {
   EXPECT_EQ(schema_version(db), 2);
 }
 
+// 0006 keeps every evaluator a run used: 0004's one row per run (the first evaluator) becomes
+// that run's row from generation 0.
+TEST(Migrations, TheFirstEvaluatorOfARunBecomesItsRowFromGenerationZero) {
+  TempDir dir;
+  const auto path = dir / "v5.db";
+  const auto& all = embedded_migrations();
+  ASSERT_GE(all.size(), 6u);
+  ASSERT_EQ(all[5].version, 6);
+  ASSERT_EQ(std::string(all[5].name), "run_evaluator_versions");
+  const std::vector<Migration> up_to_5(all.begin(), all.begin() + 5);
+  {
+    auto db = open_database(path, OpenPurpose::kCreate, up_to_5);
+    db.exec("INSERT INTO experiments(id, name, spec, created_at) VALUES (1, 'e', '{}', 'now')");
+    db.exec("INSERT INTO conditions(id, experiment_id, name, position, config) VALUES (1, 1, 'c', 0, '{}')");
+    db.exec("INSERT INTO runs(id, experiment_id, condition_id, trial, seed, noise_version, state, created_at, updated_at) "
+            "VALUES (1, 1, 1, 0, 7, 1, 'finished', 'now', 'now')");
+    db.exec("INSERT INTO run_evaluators(run_id, command, name, version, protocol, recorded_at) "
+            "VALUES (1, '[\"env\"]', 'my-env', '1.2', 1, '2026-01-01T00:00:00Z')");
+  }
+  auto db = open_database(path, OpenPurpose::kMigrate);
+  EXPECT_EQ(migrate(db), static_cast<int>(all.size()) - 5);
+  auto st = db.prepare("SELECT run_id, generation, command, name, version, protocol, recorded_at FROM run_evaluator_versions");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.column_int64(0), 1);
+  EXPECT_EQ(st.column_int64(1), 0);
+  EXPECT_EQ(st.column_text(2), "[\"env\"]");
+  EXPECT_EQ(st.column_text(3), "my-env");
+  EXPECT_EQ(st.column_text(4), "1.2");
+  EXPECT_EQ(st.column_int64(5), 1);
+  EXPECT_EQ(st.column_text(6), "2026-01-01T00:00:00Z");
+  EXPECT_FALSE(st.step());
+  auto old = db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'run_evaluators'");
+  ASSERT_TRUE(old.step());
+  EXPECT_EQ(old.column_int64(0), 0);
+}
+
 TEST(Migrations, ANewerDatabaseIsRefusedNamingBothVersions) {
   TempDir dir;
   const auto path = dir / "new.db";
