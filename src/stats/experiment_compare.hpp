@@ -45,6 +45,7 @@ struct ExperimentComparison {
   std::string experiment_name;
   std::string fitness_label = "fitness";  // the task's (tasks::fitness_label): "loss" = -fitness
   Metric metric = Metric::kBest;
+  std::optional<std::string> metric_name;  // an evaluator's named metric (its best individual's value)
   std::optional<int> stage;  // cost metrics: the stage compared (nullopt: all stages)
   bool cumulative = false;   // cost metrics: summed over generations 0..generation
   int generation = 0;
@@ -69,7 +70,8 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
 ExperimentComparison compare_experiment(store::Database& db, const store::ExperimentRow& experiment,
                                         const MetricSpec& spec, std::optional<int> generation, MwuMethod method);
 
-// {"experiment", "experiment_name", "metric", ["stage", "cumulative" for cost metrics,]
+// {"experiment", "experiment_name", "metric", ["evaluator_metric": true for a named metric,]
+//  ["stage", "cumulative" for cost metrics,]
 //  "generation", "method",
 //  "groups": [{"name", "runs": [run ids], "values": [..], "n", "runs_total", "compared",
 //              "mean", "ci95": [lo, hi]}],

@@ -51,6 +51,7 @@ struct ConditionCurve {
 struct ExperimentCurves {
   int64_t experiment = 0;
   Metric metric = Metric::kBest;
+  std::optional<std::string> metric_name;  // an evaluator's named metric (the best individual's value)
   std::vector<ConditionCurve> conditions;  // in experiment-file order
   std::optional<int> stage;  // cost metrics (experiment_metric.hpp)
   bool cumulative = false;
