@@ -45,7 +45,6 @@ struct ExperimentComparison {
   std::string experiment_name;
   std::string fitness_label = "fitness";  // the task's (tasks::fitness_label): "loss" = -fitness
   Metric metric = Metric::kBest;
-  std::optional<std::string> metric_name;  // an evaluator's named metric (its best individual's value)
   std::optional<int> stage;  // cost metrics: the stage compared (nullopt: all stages)
   bool cumulative = false;   // cost metrics: summed over generations 0..generation
   int generation = 0;
@@ -54,6 +53,7 @@ struct ExperimentComparison {
   Comparison comparison;                 // of the compared groups, in the same order; empty
                                          // (no groups, no pairs, H and p NaN) when fewer than 2
   std::vector<std::string> notes;        // why a condition or the whole test is left out
+  std::optional<std::string> metric_name;  // an evaluator's named metric (its best individual's value)
 };
 
 // A condition needs this many runs at G to be compared.

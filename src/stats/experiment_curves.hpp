@@ -51,10 +51,10 @@ struct ConditionCurve {
 struct ExperimentCurves {
   int64_t experiment = 0;
   Metric metric = Metric::kBest;
-  std::optional<std::string> metric_name;  // an evaluator's named metric (the best individual's value)
   std::vector<ConditionCurve> conditions;  // in experiment-file order
   std::optional<int> stage;  // cost metrics (experiment_metric.hpp)
   bool cumulative = false;
+  std::optional<std::string> metric_name;  // an evaluator's named metric (the best individual's value)
 };
 
 // Indices of `count` items to keep so that at most `max_points` (>= 2) remain, evenly
