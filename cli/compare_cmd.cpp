@@ -1,16 +1,19 @@
-// seedline compare --experiment NAME|ID [--metric best|mean|median|evaluations|steps|seconds]
+// seedline compare --experiment NAME|ID [--metric best|mean|median|evaluations|steps|seconds|NAME]
 //                  [--stage S] [--cumulative] [--generation G] [--method auto|exact|asymptotic] [--json]
 // Compares an experiment's conditions at one generation, using the runs that have reached it
 // (the experiment may still be running); --json prints what GET
 // /api/experiments/{id}/compare returns. The cost metrics and --stage/--cumulative are
 // defined in docs/statistics.md.
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
 #include "common.hpp"
 #include "comparison_table.hpp"
+#include "suggest.hpp"
 #include "stats/experiment_compare.hpp"
 #include "store/experiment_repo.hpp"
+#include "store/metric_repo.hpp"
 #include "util/error.hpp"
 #include "util/utf8.hpp"
 
@@ -35,6 +38,9 @@ void print_values(const stats::ExperimentComparison& c) {
               << (c.cumulative ? " over generations 0.." + std::to_string(c.generation)
                                : " at generation " + std::to_string(c.generation))
               << "\n\n";
+  } else if (c.metric_name) {
+    std::cout << "evaluator metric '" << *c.metric_name << "' of each run's best individual at generation "
+              << c.generation << "\n\n";
   } else {
     std::cout << stats::metric_name(c.metric) << " fitness at generation " << c.generation << "\n";
     if (c.fitness_label == "loss") {
@@ -57,10 +63,10 @@ void print_values(const stats::ExperimentComparison& c) {
 
 void run_compare(const GlobalOptions& global, const CompareOptions& o) {
   stats::MetricSpec spec;
-  spec.metric = stats::parse_metric(o.metric);
   if (o.stage >= 0) spec.stage = o.stage;
   spec.cumulative = o.cumulative;
   try {
+    stats::set_metric(spec, o.metric);
     stats::check_metric_spec(spec);
   } catch (const Error& e) {
     throw CLI::ValidationError(std::string("--") + e.what());  // e.g. "--stage: applies to ...": exit 2
@@ -68,6 +74,17 @@ void run_compare(const GlobalOptions& global, const CompareOptions& o) {
   const auto method = stats::parse_mwu_method(o.method);
   auto db = open_db(global, store::OpenPurpose::kRead);
   const auto experiment = store::resolve_experiment(db, o.experiment);
+  if (spec.name) {
+    // Before any query: a name no run reported is a wrong --metric (usage, exit 2).
+    const auto names = store::metric_names(db, experiment.id);
+    if (std::find(names.begin(), names.end(), *spec.name) == names.end()) {
+      std::string known;
+      for (const auto& n : names) known += (known.empty() ? "'" : ", '") + n + "'";
+      throw CLI::ValidationError("--metric", "'" + *spec.name + "' is neither best, mean, median, evaluations, steps, "
+                                 "seconds nor a metric the evaluator of experiment '" + experiment.name +
+                                 "' returned" + (names.empty() ? " (it returned none)" : " (it returned " + known + ")"));
+    }
+  }
   const auto result = stats::compare_experiment(db, experiment, spec,
                                                 o.generation >= 0 ? std::optional<int>(o.generation) : std::nullopt,
                                                 method);
@@ -90,9 +107,19 @@ void register_compare_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<CompareOptions>();
   cmd->add_option("--experiment", o->experiment, "Experiment id or name")->required();
   cmd->add_option("--metric", o->metric,
-                  "Per-run value: the generation's best, mean or median fitness, or its cost: evaluations, "
-                  "environment steps or evaluation seconds")
-      ->check(CLI::IsMember({"best", "mean", "median", "evaluations", "steps", "seconds"}))
+                  "Per-run value: the generation's best, mean or median fitness, its cost: evaluations, "
+                  "environment steps or evaluation seconds, or NAME: a metric the evaluator returns (the best "
+                  "individual's value; metric:NAME when it shadows one of these)")
+      ->check(CLI::Validator(
+          [](const std::string& value) -> std::string {
+            // A near miss of a built-in name is a typo (did you mean ...); any other word may
+            // name an evaluator's metric, checked against the experiment once it is open.
+            const std::vector<std::string> builtin = {"best", "mean", "median", "evaluations", "steps", "seconds"};
+            if (std::find(builtin.begin(), builtin.end(), value) != builtin.end()) return "";
+            if (value.rfind("metric:", 0) == 0 || nearest_names(value, builtin).empty()) return "";
+            return value + " not in {best,mean,median,evaluations,steps,seconds}";
+          },
+          "METRIC"))
       ->capture_default_str();
   cmd->add_option("--stage", o->stage, "Cost metrics: only this stage (index into ga.stages, from 0)")
       ->check(CLI::Range(0, 1'000'000));

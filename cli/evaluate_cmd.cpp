@@ -44,6 +44,10 @@ void print_one(const runner::Reevaluation& r) {
               << format_number(r.mean, "%.6g") << ", std " << format_number(r.std, "%.4g") << ", 95% CI "
               << ci_text(r) << ", " << r.steps << " steps\n";
   }
+  if (r.evaluator) {
+    std::cout << "  evaluator '" << r.evaluator->name << "' version '" << r.evaluator->version << "'\n";
+  }
+  if (!r.evaluator_warning.empty()) std::cout << "  WARNING: " << r.evaluator_warning << '\n';
   if (r.stored_id) std::cout << "  stored as re-evaluation " << *r.stored_id << '\n';
 }
 

@@ -1,5 +1,6 @@
 // seedline export --experiment NAME|ID [--format csv|json] [--out FILE]
 // seedline export --individuals --run ID [--format csv|json] [--out FILE]
+// seedline export --experiment NAME|ID --metrics [--members] [--format csv|json] [--out FILE]
 // An experiment's per-generation summaries as one long table (one row per run and
 // generation), or one run's individuals, for pandas or R; to stdout or, atomically, a file.
 #include <iostream>
@@ -16,6 +17,8 @@ namespace {
 struct ExportOptions {
   std::string experiment;
   bool individuals = false;
+  bool metrics = false;  // the evaluator's named metrics instead of the generations
+  bool members = false;  // with metrics: one row per member
   int64_t run = 0;
   std::string format = "csv";
   std::string out;  // empty: stdout
@@ -32,6 +35,11 @@ void run_export(const GlobalOptions& global, const ExportOptions& o) {
   if (o.individuals) {
     rows = report::write_individuals_table(db, o.run, format, out);
     what = "individuals of run " + std::to_string(o.run);
+  } else if (o.metrics) {
+    const auto experiment = store::resolve_experiment(db, o.experiment);
+    rows = report::write_metrics_table(db, experiment.id, o.members, format, out);
+    what = std::string(o.members ? "member metric" : "metric") + " rows of experiment " +
+           std::to_string(experiment.id) + " '" + experiment.name + "'";
   } else {
     const auto experiment = store::resolve_experiment(db, o.experiment);
     rows = report::write_generations_table(db, experiment.id, format, out);
@@ -53,6 +61,9 @@ void register_export_command(CLI::App& app, const GlobalOptions& global) {
       cmd->add_flag("--individuals", o->individuals, "The individuals of one run (--run) instead of the generations");
   auto* run = add_id_option(cmd, "--run", o->run, "Run id (with --individuals)");
   run->required(false);
+  auto* metrics = cmd->add_flag("--metrics", o->metrics,
+                                "The named metrics the evaluator returned, per run, generation and name");
+  auto* members = cmd->add_flag("--members", o->members, "With --metrics: one row per member and metric");
   cmd->add_option("--format", o->format, "csv or json")
       ->check(CLI::IsMember({"csv", "json"}))
       ->capture_default_str();
@@ -60,6 +71,8 @@ void register_export_command(CLI::App& app, const GlobalOptions& global) {
   individuals->needs(run);
   run->needs(individuals);
   experiment->excludes(individuals);
+  metrics->needs(experiment);
+  members->needs(metrics);
   cmd->callback([&global, o] {
     if (!o->individuals && o->experiment.empty()) {
       throw CLI::ValidationError("export needs --experiment NAME|ID (or --individuals --run ID)");

@@ -13,6 +13,9 @@ seedline's resume and statistics depend on it. `build_policy` turns the weights 
 network seedline describes into a numpy forward pass (dense, conv, flatten), and
 `GymEvaluator` runs a gymnasium-style environment (`reset(seed=...)`, `step(action)`) with it.
 
+seedline puts this file's folder first on the evaluator's PYTHONPATH, so
+`import seedline_evaluator` works in any folder without setting anything.
+
 The wire protocol (version 1) is in seedline's docs/evaluator-protocol.md. This file needs
 the Python standard library and numpy only. Print freely: stdout and stderr go to seedline,
 which shows their last lines when something fails. The process exits when seedline closes

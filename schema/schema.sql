@@ -142,3 +142,19 @@ CREATE TABLE es_states (
   checksum      INTEGER NOT NULL,
   data          BLOB NOT NULL
 );
+
+-- Named metrics an external evaluator returned, per run, generation and name: the best
+-- member's value, mean, min, max and every member's value (migrations/0007_generation_metrics.sql).
+CREATE TABLE generation_metrics (
+  run_id      INTEGER NOT NULL,
+  generation  INTEGER NOT NULL,
+  name        TEXT NOT NULL,         -- as the evaluator named it (1-128 bytes of UTF-8)
+  best        REAL,                  -- the generation's best member's value; NULL when it reported none
+  mean        REAL,                  -- over the members that reported it; NULL when undefined (+inf and -inf)
+  min         REAL,
+  max         REAL,
+  members     INTEGER NOT NULL,      -- members that reported it
+  member_values BLOB NOT NULL,       -- float64 LE per population member, NaN for none
+  PRIMARY KEY (run_id, generation, name),
+  FOREIGN KEY (run_id, generation) REFERENCES generations(run_id, generation) ON DELETE CASCADE
+) WITHOUT ROWID;

@@ -1,6 +1,7 @@
 // ExecutorWorker: a worker rank's side of the work interface. The worker loop
 // (worker.hpp) hands it rank 0's messages; it keeps the run's parents in a
-// runner::LocalExecutor on this rank's thread pool, exactly as a single process would:
+// runner::LocalExecutor on this rank's thread pool (for an external task an
+// ExternalExecutor: this rank's own evaluator processes), exactly as a single process would:
 // built from the config and noise version on run start, seeded with the parents' genotypes
 // when a run resumes mid-way (each checked against its checksum), advanced by slot + seed at
 // every selection (the new parents' checksums checked against rank 0's digest; for an ES run
@@ -41,7 +42,7 @@ class ExecutorWorker final : public WorkerHandler {
   void check_digest(uint64_t expected) const;
 
   runner::ThreadPool& pool_;
-  runner::LocalExecutor executor_;
+  std::unique_ptr<runner::Executor> executor_;  // made at each run start
   runner::RunSetup setup_;
   uint32_t expected_parents_ = 0;
   std::vector<runner::GenotypePtr> arriving_;  // genotypes of a resumed run, until all are in

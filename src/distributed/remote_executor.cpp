@@ -4,6 +4,7 @@
 #include <set>
 
 #include "genome/genome.hpp"
+#include "runner/external_executor.hpp"
 #include "util/error.hpp"
 
 namespace seedline::distributed {
@@ -58,16 +59,26 @@ RemoteExecutor::RemoteExecutor(Dealer& dealer, Options options) : dealer_(dealer
     own_pool_ = std::make_unique<runner::ThreadPool>(1);
     pool = own_pool_.get();
   }
+  local_pool_ = pool;
+  local_ = std::make_unique<runner::LocalExecutor>(*pool, local_interrupted());
+}
+
+std::function<bool()> RemoteExecutor::local_interrupted() {
   // rank 0's own items stop early when the dealer winds a stage down (a worker failed).
-  local_ = std::make_unique<runner::LocalExecutor>(*pool, [this] {
-    return dealer_.halted() || (options_.interrupted && options_.interrupted());
-  });
+  return [this] { return dealer_.halted() || (options_.interrupted && options_.interrupted()); };
 }
 
 RemoteExecutor::~RemoteExecutor() = default;
 
 void RemoteExecutor::begin_run(const runner::RunSetup& setup, std::span<const runner::GenotypePtr> parents) {
   if (running_) end_run();
+  // When rank 0 evaluates too, an external task's share runs in rank 0's own evaluator
+  // processes, like every worker rank's; a dealing-only rank 0 derives parents in process.
+  if (options_.local_pool != nullptr) {
+    local_ = runner::make_process_executor(setup.condition, *local_pool_, local_interrupted());
+  } else {
+    local_ = std::make_unique<runner::LocalExecutor>(*local_pool_, local_interrupted());
+  }
   local_->begin_run(setup, parents);
   run_id_ = setup.run_id;
   running_ = true;

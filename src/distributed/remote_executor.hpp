@@ -5,7 +5,8 @@
 //
 // begin_run sends the run's config to every worker and, for a resumed run, each parent's
 // genotype once; evaluate deals the items over the workers and rank 0's own threads
-// (Dealer); advance_parents derives the new parents on rank 0 (a LocalExecutor, which the
+// (Dealer; an external task's items run in each rank's own evaluator processes, rank 0's
+// too); advance_parents derives the new parents on rank 0 (a LocalExecutor, which the
 // driver shares them from) and sends each worker the selection as slots + seeds with a
 // digest of the new parents' checksums, which the workers check against their own. For an
 // ES run advance_center updates the center on rank 0 and sends the members (seed, sign) and
@@ -60,6 +61,8 @@ class RemoteExecutor final : public runner::Executor {
   void advance_center(std::span<const evolve::Slot> members, std::span<const double> fitness) override;
   std::shared_ptr<const es::OptimizerState> shared_es_state() const override;
   std::vector<runner::GenotypePtr> shared_parents() const override;
+  // rank 0's own evaluators' identity (an external task, when rank 0 evaluates).
+  std::optional<runner::EvaluatorInfo> evaluator() const override { return local_->evaluator(); }
   void end_run() override;
 
  private:
@@ -69,7 +72,13 @@ class RemoteExecutor final : public runner::Executor {
   Dealer& dealer_;
   Options options_;
   std::unique_ptr<runner::ThreadPool> own_pool_;  // when no local_pool was given
-  std::unique_ptr<runner::LocalExecutor> local_;
+  // Called by the constructor and begin_run: what rank 0's own executor polls.
+  std::function<bool()> local_interrupted();
+
+  runner::ThreadPool* local_pool_ = nullptr;      // options_.local_pool or own_pool_
+  // rank 0's own share: a LocalExecutor, or an ExternalExecutor for an external task
+  // (made at begin_run, runner::make_process_executor).
+  std::unique_ptr<runner::Executor> local_;
   int64_t run_id_ = 0;
   bool running_ = false;
   GenerationWire current_;

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "util/error.hpp"
 #include "util/input_file.hpp"
@@ -35,18 +36,30 @@ void close_fd(int& fd) {
   fd = -1;
 }
 
-// The child's environment: ours, with the protocol's variables replaced.
+// The child's environment: ours, with the protocol's variables replaced and the Python
+// client's folder first on PYTHONPATH (so `import seedline_evaluator` works from anywhere).
 std::vector<std::string> child_environment(int worker) {
   std::vector<std::string> env;
   bool unbuffered = false;
+  std::optional<std::string> python_path;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     const std::string kv = *e;
     if (kv.rfind("SEEDLINE_EVALUATOR_FD=", 0) == 0 || kv.rfind("SEEDLINE_WEIGHTS_FD=", 0) == 0 ||
         kv.rfind("SEEDLINE_WORKER=", 0) == 0) {
       continue;
     }
+    if (kv.rfind("PYTHONPATH=", 0) == 0) {
+      python_path = kv.substr(11);
+      continue;
+    }
     if (kv.rfind("PYTHONUNBUFFERED=", 0) == 0) unbuffered = true;
     env.push_back(kv);
+  }
+  static const std::optional<std::string> client = python_client_dir();
+  if (client) {
+    env.push_back("PYTHONPATH=" + *client + (python_path && !python_path->empty() ? ":" + *python_path : ""));
+  } else if (python_path) {
+    env.push_back("PYTHONPATH=" + *python_path);
   }
   env.push_back("SEEDLINE_EVALUATOR_FD=3");
   env.push_back("SEEDLINE_WEIGHTS_FD=4");
@@ -54,6 +67,30 @@ std::vector<std::string> child_environment(int worker) {
   if (!unbuffered) env.push_back("PYTHONUNBUFFERED=1");
   return env;
 }
+
+}  // namespace
+
+std::optional<std::string> python_client_dir() {
+  namespace fs = std::filesystem;
+  const auto holds_client = [](const fs::path& dir) {
+    std::error_code ec;
+    return fs::is_regular_file(dir / "seedline_evaluator.py", ec);
+  };
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    // Installed: <prefix>/bin/seedline next to <prefix>/share/seedline/python.
+    const fs::path installed = (exe.parent_path() / ".." / "share" / "seedline" / "python").lexically_normal();
+    if (holds_client(installed)) return installed.string();
+  }
+#ifdef SEEDLINE_PYTHON_DIR
+  // Built from a source tree: its python/ folder.
+  if (holds_client(SEEDLINE_PYTHON_DIR)) return std::string(SEEDLINE_PYTHON_DIR);
+#endif
+  return std::nullopt;
+}
+
+namespace {
 
 std::vector<char*> c_strings(std::vector<std::string>& strings) {
   std::vector<char*> out;

@@ -9,7 +9,9 @@
 //   fd 3  its end of a socketpair: the protocol (docs/evaluator-protocol.md)
 //   fd 4  the shared-memory weights region, to map read-only
 // and the environment plus SEEDLINE_EVALUATOR_FD=3, SEEDLINE_WEIGHTS_FD=4, SEEDLINE_WORKER=i
-// and PYTHONUNBUFFERED=1 (unless set), so a Python traceback arrives before the exit.
+// and PYTHONUNBUFFERED=1 (unless set), so a Python traceback arrives before the exit, and
+// python_client_dir() prepended to PYTHONPATH, so `import seedline_evaluator` works from
+// any folder without the user setting anything.
 //
 // Thread-safety: none; one thread at a time. The fork happens on the Launcher's thread (the
 // death signal is tied to the forking thread, which must outlive the process).
@@ -32,6 +34,11 @@ namespace seedline::evaluator {
 // argv[0] as execve needs it: a path containing '/' is used as is, otherwise it is looked
 // up in PATH. Throws kNotFound naming the program.
 std::string resolve_program(const std::string& program);
+
+// The folder holding the Python client (seedline_evaluator.py): <prefix>/share/seedline/python
+// beside an installed <prefix>/bin/seedline, else the python/ folder of the source tree this
+// binary was built from; nullopt when neither holds it.
+std::optional<std::string> python_client_dir();
 
 class EvaluatorProcess {
  public:

@@ -13,6 +13,7 @@
 #include "stats/experiment_compare.hpp"
 #include "stats/experiment_curves.hpp"
 #include "store/lineage_repo.hpp"
+#include "store/metric_repo.hpp"
 #include "store/migrations.hpp"
 #include "store/reevaluation_repo.hpp"
 #include "store/snapshot_repo.hpp"
@@ -125,11 +126,12 @@ Json experiment_json(store::Database& db, const std::string& id_or_name) {
           {"fitness_label", label},
           {"conditions", conditions},
           {"settings_differ", report::to_json(report::differing_settings(configs))},
+          {"metric_names", store::metric_names(db, e.id)},
           {"runs", runs}};
 }
 
 Json curves_json(store::Database& db, const std::string& id_or_name, stats::Metric metric, int max_points) {
-  return curves_json(db, id_or_name, stats::MetricSpec{metric, std::nullopt, false}, max_points);
+  return curves_json(db, id_or_name, stats::MetricSpec{metric, std::nullopt, false, std::nullopt}, max_points);
 }
 
 Json curves_json(store::Database& db, const std::string& id_or_name, const stats::MetricSpec& spec,
@@ -140,7 +142,7 @@ Json curves_json(store::Database& db, const std::string& id_or_name, const stats
 
 Json compare_json(store::Database& db, const std::string& id_or_name, stats::Metric metric,
                   std::optional<int> generation, stats::MwuMethod method) {
-  return compare_json(db, id_or_name, stats::MetricSpec{metric, std::nullopt, false}, generation, method);
+  return compare_json(db, id_or_name, stats::MetricSpec{metric, std::nullopt, false, std::nullopt}, generation, method);
 }
 
 Json compare_json(store::Database& db, const std::string& id_or_name, const stats::MetricSpec& spec,
@@ -153,6 +155,34 @@ Json run_detail_json(store::Database& db, int64_t run_id) {
   auto summary = store::run_summary(db, run_id);
   if (!summary) not_found("run " + std::to_string(run_id) + " does not exist");
   return run_json(*summary);
+}
+
+Json run_metrics_json(store::Database& db, int64_t run_id, bool members) {
+  get_run(db, run_id);
+  // Rows come by generation then name: one columnar series per name.
+  std::map<std::string, Json> series;
+  for (const auto& m : store::list_generation_metrics(db, run_id, members)) {
+    auto& s = series[m.name];
+    if (s.is_null()) {
+      s = {{"generations", Json::array()}, {"best", Json::array()}, {"mean", Json::array()}, {"min", Json::array()},
+           {"max", Json::array()}, {"members", Json::array()}};
+      if (members) s["values"] = Json::array();
+    }
+    s["generations"].push_back(m.generation);
+    s["best"].push_back(fitness(m.best));
+    s["mean"].push_back(fitness(m.mean));
+    s["min"].push_back(fitness(m.min));
+    s["max"].push_back(fitness(m.max));
+    s["members"].push_back(m.members);
+    if (members) {
+      Json values = Json::array();
+      for (const double v : m.member_values) values.push_back(fitness(v));
+      s["values"].push_back(std::move(values));
+    }
+  }
+  Json metrics = Json::object();
+  for (auto& [name, s] : series) metrics[name] = std::move(s);
+  return {{"run", run_id}, {"metrics", metrics}};
 }
 
 Json run_generations_json(store::Database& db, int64_t run_id, int max_points) {

@@ -43,6 +43,10 @@ Json run_detail_json(store::Database& db, int64_t run_id);
 // At most `max_points` summary rows, evenly spaced, keeping the first and the last, each with
 // its per-stage records ("stages"); "total" says how many generations the run has committed.
 Json run_generations_json(store::Database& db, int64_t run_id, int max_points);
+// The named metrics the run's evaluator returned (store/metric_repo.hpp), one columnar series
+// per name: {"run", "metrics": {NAME: {"generations", "best", "mean", "min", "max",
+// "members"[, "values": per generation, every member's value (null: none)]}}}.
+Json run_metrics_json(store::Database& db, int64_t run_id, bool members);
 // Also lists the individual's children (id, generation, fitness), in id order.
 Json individual_json(store::Database& db, int64_t id);
 // The run's family tree as parallel arrays (lineage/run_tree.hpp): ids, parent indexes (-1

@@ -107,11 +107,12 @@ Reply genome_download(const Call& c, const QueryParams& q) {
   return {std::move(res), std::move(file)};
 }
 
-// metric=best|mean|median|evaluations|steps|seconds, stage=S, cumulative=true|false
+// metric=best|mean|median|evaluations|steps|seconds|NAME (an evaluator's metric), stage=S,
+// cumulative=true|false
 // (docs/http-api.md); the spec's own errors name the parameter.
 stats::MetricSpec metric_spec(const QueryParams& q) {
   stats::MetricSpec spec;
-  spec.metric = stats::parse_metric(q.get("metric").value_or("best"));
+  stats::set_metric(spec, q.get("metric").value_or("best"));
   if (const auto stage = q.integer("stage", std::nullopt, 0, 1'000'000)) spec.stage = static_cast<int>(*stage);
   spec.cumulative = q.flag("cumulative", false);
   stats::check_metric_spec(spec);
@@ -148,6 +149,10 @@ const std::vector<Route>& api_routes() {
                    const auto points =
                        q.integer("max_points", stats::kMaxPoints, stats::kMinPoints, stats::kMaxPoints);
                    return run_generations_json(c.ctx.db, parse_id(c.id, "run"), static_cast<int>(*points));
+                 }),
+      json_route({"api", "runs", "{id}", "metrics"}, {"members"},
+                 [](const Call& c, const QueryParams& q) {
+                   return run_metrics_json(c.ctx.db, parse_id(c.id, "run"), q.flag("members", false));
                  }),
       json_route({"api", "runs", "{id}", "tree"}, {"extant"},
                  [](const Call& c, const QueryParams& q) {

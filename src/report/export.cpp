@@ -9,6 +9,7 @@
 
 #include "store/experiment_repo.hpp"
 #include "store/lineage_repo.hpp"
+#include "store/metric_repo.hpp"
 #include "util/error.hpp"
 
 namespace seedline::report {
@@ -129,6 +130,45 @@ int64_t write_generations_table(store::Database& db, int64_t experiment_id, Tabl
       table.integer(g.steps);
       table.number(g.total_seconds);
       table.end_row();
+    }
+  }
+  return table.finish();
+}
+
+int64_t write_metrics_table(store::Database& db, int64_t experiment_id, bool members, TableFormat format,
+                            std::ostream& out) {
+  std::vector<std::string> columns = {"run", "condition", "trial", "generation", "metric"};
+  for (const char* c : members ? std::vector<const char*>{"member", "value"}
+                               : std::vector<const char*>{"best", "mean", "min", "max", "members"}) {
+    columns.emplace_back(c);
+  }
+  TableWriter table(format, out, columns);
+  const auto head = [&](const store::RunRow& run, const store::GenerationMetric& m) {
+    table.begin_row();
+    table.integer(run.id);
+    table.text(run.condition);
+    table.integer(run.trial);
+    table.integer(m.generation);
+    table.text(m.name);
+  };
+  for (const auto& run : store::list_runs(db, experiment_id)) {
+    for (const auto& m : store::list_generation_metrics(db, run.id, members)) {
+      if (!members) {
+        head(run, m);
+        table.number(m.best);
+        table.number(m.mean);
+        table.number(m.min);
+        table.number(m.max);
+        table.integer(m.members);
+        table.end_row();
+        continue;
+      }
+      for (size_t i = 0; i < m.member_values.size(); ++i) {
+        head(run, m);
+        table.integer(static_cast<int64_t>(i));
+        table.number(m.member_values[i]);
+        table.end_row();
+      }
     }
   }
   return table.finish();

@@ -30,6 +30,14 @@ TableFormat parse_table_format(std::string_view name);
 // experiment, by run id then generation. Returns the number of rows.
 int64_t write_generations_table(store::Database& db, int64_t experiment_id, TableFormat format, std::ostream& out);
 
+// The named metrics an external evaluator returned (docs/export.md): columns run, condition,
+// trial, generation, metric, best (the generation's best member's value), mean, min, max,
+// members (how many reported it), by run id, generation, then metric name. With `members`
+// one row per member instead: run, condition, trial, generation, metric, member (its index in
+// the generation's population), value (empty/null when it reported none). Returns the rows.
+int64_t write_metrics_table(store::Database& db, int64_t experiment_id, bool members, TableFormat format,
+                            std::ostream& out);
+
 // Columns: id, run, generation (birth), parent (empty/null for a root), seed, fitness (birth
 // generation; empty/null when not measured), for every individual of the run in id order.
 // Returns the number of rows.

@@ -1,5 +1,6 @@
 #include "runner/driver_parts.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -42,12 +43,55 @@ evolve::Summary summary_of(const evolve::SelectionResult& sel) {
   return s;
 }
 
+void accumulate_metrics(std::span<const WorkItem> items, std::span<const ItemResult> results, int population,
+                        MetricSums& sums) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    for (const auto& [name, value] : results[i].metrics) {
+      auto& per_member = sums[name];
+      if (per_member.empty()) per_member.assign(static_cast<size_t>(population), {0.0, 0});
+      auto& [sum, count] = per_member.at(static_cast<size_t>(items[i].member));
+      sum += value;
+      ++count;
+    }
+  }
+}
+
+std::vector<store::GenerationMetric> summarize_metrics(const MetricSums& sums, int64_t run_id, int generation,
+                                                       int best_member) {
+  std::vector<store::GenerationMetric> out;
+  for (const auto& [name, per_member] : sums) {
+    store::GenerationMetric m;
+    m.run_id = run_id;
+    m.generation = generation;
+    m.name = name;
+    double total = 0;
+    for (size_t i = 0; i < per_member.size(); ++i) {
+      const auto [sum, count] = per_member[i];
+      const double v = count > 0 ? sum / count : std::numeric_limits<double>::quiet_NaN();
+      m.member_values.push_back(v);
+      if (count == 0) continue;
+      if (static_cast<int>(i) == best_member && !std::isnan(v)) m.best = v;
+      if (std::isnan(v)) continue;  // +inf and -inf summed: no value
+      total += v;
+      ++m.members;
+      m.min = m.min ? std::min(*m.min, v) : v;
+      m.max = m.max ? std::max(*m.max, v) : v;
+    }
+    if (m.members == 0) continue;
+    if (const double mean = total / static_cast<double>(m.members); !std::isnan(mean)) m.mean = mean;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 evolve::SelectionResult evaluate_generation(RunContext& ctx, Coordinator& co, int g,
                                             std::span<const evolve::Slot> slots,
-                                            std::vector<store::StageRecord>& stages) {
+                                            std::vector<store::StageRecord>& stages,
+                                            std::vector<store::GenerationMetric>& metrics) {
   const auto& ga = ctx.config.ga;
   bool first_stage = true;
-  return evolve::evaluate_and_select(
+  MetricSums sums;
+  auto sel = evolve::evaluate_and_select(
       ga.population, ga, [&](std::span<const int> members, int stage, std::span<evolve::Evaluation> out) {
         if (!first_stage) maybe_crash(CrashPoint::kEvaluate, g);
         first_stage = false;
@@ -58,10 +102,13 @@ evolve::SelectionResult evaluate_generation(RunContext& ctx, Coordinator& co, in
         std::vector<ItemResult> results(items.size());
         co.background([&] { ctx.executor->evaluate(items, results); });
         accumulate(items, results, out);
+        accumulate_metrics(items, results, ga.population, sums);
         const auto after = stage_work(members, out);
         stages.push_back({after.evaluations - before.evaluations, after.steps - before.steps,
                           seconds_since(stage_start)});
       });
+  metrics = summarize_metrics(sums, ctx.run.id, g, sel.parents.empty() ? -1 : sel.parents.front());
+  return sel;
 }
 
 store::GenerationRow generation_row(const RunContext& ctx, int g, const evolve::Summary& summary, double eval_seconds,

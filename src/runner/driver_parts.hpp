@@ -12,6 +12,7 @@
 #include <chrono>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -25,6 +26,7 @@
 #include "runner/run_driver.hpp"
 #include "runner/thread_pool.hpp"
 #include "runner/work.hpp"
+#include "store/metric_repo.hpp"
 #include "store/run_repo.hpp"
 #include "store/stage_repo.hpp"
 #include "store/summary_repo.hpp"
@@ -111,10 +113,23 @@ store::StageRecord stage_work(std::span<const int> members, std::span<const evol
 evolve::Summary summary_of(const evolve::SelectionResult& sel);
 
 // One generation's evaluation: stage by stage, each stage's items through the executor.
-// `stages` receives one record per stage: what it ran and its wall seconds.
+// `stages` receives one record per stage: what it ran and its wall seconds; `metrics` one row
+// per named metric the evaluator reported (summarize_metrics), empty when none did.
 evolve::SelectionResult evaluate_generation(RunContext& ctx, Coordinator& co, int g,
                                             std::span<const evolve::Slot> slots,
-                                            std::vector<store::StageRecord>& stages);
+                                            std::vector<store::StageRecord>& stages,
+                                            std::vector<store::GenerationMetric>& metrics);
+
+// Per metric name, per population member: the sum and count of the values its items reported.
+using MetricSums = std::map<std::string, std::vector<std::pair<double, int>>>;
+// Adds each result's metrics to its member's sums, in item order.
+void accumulate_metrics(std::span<const WorkItem> items, std::span<const ItemResult> results, int population,
+                        MetricSums& sums);
+// One row per name (sorted): a member's value is its sum / count (NaN when it reported none);
+// best is `best_member`'s value, mean/min/max over the members that reported it (mean summed
+// in member order).
+std::vector<store::GenerationMetric> summarize_metrics(const MetricSums& sums, int64_t run_id, int generation,
+                                                       int best_member);
 
 // Generation `g`'s summary row (ids, parents and best individual are the commit's to fill).
 store::GenerationRow generation_row(const RunContext& ctx, int g, const evolve::Summary& summary, double eval_seconds,

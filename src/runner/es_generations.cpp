@@ -85,7 +85,8 @@ std::pair<GenotypePtr, std::shared_ptr<const es::OptimizerState>> next_center(
 std::optional<EsPosition> commit_es_generation(store::Database& db, const RunContext& ctx, int g,
                                                const EsPosition& now, std::span<const evolve::Slot> slots,
                                                const evolve::SelectionResult& sel, EsPosition next,
-                                               store::GenerationRow row, std::span<const store::StageRecord> stages) {
+                                               store::GenerationRow row, std::span<const store::StageRecord> stages,
+                                         std::span<const store::GenerationMetric> metrics) {
   const auto& ga = ctx.config.ga;
   store::Transaction tx(db);
   if (!store::owns_run(db, ctx.run.id, std::string(*ctx.run.owner))) return std::nullopt;
@@ -136,6 +137,7 @@ std::optional<EsPosition> commit_es_generation(store::Database& db, const RunCon
   row.parents = {last};
   store::insert_generation(db, row);
   store::insert_stages(db, ctx.run.id, g, stages);
+  store::insert_generation_metrics(db, metrics);
   maybe_crash(CrashPoint::kCommit, g);
   tx.commit();
   maybe_crash(CrashPoint::kCommitted, g);
@@ -176,7 +178,8 @@ RunOutcome run_es_generations(store::Database& db, RunContext& ctx, int start, E
     const auto t0 = Clock::now();
     const auto slots = member_slots(ctx, g);
     std::vector<store::StageRecord> stages;
-    const auto sel = evaluate_generation(ctx, co, g, slots, stages);
+    std::vector<store::GenerationMetric> metrics;
+    const auto sel = evaluate_generation(ctx, co, g, slots, stages, metrics);
     maybe_crash(CrashPoint::kEvaluate, g);
     const double eval_seconds = seconds_since(t0);
     const auto summary = summary_of(sel);
@@ -189,7 +192,7 @@ RunOutcome run_es_generations(store::Database& db, RunContext& ctx, int start, E
 
     const auto row = generation_row(ctx, g, summary, eval_seconds, t0);
     const auto t2 = Clock::now();
-    auto committed = commit_es_generation(db, ctx, g, position, slots, sel, std::move(next), row, stages);
+    auto committed = commit_es_generation(db, ctx, g, position, slots, sel, std::move(next), row, stages, metrics);
     if (!committed) return RunOutcome::kLost;
     const double commit_seconds = seconds_since(t2);
     position = std::move(*committed);

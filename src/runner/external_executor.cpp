@@ -5,6 +5,7 @@
 #include "evolve/experiment.hpp"
 #include "genome/run_genome.hpp"
 #include "nn/activation.hpp"
+#include "runner/local_executor.hpp"
 #include "tasks/external_task.hpp"
 #include "util/error.hpp"
 
@@ -31,6 +32,17 @@ nlohmann::json describe_network(const genome::Architecture& architecture, const 
     layers.push_back(std::move(layer));
   }
   return layers;
+}
+
+bool has_external_task(const nlohmann::json& condition) {
+  const auto task = condition.find("task");
+  return task != condition.end() && task->is_object() && task->value("type", "") == "external";
+}
+
+std::unique_ptr<Executor> make_process_executor(const nlohmann::json& condition, ThreadPool& pool,
+                                                std::function<bool()> interrupted) {
+  if (has_external_task(condition)) return std::make_unique<ExternalExecutor>(pool, std::move(interrupted));
+  return std::make_unique<LocalExecutor>(pool, std::move(interrupted));
 }
 
 ExternalExecutor::ExternalExecutor(ThreadPool& pool, std::function<bool()> interrupted)
@@ -127,6 +139,12 @@ void ExternalExecutor::advance_center(std::span<const evolve::Slot> members, std
 
 std::shared_ptr<const es::OptimizerState> ExternalExecutor::shared_es_state() const {
   return es_ ? std::make_shared<const es::OptimizerState>(es_->state) : nullptr;
+}
+
+std::optional<EvaluatorInfo> ExternalExecutor::evaluator() const {
+  if (!evaluators_) return std::nullopt;
+  const auto& id = evaluators_->identity();
+  return EvaluatorInfo{id.name, id.version, id.protocol, command_};
 }
 
 void ExternalExecutor::end_run() {

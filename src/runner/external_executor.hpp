@@ -45,6 +45,7 @@ class ExternalExecutor final : public Executor {
 
   // What the evaluators reported in their handshake; valid between begin_run and end_run.
   const evaluator::EvaluatorIdentity& identity() const { return evaluators_->identity(); }
+  std::optional<EvaluatorInfo> evaluator() const override;
   // The command the evaluators run (the task's `command`).
   const std::vector<std::string>& command() const { return command_; }
 
@@ -61,6 +62,15 @@ class ExternalExecutor final : public Executor {
   std::unique_ptr<EsWork> es_;  // ES runs: the perturbation and the center's optimizer state
   std::unique_ptr<evaluator::EvaluatorPool> evaluators_;
 };
+
+// True when `condition` (evolve::ConditionConfig::to_json) has an external task.
+bool has_external_task(const nlohmann::json& condition);
+
+// The executor a process uses for its own share of a run's evaluations: an ExternalExecutor
+// (this process's own evaluator pool) for an external task, else a LocalExecutor. Used by
+// every MPI rank, each starting its rank-local evaluators (docs/distributed.md).
+std::unique_ptr<Executor> make_process_executor(const nlohmann::json& condition, ThreadPool& pool,
+                                                std::function<bool()> interrupted);
 
 // The condition's network as the evaluator sees it: every layer object of the file with
 // "type", "activation", its tensors' names under "tensors", and "in"/"out" filled in.

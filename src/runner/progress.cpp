@@ -80,6 +80,10 @@ class TtyProgress final : public Progress {
     out_ << "\r\033[K" << label_text(run) << ": " << state << (message.empty() ? "" : " (" + message + ")") << "\n"
          << std::flush;
   }
+  // On a line of its own; the bar is redrawn below it at the next generation.
+  void note(const RunLabel& run, const std::string& line) override {
+    out_ << "\r\033[K" << label_text(run) << ": " << line << "\n" << std::flush;
+  }
 
  private:
   std::ostream& out_;
@@ -111,6 +115,9 @@ class LineProgress final : public Progress {
     out_ << log_timestamp() << ' ' << label_text(run) << ": " << state << (message.empty() ? "" : " (" + message + ")")
          << "\n"
          << std::flush;
+  }
+  void note(const RunLabel& run, const std::string& line) override {
+    out_ << log_timestamp() << ' ' << label_text(run) << ": " << line << "\n" << std::flush;
   }
 
  private:

@@ -48,6 +48,9 @@ class Progress {
   virtual void run_started(const RunLabel& run, int first_generation) = 0;
   virtual void generation(const RunLabel& run, const GenerationReport& report) = 0;
   virtual void run_ended(const RunLabel& run, const std::string& state, const std::string& message) = 0;
+  // A line about the run that is not progress (the evaluator's identity, a warning), for
+  // runs driven without a log (`seedline run`). Default: printed nowhere.
+  virtual void note(const RunLabel&, const std::string&) {}
 };
 
 // A bar redrawn in place when `tty`, else a line at most every `interval` (and at start/end).

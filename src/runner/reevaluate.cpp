@@ -7,10 +7,13 @@
 #include "evolve/seeds.hpp"
 #include "genome/run_genome.hpp"
 #include "individual/individual.hpp"
+#include "runner/external_executor.hpp"
 #include "runner/local_executor.hpp"
 #include "stats/effect_sizes.hpp"
+#include "store/evaluator_repo.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/reevaluation_repo.hpp"
+#include "tasks/external_task.hpp"
 #include "tasks/task.hpp"
 #include "util/error.hpp"
 
@@ -98,7 +101,13 @@ Reevaluation reevaluate(store::Database& db, int64_t individual, const Reevaluat
     item.episode_seed = reevaluation_episode_seed(options.seed, e);
   }
   std::vector<ItemResult> results(items.size());
-  LocalExecutor executor(pool, {});
+  // An external task's episodes run in the run's own evaluator command, started here for
+  // this measurement and stopped at end_run (docs/evaluator-protocol.md).
+  LocalExecutor local(pool, {});
+  ExternalExecutor external(pool, {});
+  Executor& executor = dynamic_cast<const tasks::ExternalTask*>(task.get()) != nullptr
+                           ? static_cast<Executor&>(external)
+                           : static_cast<Executor&>(local);
   RunSetup setup;
   setup.run_id = run->id;
   setup.condition = config.to_json();
@@ -107,6 +116,15 @@ Reevaluation reevaluate(store::Database& db, int64_t individual, const Reevaluat
   setup.task = task.get();
   const std::vector<GenotypePtr> parents = {genotype};
   executor.begin_run(setup, parents);
+  r.evaluator = executor.evaluator();
+  if (r.evaluator) {
+    const auto recorded = store::find_run_evaluator(db, run->id, r.generation);
+    if (recorded && (recorded->name != r.evaluator->name || recorded->version != r.evaluator->version)) {
+      r.evaluator_warning = "run " + std::to_string(run->id) + " evaluated this individual's generation with evaluator '" + recorded->name +
+                            "' version '" + recorded->version + "'; this measurement used '" + r.evaluator->name +
+                            "' version '" + r.evaluator->version + "'";
+    }
+  }
   executor.evaluate(items, results);
   executor.end_run();
   for (const auto& res : results) {
@@ -154,7 +172,7 @@ ExperimentReevaluation reevaluate_experiment(store::Database& db, const store::E
 Json to_json(const Reevaluation& r) {
   Json rewards = Json::array();
   for (const double v : r.rewards) rewards.push_back(number(v));
-  return {{"individual", r.individual},
+  Json j = {{"individual", r.individual},
           {"run", r.run},
           {"generation", r.generation},
           {"stored_fitness", r.stored_fitness ? number(*r.stored_fitness) : Json(nullptr)},
@@ -168,6 +186,8 @@ Json to_json(const Reevaluation& r) {
           {"steps", r.steps},
           {"rewards", rewards},
           {"id", r.stored_id ? Json(*r.stored_id) : Json(nullptr)}};
+  if (r.evaluator) j["evaluator"] = {{"name", r.evaluator->name}, {"version", r.evaluator->version}};
+  return j;
 }
 
 Json to_json(const ExperimentReevaluation& e, const ReevaluationOptions& options) {

@@ -3,8 +3,9 @@
 // A run's stored best fitness is the largest of many noisy estimates, so it is biased
 // upward; re-evaluating the same individual on episodes it never met is an unbiased
 // estimate of how good it is. reevaluate() rebuilds an individual from its seed lineage
-// (checksums verified), runs `episodes` episodes on the LocalExecutor (the work interface:
-// the individual is parent 0 and every episode an item) and summarizes them: mean, sample
+// (checksums verified), runs `episodes` episodes on the LocalExecutor (an external task: an
+// ExternalExecutor running the run's stored evaluator command, started for the measurement
+// and stopped after it; the work interface: the individual is parent 0 and every episode an item) and summarizes them: mean, sample
 // std, 95% Student-t CI of the mean, steps. Episode e's seed is
 // evolve::derive(seed, Stream::kReevaluationEpisode, 0, e): the same --seed gives the same
 // numbers, and every individual re-measured with one seed meets the same episodes (common
@@ -31,6 +32,7 @@
 
 #include "lineage/genotype_cache.hpp"
 #include "runner/thread_pool.hpp"
+#include "runner/work.hpp"
 #include "stats/compare.hpp"
 #include "store/database.hpp"
 #include "store/experiment_repo.hpp"
@@ -58,6 +60,10 @@ struct Reevaluation {
   double ci_low = 0, ci_high = 0;      // 95% Student-t CI; NaN for one episode
   int64_t steps = 0;
   std::optional<int64_t> stored_id;    // the reevaluations row, when stored
+  // An external task: who measured it ("name" version "version"), and a warning when that is
+  // not the evaluator the run recorded (its results may then not be comparable).
+  std::optional<EvaluatorInfo> evaluator;
+  std::string evaluator_warning;
 };
 
 // The seed of re-evaluation episode `episode` under `seed`.
@@ -84,7 +90,8 @@ ExperimentReevaluation reevaluate_experiment(store::Database& db, const store::E
                                              const ReevaluationOptions& options, ThreadPool& pool);
 
 // {"individual", "run", "generation", "stored_fitness", "deterministic", "task", "seed" (decimal
-// string), "episodes", "mean", "std", "ci95": [lo, hi], "steps", "rewards", "id"};
+// string), "episodes", "mean", "std", "ci95": [lo, hi], "steps", "rewards", "id"[, "evaluator":
+// {"name", "version"} for an external task]};
 // undefined numbers are null.
 nlohmann::ordered_json to_json(const Reevaluation& r);
 // {"experiment", "name", "episodes", "seed", "runs": [{"run", "condition", "trial",

@@ -47,7 +47,8 @@ Parents rebuild_parents(store::Database& db, const RunContext& ctx, const store:
 std::optional<Parents> commit_generation(store::Database& db, const RunContext& ctx, int g,
                                          std::span<const evolve::Slot> slots, std::vector<GenotypePtr> genotypes,
                                          const Parents& previous, const evolve::SelectionResult& sel,
-                                         store::GenerationRow row, std::span<const store::StageRecord> stages) {
+                                         store::GenerationRow row, std::span<const store::StageRecord> stages,
+                                         std::span<const store::GenerationMetric> metrics) {
   const auto& ga = ctx.config.ga;
   store::Transaction tx(db);
   if (!store::owns_run(db, ctx.run.id, std::string(*ctx.run.owner))) return std::nullopt;
@@ -91,6 +92,7 @@ std::optional<Parents> commit_generation(store::Database& db, const RunContext& 
   row.parents = parents.ids;
   store::insert_generation(db, row);
   store::insert_stages(db, ctx.run.id, g, stages);
+  store::insert_generation_metrics(db, metrics);
   maybe_crash(CrashPoint::kCommit, g);
   tx.commit();
   maybe_crash(CrashPoint::kCommitted, g);
@@ -120,7 +122,8 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
     const auto t0 = Clock::now();
     const auto slots = evolve::plan_generation(ctx.run.seed, g, ga, static_cast<int>(parents.ids.size()));
     std::vector<store::StageRecord> stages;
-    const auto sel = evaluate_generation(ctx, co, g, slots, stages);
+    std::vector<store::GenerationMetric> metrics;
+    const auto sel = evaluate_generation(ctx, co, g, slots, stages, metrics);
     maybe_crash(CrashPoint::kEvaluate, g);
     const auto t1 = Clock::now();
     const double eval_seconds = seconds_since(t0);
@@ -132,7 +135,7 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
 
     const auto row = generation_row(ctx, g, summary, eval_seconds, t0);
     const auto t2 = Clock::now();
-    auto next = commit_generation(db, ctx, g, slots, std::move(genotypes), parents, sel, row, stages);
+    auto next = commit_generation(db, ctx, g, slots, std::move(genotypes), parents, sel, row, stages, metrics);
     if (!next) return RunOutcome::kLost;
     const double commit_seconds = seconds_since(t2);
     parents = std::move(*next);
@@ -143,34 +146,42 @@ RunOutcome run_generations(store::Database& db, RunContext& ctx, int start, Pare
 }
 
 // Records who evaluates the run from generation `start` on (a new row only when the
-// evaluator differs from the one before: store/evaluator_repo.hpp) and warns loudly when a
+// evaluator differs from the one before: store/evaluator_repo.hpp), says who it is (on the
+// daemon's log, or for `seedline run` through the progress output), and warns loudly when a
 // resumed run meets an evaluator of another name, version or command.
-void record_evaluator(store::Database& db, const RunContext& ctx, const ExternalExecutor& external, int start,
+void record_evaluator(store::Database& db, const RunContext& ctx, const EvaluatorInfo& id, int start,
                       const DriverOptions& options) {
-  const auto& id = external.identity();
   store::RunEvaluator now;
   now.run_id = ctx.run.id;
   now.generation = start;
-  now.command = nlohmann::json(external.command()).dump();
+  now.command = nlohmann::json(id.command).dump();
   now.name = id.name;
   now.version = id.version;
   now.protocol = id.protocol;
   const auto before = start > 0 ? store::find_run_evaluator(db, ctx.run.id, start - 1) : std::nullopt;
   store::record_run_evaluator(db, now);
-  if (options.log == nullptr) return;
-  *options.log << "seedline: run " << ctx.run.id << ": evaluator '" << id.name << "' version '" << id.version
-               << "' (protocol " << id.protocol << ")\n";
+  std::vector<std::string> lines;
+  lines.push_back("evaluator '" + id.name + "' version '" + id.version + "' (protocol " + std::to_string(id.protocol) +
+                  ")");
   if (before && (before->name != id.name || before->version != id.version)) {
-    *options.log << "seedline: WARNING: run " << ctx.run.id << " was evaluated by '" << before->name
-                 << "' version '" << before->version << "' (from generation " << before->generation
-                 << ") but resumes at generation " << start << " with '" << id.name << "' version '" << id.version
-                 << "': generations from here on may not be comparable with the earlier ones (both are recorded)\n";
+    lines.push_back("WARNING: run " + std::to_string(ctx.run.id) + " was evaluated by '" + before->name +
+                    "' version '" + before->version + "' (from generation " + std::to_string(before->generation) +
+                    ") but resumes at generation " + std::to_string(start) + " with '" + id.name + "' version '" +
+                    id.version + "': generations from here on may not be comparable with the earlier ones (both are recorded)");
   }
   if (before && before->command != now.command) {
-    *options.log << "seedline: WARNING: run " << ctx.run.id << ": the evaluator command was " << before->command
-                 << " and is now " << now.command << "\n";
+    lines.push_back("WARNING: run " + std::to_string(ctx.run.id) + ": the evaluator command was " + before->command +
+                    " and is now " + now.command);
   }
-  *options.log << std::flush;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (options.log != nullptr) {
+      // The first line names the run; the warnings name it themselves.
+      *options.log << "seedline: " << (i == 0 ? "run " + std::to_string(ctx.run.id) + ": " : "") << lines[i] << '\n';
+    } else if (options.progress != nullptr) {
+      options.progress->note(ctx.label, lines[i]);
+    }
+  }
+  if (options.log != nullptr) *options.log << std::flush;
 }
 
 std::string describe_failure(const std::exception& e, int generation) {
@@ -269,7 +280,7 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
     end_run.begun = true;
     // In the background: starting evaluator processes may take seconds of heartbeats.
     co.background([&] { executor->begin_run(setup, parents.genotypes); });
-    if (external) record_evaluator(db, ctx, *external, start, options);
+    if (const auto evaluator = executor->evaluator()) record_evaluator(db, ctx, *evaluator, start, options);
     const auto outcome = es ? run_es_generations(db, ctx, start, std::move(position), co, options, cache, result)
                             : run_generations(db, ctx, start, std::move(parents), co, options, cache, result);
     return finish(outcome, "");

@@ -104,6 +104,10 @@ void check_condition(evolve::ConditionConfig& c, size_t index, size_t count) {
   try {
     const auto task = tasks::make_task(c.task);
     c.task = task->resolved_spec();
+    // The evaluator's relative paths are resolved here, once, and stored absolute (like init.from).
+    if (const auto* external = dynamic_cast<const tasks::ExternalTask*>(task.get())) {
+      c.task["command"] = tasks::absolute_command(external->spec().command);
+    }
     if (c.init) genome::record_init_file(*c.init);  // the base file's absolute path, size and xxh64
     const auto genome = genome::genome_for_condition(c, noise::kNewestVersion);
     check_runnable(c, *task, genome);

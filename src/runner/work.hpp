@@ -39,6 +39,7 @@
 #include <exception>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -74,6 +75,15 @@ struct ItemResult {
   double reward = 0;             // the episode's return (function tasks: the score)
   int64_t steps = 0;             // environment steps (function tasks: 0)
   std::vector<Metric> metrics;   // optional, in the order the evaluator gave them
+};
+
+// Who evaluates a run's items outside seedline (an external task): what the evaluator
+// reported in its handshake, and the command it runs.
+struct EvaluatorInfo {
+  std::string name;
+  std::string version;
+  uint32_t protocol = 0;
+  std::vector<std::string> command;
 };
 
 // What an executor needs to know about a run. Remote executors rebuild the genome and task
@@ -123,6 +133,9 @@ class Executor {
   // executor that runs ES shares both: the coordinator stores them and never updates a
   // center itself.
   virtual std::shared_ptr<const es::OptimizerState> shared_es_state() const { return nullptr; }
+  // The evaluator processes' identity when this executor (or its share in this process)
+  // runs them; valid between begin_run and end_run. Default: none.
+  virtual std::optional<EvaluatorInfo> evaluator() const { return std::nullopt; }
   // The run ended (finished, failed, paused or lost): drop its parents.
   virtual void end_run() = 0;
 };

@@ -47,7 +47,7 @@ std::string plural(size_t n, const char* word) { return std::to_string(n) + " " 
 
 ExperimentComparison compare_experiment(store::Database& db, const store::ExperimentRow& experiment,
                                         Metric metric, std::optional<int> generation, MwuMethod method) {
-  return compare_experiment(db, experiment, MetricSpec{metric, std::nullopt, false}, generation, method);
+  return compare_experiment(db, experiment, MetricSpec{metric, std::nullopt, false, std::nullopt}, generation, method);
 }
 
 ExperimentComparison compare_experiment(store::Database& db, const store::ExperimentRow& experiment,
@@ -78,6 +78,7 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
     if (config.is_object() && config.contains("task")) out.fitness_label = tasks::fitness_label(config["task"]);
   }
   out.metric = metric;
+  out.metric_name = spec.name;
   out.stage = spec.stage;
   out.cumulative = spec.cumulative;
   out.method = method;
@@ -95,6 +96,11 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
       ++group.runs_total;
       const auto it = values.find(r.id);
       if (it == values.end()) {
+        if (last.at(r.id) >= out.generation && spec.name) {
+          out.notes.push_back(describe(r) + ": its best individual of generation " + std::to_string(out.generation) +
+                              " has no value of '" + *spec.name + "'; left out");
+          continue;
+        }
         if (last.at(r.id) >= out.generation && (spec.stage || spec.cumulative)) {
           failed_precondition(describe(r) + " has no per-stage record" +
                               (spec.stage ? " of stage " + std::to_string(*spec.stage) : std::string()) +
@@ -109,8 +115,8 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
         continue;  // not there yet: counted in runs_total, not in n
       }
       if (!std::isfinite(it->second)) {
-        failed_precondition(describe(r) + ": its " + std::string(metric_name(metric)) +
-                            (is_cost_metric(metric) ? "" : " fitness") + " at generation " +
+        failed_precondition(describe(r) + ": its " + spec_name(spec) +
+                            (is_cost_metric(metric) || spec.name ? "" : " fitness") + " at generation " +
                             std::to_string(out.generation) + " is not a finite number");
       }
       group.runs.push_back({r.id, r.trial, it->second});
@@ -145,7 +151,8 @@ nlohmann::ordered_json to_json(const ExperimentComparison& c) {
   j["experiment"] = c.experiment;
   j["experiment_name"] = c.experiment_name;
   j["fitness_label"] = c.fitness_label;
-  j["metric"] = metric_name(c.metric);
+  j["metric"] = c.metric_name ? *c.metric_name : std::string(metric_name(c.metric));
+  if (c.metric_name) j["evaluator_metric"] = true;
   if (is_cost_metric(c.metric)) {
     j["stage"] = c.stage ? nlohmann::ordered_json(*c.stage) : nlohmann::ordered_json(nullptr);
     j["cumulative"] = c.cumulative;

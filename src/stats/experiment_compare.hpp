@@ -53,6 +53,7 @@ struct ExperimentComparison {
   Comparison comparison;                 // of the compared groups, in the same order; empty
                                          // (no groups, no pairs, H and p NaN) when fewer than 2
   std::vector<std::string> notes;        // why a condition or the whole test is left out
+  std::optional<std::string> metric_name;  // an evaluator's named metric (its best individual's value)
 };
 
 // A condition needs this many runs at G to be compared.
@@ -69,7 +70,8 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
 ExperimentComparison compare_experiment(store::Database& db, const store::ExperimentRow& experiment,
                                         const MetricSpec& spec, std::optional<int> generation, MwuMethod method);
 
-// {"experiment", "experiment_name", "metric", ["stage", "cumulative" for cost metrics,]
+// {"experiment", "experiment_name", "metric", ["evaluator_metric": true for a named metric,]
+//  ["stage", "cumulative" for cost metrics,]
 //  "generation", "method",
 //  "groups": [{"name", "runs": [run ids], "values": [..], "n", "runs_total", "compared",
 //              "mean", "ci95": [lo, hi]}],

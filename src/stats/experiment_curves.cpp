@@ -86,7 +86,7 @@ ConditionCurve condition_curve(const std::string& name, const std::vector<RunPoi
 }
 
 ExperimentCurves experiment_curves(store::Database& db, int64_t experiment_id, Metric metric, int max_points) {
-  return experiment_curves(db, experiment_id, MetricSpec{metric, std::nullopt, false}, max_points);
+  return experiment_curves(db, experiment_id, MetricSpec{metric, std::nullopt, false, std::nullopt}, max_points);
 }
 
 ExperimentCurves experiment_curves(store::Database& db, int64_t experiment_id, const MetricSpec& spec,
@@ -96,6 +96,7 @@ ExperimentCurves experiment_curves(store::Database& db, int64_t experiment_id, c
   ExperimentCurves out;
   out.experiment = experiment_id;
   out.metric = metric;
+  out.metric_name = spec.name;
   out.stage = spec.stage;
   out.cumulative = spec.cumulative;
   auto runs = store::list_runs(db, experiment_id);
@@ -119,7 +120,8 @@ ExperimentCurves experiment_curves(store::Database& db, int64_t experiment_id, c
 nlohmann::ordered_json to_json(const ExperimentCurves& curves) {
   nlohmann::ordered_json j;
   j["experiment"] = curves.experiment;
-  j["metric"] = metric_name(curves.metric);
+  j["metric"] = curves.metric_name ? *curves.metric_name : std::string(metric_name(curves.metric));
+  if (curves.metric_name) j["evaluator_metric"] = true;
   if (is_cost_metric(curves.metric)) {
     j["stage"] = curves.stage ? nlohmann::ordered_json(*curves.stage) : nlohmann::ordered_json(nullptr);
     j["cumulative"] = curves.cumulative;

@@ -54,6 +54,7 @@ struct ExperimentCurves {
   std::vector<ConditionCurve> conditions;  // in experiment-file order
   std::optional<int> stage;  // cost metrics (experiment_metric.hpp)
   bool cumulative = false;
+  std::optional<std::string> metric_name;  // an evaluator's named metric (the best individual's value)
 };
 
 // Indices of `count` items to keep so that at most `max_points` (>= 2) remain, evenly

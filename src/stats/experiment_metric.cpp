@@ -1,8 +1,11 @@
 #include "stats/experiment_metric.hpp"
 
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <string>
 
+#include "store/metric_repo.hpp"
 #include "util/error.hpp"
 
 namespace seedline::stats {
@@ -71,8 +74,29 @@ double metric_value(const store::GenerationMetrics& row, Metric metric) {
   return row.best;
 }
 
+void set_metric(MetricSpec& spec, std::string_view text) {
+  spec.name.reset();
+  for (auto m : kAll) {
+    if (text == metric_name(m)) {
+      spec.metric = m;
+      return;
+    }
+  }
+  std::string_view name = text;
+  if (name.substr(0, 7) == "metric:") name.remove_prefix(7);
+  if (name.empty() || name.size() > 128) {
+    invalid_argument("metric '" + std::string(text) +
+                     "': expected best, mean, median, evaluations, steps, seconds or the name (1-128 bytes) of a "
+                     "metric the evaluator returns");
+  }
+  spec.metric = Metric::kBest;
+  spec.name = std::string(name);
+}
+
+std::string spec_name(const MetricSpec& spec) { return spec.name ? *spec.name : std::string(metric_name(spec.metric)); }
+
 void check_metric_spec(const MetricSpec& spec) {
-  const std::string name(metric_name(spec.metric));
+  const std::string name = spec_name(spec);
   if (!is_cost_metric(spec.metric) && spec.stage) {
     invalid_argument("stage: applies to the cost metrics evaluations, steps and seconds, not to '" + name + "'");
   }
@@ -87,6 +111,31 @@ void check_metric_spec(const MetricSpec& spec) {
 std::vector<store::GenerationMetrics> metric_rows(store::Database& db, int64_t experiment_id, const MetricSpec& spec,
                                                   std::optional<int> generation) {
   check_metric_spec(spec);
+  if (spec.name) {
+    const auto named = store::experiment_named_metric(db, experiment_id, *spec.name, generation);
+    if (named.empty()) {
+      const auto names = store::metric_names(db, experiment_id);
+      if (std::find(names.begin(), names.end(), *spec.name) == names.end()) {
+        std::string known;
+        for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+        invalid_argument("unknown metric '" + *spec.name + "' (expected best, mean, median, evaluations, steps, " +
+                         "seconds" + (names.empty() ? std::string(")") : ", or one the evaluator returned: " + known + ")") +
+                         (names.empty() ? "; this experiment's evaluator returned no named metrics" : ""));
+      }
+    }
+    std::vector<store::GenerationMetrics> rows;
+    for (const auto& m : named) {
+      if (!m.best) continue;  // the best individual reported no value
+      store::GenerationMetrics row;
+      row.run_id = m.run_id;
+      row.generation = m.generation;
+      row.best = *m.best;
+      row.mean = m.mean.value_or(std::numeric_limits<double>::quiet_NaN());
+      row.median = std::numeric_limits<double>::quiet_NaN();
+      rows.push_back(row);
+    }
+    return rows;
+  }
   if (spec.cumulative) {
     auto all = spec.stage ? store::experiment_stage_metrics(db, experiment_id, *spec.stage)
                           : store::experiment_generation_metrics(db, experiment_id);

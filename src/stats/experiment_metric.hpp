@@ -37,11 +37,24 @@ struct MetricSpec {
   Metric metric = Metric::kBest;
   std::optional<int> stage;  // cost metrics only: one stage's records
   bool cumulative = false;   // cost metrics only: summed over generations 0..G
+  // A named metric an external evaluator returned (table generation_metrics): the value of
+  // each generation's best individual, read as the row's `best` (metric is kBest).
+  std::optional<std::string> name;
 };
 
 void check_metric_spec(const MetricSpec& spec);
 
-// The rows a spec reads, ordered by run id then generation: every committed generation, or
+// Sets spec's metric from a name: a built-in one ("best" ... "seconds"), else an evaluator's
+// named metric ("metric:NAME" names one that shadows a built-in). Throws kInvalidArgument for
+// an empty name or one longer than 128 bytes.
+void set_metric(MetricSpec& spec, std::string_view text);
+// What a spec is called in output: the built-in name, or the evaluator metric's own name.
+std::string spec_name(const MetricSpec& spec);
+
+// The rows a spec reads, ordered by run id then generation (a named metric: its best-member
+// value in `best` and its population mean in `mean`; generations where the best individual
+// reported no value are left out; a name no run of the experiment reported is
+// kInvalidArgument listing the names there are): every committed generation, or
 // only generation `generation`. Cumulative rows carry the sums over 0..G in evaluations,
 // steps and seconds; a run missing a record of some generation in 0..G (a stage it does not
 // have, or generations committed before migration 0003) has no cumulative row at G.

@@ -1,5 +1,7 @@
 #include "tasks/external_task.hpp"
 
+#include <filesystem>
+
 #include "util/error.hpp"
 #include "util/json_fields.hpp"
 
@@ -81,6 +83,20 @@ EpisodeResult ExternalTask::run_episode(Policy& /*policy*/, uint64_t /*episode_s
 
 double ExternalTask::score(std::span<const float> /*parameters*/) const {
   failed_precondition("task 'external' is scored by the evaluator processes, not in seedline");
+}
+
+std::vector<std::string> absolute_command(const std::vector<std::string>& command) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out = command;
+  for (size_t i = 0; i < out.size(); ++i) {
+    const fs::path p(out[i]);
+    if (out[i].empty() || p.is_absolute() || out[i].front() == '-') continue;
+    std::error_code ec;
+    const bool path = i == 0 ? out[i].find('/') != std::string::npos : fs::is_regular_file(p, ec);
+    if (path) out[i] = fs::absolute(p, ec).lexically_normal().string();
+    if (ec) out[i] = command[i];  // no current directory: keep it as written
+  }
+  return out;
 }
 
 std::unique_ptr<Task> make_external_task(const nlohmann::json& json) {

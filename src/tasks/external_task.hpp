@@ -57,6 +57,12 @@ class ExternalTask final : public Task {
   ExternalSpec spec_;
 };
 
+// The command with its relative paths made absolute against the current directory (at
+// submission, like init.from; docs/tasks.md): argv[0] when it contains '/', and every later
+// argument that does not start with '-' and names an existing file. Other arguments (numbers,
+// names, "python3" looked up in PATH) are kept as written.
+std::vector<std::string> absolute_command(const std::vector<std::string>& command);
+
 // Parses {"type": "external", ...}; every field but `command` has a default (docs/tasks.md).
 std::unique_ptr<Task> make_external_task(const nlohmann::json& spec);
 

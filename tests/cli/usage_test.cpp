@@ -51,7 +51,7 @@ TEST(Usage, UsageErrorsExitTwoWithoutTouchingTheDatabase) {
   const std::string db = (dir / "never.db").string();
   const std::vector<std::vector<std::string>> cases = {
       {"--db", db, "genome", "1", "--out", (dir / "x").string(), "--format", "safetensor"},
-      {"--db", db, "compare", "--experiment", "x", "--metric", "worst"},
+      {"--db", db, "compare", "--experiment", "x", "--metric", "meen"},
       {"--db", db, "compare", "--experiment", "x", "--method", "fast"},
       {"--db", db, "status", "--experiment"},
       {"--db", db, "daemon", "--threads", "0"},

@@ -65,7 +65,8 @@ TEST_F(Router, ExperimentsListCountsRunsByState) {
 
 TEST_F(Router, ExperimentDetailByIdOrName) {
   const auto j = get_json("/api/experiments/" + std::to_string(served_->demo.experiment));
-  expect_keys(j, {"id", "name", "created_at", "spec", "conditions", "settings_differ", "runs"}, "experiment");
+  expect_keys(j, {"id", "name", "created_at", "spec", "conditions", "settings_differ", "metric_names", "runs"},
+              "experiment");
   EXPECT_EQ(j["spec"]["name"], "demo");  // the stored spec, as an object
   ASSERT_EQ(j["conditions"].size(), 3u);
   expect_keys(j["conditions"][1], {"id", "name", "position", "config"}, "condition");
@@ -74,6 +75,14 @@ TEST_F(Router, ExperimentDetailByIdOrName) {
   EXPECT_TRUE(j["settings_differ"].empty()) << "the fixture's conditions share one config";
   ASSERT_EQ(j["runs"].size(), 6u);
   EXPECT_EQ(get_json("/api/experiments/demo"), j);
+}
+
+// A built-in task's run has no named metrics (an external evaluator's: external_edges_test).
+TEST_F(Router, RunMetricsOfABuiltInTaskAreEmpty) {
+  const auto j = get_json("/api/runs/1/metrics?members=1");
+  EXPECT_EQ(j, json::parse(R"({"run": 1, "metrics": {}})"));
+  EXPECT_EQ(get_json("/api/experiments/demo")["metric_names"], json::array());
+  EXPECT_EQ(get_json("/api/experiments/demo/curves?metric=best")["metric"], "best");
 }
 
 TEST_F(Router, RunHasStatusFieldsAndExtras) {
@@ -288,6 +297,8 @@ TEST_F(Router, ErrorsHaveTheirStatusAndShape) {
       {"/api/runs/99999999999999999999", status::bad_request, "invalid_argument", "run id"},
       {"/api/runs/999", status::not_found, "not_found", "run 999 does not exist"},
       {"/api/runs/999/generations", status::not_found, "not_found", "run 999 does not exist"},
+      {"/api/runs/999/metrics", status::not_found, "not_found", "run 999 does not exist"},
+      {"/api/runs/1/metrics?members=maybe", status::bad_request, "invalid_argument", "members"},
       {"/api/runs/1/generations?max_points=1", status::bad_request, "invalid_argument",
        "'max_points' must be an integer in 2..10000"},
       {"/api/individuals/999999", status::not_found, "not_found", "individual 999999 does not exist"},

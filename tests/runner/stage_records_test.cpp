@@ -276,7 +276,7 @@ TEST(StageRecords, CurvesOfOneStagesStepsPerGeneration) {
   Finished f;
   run_staged(f, false);
   auto db = store::open_database(f.path, store::OpenPurpose::kRead);
-  const auto curves = stats::experiment_curves(db, 1, stats::MetricSpec{stats::Metric::kSteps, 2, false}, 100);
+  const auto curves = stats::experiment_curves(db, 1, stats::MetricSpec{stats::Metric::kSteps, 2, false, std::nullopt}, 100);
   ASSERT_EQ(curves.conditions.size(), 2u);
   for (const auto& c : curves.conditions) {
     ASSERT_EQ(c.generations, (std::vector<int>{0, 1, 2, 3}));

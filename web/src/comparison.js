@@ -109,7 +109,7 @@ export function comparisonSection(path, conditionNames, { metric, generation, on
     lastData = data;
     body.replaceChildren(
       h('p', { class: 'stat-line' },
-        `${data.metric} fitness at generation ${data.generation}. Kruskal-Wallis `,
+        `${data.evaluator_metric ? `evaluator metric '${data.metric}' of each run's best individual` : `${data.metric} fitness`} at generation ${data.generation}. Kruskal-Wallis `,
         h('span', { class: 'kruskal' }, `H = ${num(k.H, 3)}, p = ${pval(k.p)}`),
         data.method ? h('span', { class: 'muted' }, ` · Mann-Whitney method: ${data.method}`) : null),
       groupsTable(data.groups ?? [], conditionNames),

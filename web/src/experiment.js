@@ -68,8 +68,13 @@ export async function renderExperiment(root, ctx, key) {
   if (!ctx.isCurrent()) return null;
   document.title = `seedline · ${exp.name}`;
   const conditionNames = (exp.conditions ?? []).map((c) => c.name);
+  // The evaluator's named metrics (an external task) join the selector; a name that shadows
+  // a built-in one is asked for as metric:NAME (docs/statistics.md).
+  const named = (exp.metric_names ?? []).map((n) => (METRICS.includes(n) || ['evaluations', 'steps', 'seconds'].includes(n) ? `metric:${n}` : n));
+  const metrics = [...METRICS, ...named];
+  const isNamed = (m) => named.includes(m);
   const view = {
-    metric: METRICS.includes(ctx.query.get('metric')) ? ctx.query.get('metric') : 'best',
+    metric: metrics.includes(ctx.query.get('metric')) ? ctx.query.get('metric') : 'best',
     log: ctx.query.get('log') === '1',
     showRuns: ctx.query.get('runs') === '1',
     band: ctx.query.get('band') === 'bootstrap' ? 'bootstrap' : 't',
@@ -81,9 +86,11 @@ export async function renderExperiment(root, ctx, key) {
   const loss = exp.fitness_label === 'loss';  // e.g. the language model: plot -fitness, like the paper
   const showCaption = () => {
     const quantity = loss ? 'loss (minus fitness, nats per token)' : 'fitness';
-    const what = view.metric === 'best'
-      ? `each generation's best ${quantity} (its best individual's in that generation, not the best so far)`
-      : `each generation's ${view.metric} ${quantity}`;
+    const what = isNamed(view.metric)
+      ? `the evaluator's metric '${view.metric}' of each generation's best individual`
+      : view.metric === 'best'
+        ? `each generation's best ${quantity} (its best individual's in that generation, not the best so far)`
+        : `each generation's ${view.metric} ${quantity}`;
     caption.textContent = `Lines: the mean over a condition's runs of ${what}; shaded: ${BAND_LABELS[view.band]}.` +
       (view.showRuns ? ' Dashed: single runs (hover to name one, click to open it).' : '');
   };
@@ -93,7 +100,7 @@ export async function renderExperiment(root, ctx, key) {
   let chart = null;
   let lastCurves = null;
   const drawCurves = (received) => {
-    const curves = loss ? asLoss(received) : received;
+    const curves = loss && !isNamed(view.metric) ? asLoss(received) : received;
     lastCurves = received;
     if (chart && chart.update(curves)) {
       chartNote.textContent = chart.note ?? '';
@@ -118,7 +125,7 @@ export async function renderExperiment(root, ctx, key) {
     if (lastCurves) drawCurves(lastCurves);
   };
   const controls = h('div', { class: 'controls' },
-    select(METRICS, view.metric, (m) => {
+    select(metrics, view.metric, (m) => {
       view.metric = m;
       showCaption();
       ctx.setQuery({ metric: m === 'best' ? null : m });
