@@ -150,6 +150,17 @@ def _encode_result(item, value):
     return b"".join(parts)
 
 
+def _error_text(text):
+    """The message of an ERROR frame: UTF-8, cut to fit one frame (seedline keeps the first
+    16 KiB of it anyway, docs/evaluator-protocol.md), so a huge exception message still
+    arrives as an error and not as an oversized frame."""
+    data = text.encode("utf-8", "replace")
+    limit = _MAX_FRAME - 8 - 64
+    if len(data) <= limit:
+        return data
+    return data[:limit] + ("... (%d bytes more)" % (len(data) - limit)).encode()
+
+
 def serve(evaluate, name=None, version=None, setup=None):
     """Serves seedline's work items with `evaluate(weights, episode_seed)` until seedline
     closes the connection. `name` and `version` identify your evaluator (seedline stores them
@@ -192,7 +203,7 @@ def serve(evaluate, name=None, version=None, setup=None):
         try:
             reply = (RESULT, _encode_result(item, evaluate(weights, seed)))
         except Exception:  # the traceback goes back to seedline, which names the individual
-            reply = (ERROR, struct.pack("<Q", item) + traceback.format_exc(limit=20).encode("utf-8", "replace"))
+            reply = (ERROR, struct.pack("<Q", item) + _error_text(traceback.format_exc(limit=20)))
         connection.write_frame(*reply)
     del weights
     region.close()

@@ -11,6 +11,7 @@
 #include "evaluator/process.hpp"
 #include "evaluator/shared_weights.hpp"
 #include "util/error.hpp"
+#include "util/utf8.hpp"
 
 namespace seedline::evaluator {
 namespace {
@@ -214,7 +215,8 @@ void EvaluatorPool::on_frame(Worker& w, const Frame& frame, Batch* batch) {
     }
     EvaluatorIdentity id;
     if (!ready.is_object() || !ready.contains("protocol") || !ready["protocol"].is_number_unsigned()) {
-      return on_failure(w, "sent a READY frame without a protocol number: " + ready.dump().substr(0, 200), batch);
+      return on_failure(w, "sent a READY frame without a protocol number: " +
+                               sanitize_text(dump_json(ready), kMaxIdentityBytes), batch);
     }
     id.protocol = ready["protocol"].get<uint32_t>();
     if (id.protocol != kProtocolVersion) {
@@ -222,8 +224,15 @@ void EvaluatorPool::on_frame(Worker& w, const Frame& frame, Batch* batch) {
                    std::to_string(kProtocolVersion),
             nullptr, w.process.output_tail());
     }
-    id.name = ready.value("name", std::string());
-    id.version = ready.value("version", std::string());
+    for (const char* field : {"name", "version"}) {
+      if (ready.contains(field) && !ready[field].is_string()) {
+        return on_failure(w, std::string("sent a READY frame whose \"") + field + "\" is not a string: " +
+                                 sanitize_text(dump_json(ready[field]), kMaxIdentityBytes), batch);
+      }
+    }
+    // The evaluator's own words: bounded and escaped before they are stored or printed.
+    id.name = sanitize_text(ready.value("name", std::string()), kMaxIdentityBytes);
+    id.version = sanitize_text(ready.value("version", std::string()), kMaxIdentityBytes);
     if (!identified_) {
       identity_ = id;
       identified_ = true;
@@ -257,19 +266,28 @@ void EvaluatorPool::on_frame(Worker& w, const Frame& frame, Batch* batch) {
     w.state = Worker::State::kIdle;
     return;
   }
-  if (w.state == Worker::State::kBusy && frame.type == FrameType::kError) {
+  if (frame.type == FrameType::kError) {
+    w.process.drain_output();  // what it printed before the ERROR belongs in the message
     std::pair<uint64_t, std::string> error;
     try {
       error = decode_error(frame.payload);
     } catch (const ProtocolError& e) {
       return on_failure(w, std::string("sent a malformed ERROR: ") + e.what(), batch);
     }
-    std::string text = error.second;
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    fatal(w, "reported an error: " + text, batch, w.process.output_tail());
-  }
-  if (frame.type == FrameType::kError && frame.payload.size() >= 8) {
-    fatal(w, "reported an error: " + decode_error(frame.payload).second, nullptr, w.process.output_tail());
+    const auto& [item, text] = error;
+    if (w.state == Worker::State::kBusy && batch != nullptr && item == w.tag) {
+      fatal(w, "reported an error: " + text, batch, w.process.output_tail());
+    }
+    if (w.state == Worker::State::kStarting && item == kNoItem) {
+      fatal(w, "reported an error before READY: " + text, nullptr, w.process.output_tail());
+    }
+    // An ERROR about no item it was asked is garbage (docs/evaluator-protocol.md): a fault
+    // of the worker, not a verdict on the item in flight, which is retried elsewhere.
+    const std::string about = item == kNoItem ? "no item" : "item " + std::to_string(item);
+    const std::string asked = w.state == Worker::State::kBusy ? "was asked item " + std::to_string(w.tag)
+                                                              : "had no item in flight";
+    return on_failure(w, "sent an ERROR frame about " + about + " but " + asked + " (garbage: '" +
+                             sanitize_text(text, kMaxIdentityBytes) + "')", batch);
   }
   static const char* names[] = {"?", "HELLO", "READY", "EVAL", "RESULT", "ERROR"};
   on_failure(w, std::string("sent an unexpected ") + names[static_cast<uint32_t>(frame.type)] + " frame", batch);
@@ -279,19 +297,20 @@ void EvaluatorPool::pump(Batch* batch, const std::function<void()>& tick) {
   std::vector<pollfd> fds;
   std::vector<std::pair<Worker*, bool>> owners;  // (worker, is socket)
   std::string inbox;
+  const auto active = std::span(workers_).first(static_cast<size_t>(active_));
   for (;;) {
     if (tick) tick();
-    for (auto& w : workers_) {
+    for (auto& w : active) {
       if (w->state == Worker::State::kStopped) spawn(*w);
     }
     if (batch != nullptr) {
-      for (auto& w : workers_) {
+      for (auto& w : active) {
         if (w->state == Worker::State::kIdle && !batch->pending.empty()) dispatch(*w, *batch);
       }
       if (batch->remaining == 0) return;
     } else {
       bool all_ready = true;
-      for (auto& w : workers_) all_ready = all_ready && w->state == Worker::State::kIdle;
+      for (auto& w : active) all_ready = all_ready && w->state == Worker::State::kIdle;
       if (all_ready) return;
     }
 
@@ -356,6 +375,8 @@ void EvaluatorPool::pump(Batch* batch, const std::function<void()>& tick) {
 }
 
 void EvaluatorPool::start(const std::function<void()>& tick) {
+  const int expected = options_.expected_items > 0 ? options_.expected_items : options_.workers;
+  active_ = std::max(active_, std::min(options_.workers, expected));
   try {
     pump(nullptr, tick);
   } catch (...) {
@@ -377,6 +398,8 @@ std::vector<ItemResult> EvaluatorPool::evaluate(std::span<const Item> items,
   for (size_t i = 0; i < items.size(); ++i) batch.pending.push_back(i);
   batch.remaining = items.size();
   for (auto& w : workers_) w->loaded_member = -1;  // member indices restart with every batch
+  // More processes than items would only sit idle (and cost memory and start-up time).
+  active_ = std::max(active_, static_cast<int>(std::min<size_t>(static_cast<size_t>(options_.workers), items.size())));
   try {
     pump(&batch, tick);
   } catch (...) {

@@ -1,5 +1,9 @@
-// EvaluatorPool: `workers` long-lived evaluator processes that turn work items (one
+// EvaluatorPool: up to `workers` long-lived evaluator processes that turn work items (one
 // individual's one episode) into rewards, steps and named metrics.
+//
+// No more processes run than there is work for: start() starts min(workers, expected_items)
+// of them and a batch of n items starts more only up to min(workers, n), so `workers: 200`
+// for a population of 16 runs 16 processes.
 //
 // Each worker has its own SharedWeights region. To evaluate an item the pool copies the
 // item's weights into the worker's region (skipped when the worker already holds that
@@ -44,7 +48,10 @@ namespace seedline::evaluator {
 
 struct PoolOptions {
   std::vector<std::string> command;  // argv of the evaluator; argv[0] looked up in PATH
-  int workers = 1;                   // processes. Default: 1.
+  int workers = 1;                   // processes at most. Default: 1.
+  // Items of one batch the caller expects (its population times episodes), 0 when unknown:
+  // start() starts min(workers, expected_items) workers (all `workers` for 0).
+  int expected_items = 0;
   double timeout = 60;               // seconds an item may take. Default: 60.
   double startup_timeout = 60;       // seconds from start to READY. Default: 60.
   int retries = 2;                   // extra attempts of an item (and starts of a worker). Default: 2.
@@ -80,7 +87,8 @@ class EvaluatorPool {
   EvaluatorPool(const EvaluatorPool&) = delete;
   EvaluatorPool& operator=(const EvaluatorPool&) = delete;
 
-  // Starts every worker and waits for all handshakes. Called by evaluate() if needed.
+  // Starts the workers the expected batch needs (PoolOptions::expected_items) and waits for
+  // their handshakes. Called by evaluate() if needed.
   void start(const std::function<void()>& tick);
   // Valid after start(): the identity every worker reported (they must agree).
   const EvaluatorIdentity& identity() const { return identity_; }
@@ -98,6 +106,8 @@ class EvaluatorPool {
 
   // Worker restarts so far (crash, hang, garbage), for reports and tests.
   int restarts() const { return restarts_; }
+  // Workers in use (started at least once): never more than the largest batch needed.
+  int active_workers() const { return active_; }
 
  private:
   struct Worker;
@@ -117,6 +127,7 @@ class EvaluatorPool {
   EvaluatorIdentity identity_;
   bool identified_ = false;
   int restarts_ = 0;
+  int active_ = 0;  // workers_[0, active_) are in use; the others are never started
 };
 
 // The HELLO JSON for PoolOptions::hello: {"protocol", "seedline", "weights": {"bytes",

@@ -17,8 +17,10 @@
 #include <filesystem>
 #include <optional>
 
+#include "evaluator/protocol.hpp"
 #include "util/error.hpp"
 #include "util/input_file.hpp"
+#include "util/utf8.hpp"
 
 extern char** environ;
 
@@ -167,7 +169,7 @@ std::string resolve_program(const std::string& program) {
 void EvaluatorProcess::start(const std::vector<std::string>& argv_in, int worker, int weights_fd,
                              Launcher& launcher) {
   kill();
-  partial_line_.clear();
+  partial_line_ = Line{};
   tail_.clear();
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) os_error("socketpair");
@@ -259,22 +261,27 @@ void EvaluatorProcess::drain_output() {
 }
 
 void EvaluatorProcess::add_output(const char* data, size_t n) {
-  constexpr size_t kLineCut = 300;
   for (size_t i = 0; i < n; ++i) {
     if (data[i] == '\n') {
       tail_.push_back(std::move(partial_line_));
-      partial_line_.clear();
+      partial_line_ = Line{};
       if (tail_.size() > kTailLines) tail_.pop_front();
-    } else if (partial_line_.size() < kLineCut) {
-      partial_line_.push_back(data[i]);
+    } else if (partial_line_.kept.size() < kMaxOutputLineBytes) {
+      partial_line_.kept.push_back(data[i]);
+    } else {
+      ++partial_line_.dropped;
     }
   }
 }
 
 std::string EvaluatorProcess::output_tail() const {
+  // The evaluator's bytes reach error messages and terminals: escaped and bounded.
+  const auto render = [](const Line& line) {
+    return sanitize_text(line.kept, kMaxOutputLineBytes, false, line.dropped) + "\n";
+  };
   std::string out;
-  for (const auto& line : tail_) out += line + "\n";
-  if (!partial_line_.empty()) out += partial_line_ + "\n";
+  for (const auto& line : tail_) out += render(line);
+  if (!partial_line_.kept.empty()) out += render(partial_line_);
   return out;
 }
 

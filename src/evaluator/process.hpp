@@ -64,7 +64,8 @@ class EvaluatorProcess {
   bool receive(std::string& into);
   // Reads what the child wrote to stdout/stderr into the line tail.
   void drain_output();
-  // The last lines the child wrote to stdout/stderr (at most kTailLines, each cut at 300 bytes).
+  // The last lines the child wrote to stdout/stderr (at most kTailLines), each sanitized and
+  // cut to kMaxOutputLineBytes (protocol.hpp): control bytes and invalid UTF-8 as \xNN.
   std::string output_tail() const;
 
   // Waits up to `seconds` for the child to exit by itself (draining its output meanwhile),
@@ -82,8 +83,12 @@ class EvaluatorProcess {
   pid_t pid_ = -1;
   int socket_ = -1;
   int output_ = -1;
-  std::string partial_line_;
-  std::deque<std::string> tail_;
+  struct Line {
+    std::string kept;    // the first kMaxOutputLineBytes bytes
+    size_t dropped = 0;  // bytes of the line after them
+  };
+  Line partial_line_;
+  std::deque<Line> tail_;
 };
 
 }  // namespace seedline::evaluator

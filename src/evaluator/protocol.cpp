@@ -2,12 +2,13 @@
 
 #include <cstring>
 
+#include "util/utf8.hpp"
+
 namespace seedline::evaluator {
 namespace {
 
 // The limits on metrics keep a reply small and a metric name printable in a table.
 constexpr uint32_t kMaxMetrics = 64;
-constexpr uint32_t kMaxMetricName = 128;
 
 void put_u32(std::string& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -169,13 +170,18 @@ EvalResult decode_result(std::string_view payload) {
   }
   for (uint32_t i = 0; i < n; ++i) {
     const uint32_t len = c.u32();
-    if (len == 0 || len > kMaxMetricName) {
+    if (len == 0 || len > kMaxMetricNameBytes) {
       throw ProtocolError("RESULT metric " + std::to_string(i) + " has a name of " + std::to_string(len) +
-                          " bytes (1 to " + std::to_string(kMaxMetricName) + " allowed)");
+                          " bytes (1 to " + std::to_string(kMaxMetricNameBytes) + " allowed)");
     }
-    std::string name = c.bytes(len);
+    const std::string name = c.bytes(len);
+    if (!valid_utf8(name)) {
+      throw ProtocolError("RESULT metric " + std::to_string(i) + " has a name that is not valid UTF-8 ('" +
+                          sanitize_text(name, kMaxMetricNameBytes) + "')");
+    }
     const double value = c.f64();
-    r.metrics.emplace_back(std::move(name), value);
+    // Escaping at most quadruples a name: the cap never cuts one.
+    r.metrics.emplace_back(sanitize_text(name, 4 * kMaxMetricNameBytes), value);
   }
   c.finish();
   return r;
@@ -191,7 +197,9 @@ std::string encode_error(uint64_t item, std::string_view message) {
 std::pair<uint64_t, std::string> decode_error(std::string_view payload) {
   Cursor c(payload, "ERROR");
   const uint64_t item = c.u64();
-  return {item, std::string(c.rest())};
+  std::string_view text = c.rest();
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r')) text.remove_suffix(1);
+  return {item, sanitize_text(text, kMaxErrorBytes, true)};
 }
 
 }  // namespace seedline::evaluator

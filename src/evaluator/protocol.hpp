@@ -60,6 +60,15 @@ class FrameReader {
   std::string buffer_;
 };
 
+// What seedline keeps of the evaluator's own text (docs/evaluator-protocol.md, "Text from
+// the evaluator"): every string is passed through sanitize_text (util/utf8.hpp: invalid
+// UTF-8, NUL and control characters shown as \xNN escapes) and cut to these sizes with
+// "... (N bytes more)", so no evaluator can store or print more than this or steer a terminal.
+inline constexpr size_t kMaxIdentityBytes = 200;    // READY "name" and "version"
+inline constexpr uint32_t kMaxMetricNameBytes = 128;  // a RESULT metric name on the wire (more: a protocol error)
+inline constexpr size_t kMaxErrorBytes = 16384;     // an ERROR message (a traceback keeps its line breaks)
+inline constexpr size_t kMaxOutputLineBytes = 300;  // one line of the worker's stdout/stderr quoted in a message
+
 // One work item: evaluate the weights now in shared memory for one episode.
 struct EvalRequest {
   uint64_t item = 0;             // echoed in the reply
@@ -79,11 +88,15 @@ struct EvalResult {
   std::vector<std::pair<std::string, double>> metrics;  // in the evaluator's order
 };
 // u64 item, f64 reward, i64 steps, u32 metric count, then per metric u32 name length, the
-// UTF-8 name, f64 value.
+// UTF-8 name, f64 value. decode_result refuses (ProtocolError) more than 64 metrics, a name
+// of 0 or more than kMaxMetricNameBytes bytes and a name that is not valid UTF-8; the names
+// it returns have their control characters escaped (sanitize_text).
 std::string encode_result(const EvalResult& result);
 EvalResult decode_result(std::string_view payload);
 
-// u64 item (all ones: not about an item), then the UTF-8 message.
+// u64 item (all ones: not about an item), then the UTF-8 message. decode_error returns the
+// message sanitized (sanitize_text, multi-line) and cut to kMaxErrorBytes, trailing blanks
+// and line breaks removed.
 inline constexpr uint64_t kNoItem = ~uint64_t{0};
 std::string encode_error(uint64_t item, std::string_view message);
 std::pair<uint64_t, std::string> decode_error(std::string_view payload);

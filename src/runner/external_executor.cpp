@@ -1,5 +1,6 @@
 #include "runner/external_executor.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "evolve/experiment.hpp"
@@ -77,6 +78,11 @@ void ExternalExecutor::begin_run(const RunSetup& setup, std::span<const Genotype
   evaluator::PoolOptions options;
   options.command = spec.command;
   options.workers = spec.workers;
+  // The first stage's batch: every member's first episodes. Later, larger batches (an elite
+  // re-evaluation) start more workers if `workers` allows.
+  const int64_t first_stage = int64_t{config.ga.population} *
+                              (config.ga.stages.empty() ? 1 : std::max(1, config.ga.stages.front().evaluations));
+  options.expected_items = static_cast<int>(std::min<int64_t>(first_stage, spec.workers));
   options.timeout = spec.timeout;
   options.startup_timeout = spec.startup_timeout;
   options.retries = spec.retries;

@@ -1,8 +1,9 @@
 // ExternalExecutor: the work interface (work.hpp) served by external evaluator processes
 // (the `external` task; docs/evaluator-protocol.md).
 //
-// begin_run starts the run's evaluator::EvaluatorPool (the task's `workers` processes of
-// its `command`) and waits for their handshakes; the HELLO carries the phenotype's tensor
+// begin_run starts the run's evaluator::EvaluatorPool (up to the task's `workers` processes
+// of its `command`: no more than the first stage's items, population x episodes) and waits
+// for their handshakes; the HELLO carries the phenotype's tensor
 // layout (names and shapes from the architecture), the network (describe_network) and the
 // task spec. evaluate() derives and develops each member's phenotype once on the thread pool
 // (parents + the member's Slot, as LocalExecutor does), then sends one work item per

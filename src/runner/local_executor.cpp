@@ -8,6 +8,7 @@
 #include "genome/run_genome.hpp"
 #include "genome/transformer_spec.hpp"
 #include "util/error.hpp"
+#include "util/stop_check.hpp"
 
 namespace seedline::runner {
 
@@ -37,7 +38,7 @@ LocalExecutor::LocalExecutor(ThreadPool& pool, std::function<bool()> interrupted
     : LocalExecutor(pool, std::move(interrupted), Options{}) {}
 
 LocalExecutor::LocalExecutor(ThreadPool& pool, std::function<bool()> interrupted, Options options)
-    : pool_(pool), interrupted_(std::move(interrupted)), options_(options) {}
+    : pool_(pool), interrupted_(std::move(interrupted)), stop_check_([this] { check_interrupt(); }), options_(options) {}
 
 LocalExecutor::~LocalExecutor() = default;
 
@@ -131,6 +132,7 @@ void LocalExecutor::score_members(const std::vector<Member>& members, std::span<
                                   std::span<ItemResult> results) {
   pool_.parallel_for(members.size(), [&](size_t k, int worker) {
     check_interrupt();
+    const StopCheckScope stoppable(stop_check_);
     const Member& m = members[k];
     size_t current = m.items.front();
     try {
@@ -149,6 +151,7 @@ void LocalExecutor::score_networks(const std::vector<Member>& members, std::span
                                    std::span<ItemResult> results) {
   pool_.parallel_for(members.size(), [&](size_t k, int worker) {
     check_interrupt();
+    const StopCheckScope stoppable(stop_check_);
     const Member& m = members[k];
     size_t current = m.items.front();
     try {
@@ -188,6 +191,7 @@ void LocalExecutor::run_episodes(const std::vector<Member>& members, std::span<c
     }
     pool_.parallel_for(episodes.size(), [&](size_t j, int) {
       check_interrupt();
+      const StopCheckScope stoppable(stop_check_);
       const auto [k, i] = episodes[j];
       try {
         const auto policy = nets[k]->make_policy();

@@ -22,7 +22,8 @@
 // Thread-safety: as every Executor (one driving thread); the pool must not be used by anyone
 // else during a call. Results are the same bits on any pool size.
 // Failure: as every Executor: errors name the item; RunInterrupted when `interrupted` says
-// so (polled before each member and each episode).
+// so (polled before each member and each episode, and inside a scored item through the
+// thread's stop check, util/stop_check.hpp: every kStopPollSteps steps of an episode).
 #pragma once
 
 #include <cstddef>
@@ -77,6 +78,7 @@ class LocalExecutor final : public Executor {
 
   ThreadPool& pool_;
   std::function<bool()> interrupted_;
+  std::function<void()> stop_check_;  // check_interrupt(), installed on a thread while it scores an item
   Options options_;
   std::unique_ptr<genome::Genome> own_genome_;  // when the setup brought none
   std::unique_ptr<tasks::Task> own_task_;

@@ -62,7 +62,8 @@ struct GenerationTiming {
 struct DriverOptions {
   // Seconds between heartbeats while a generation is in flight. Default: 5.
   double heartbeat_seconds = 5;
-  // Set (e.g. by SIGTERM) to stop at the next member: the run becomes paused. May be null.
+  // Set (e.g. by SIGTERM) to stop at the next member, or inside one (an episode polls it every
+  // few steps, the wait for evaluators every 50 ms): the run becomes paused. May be null.
   const std::atomic<bool>* stop = nullptr;
   // Progress output; null prints nothing.
   Progress* progress = nullptr;

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <map>
 
+#include "util/utf8.hpp"
+
 namespace seedline::runner {
 namespace {
 
@@ -32,7 +34,8 @@ nlohmann::json run_status_json(const store::RunSummary& s) {
           {"generations", s.generations},
           {"best_fitness", finite_or_null(s.best_fitness)},
           {"best_individual", s.best_individual ? nlohmann::json(*s.best_individual) : nlohmann::json(nullptr)},
-          {"message", s.run.message ? nlohmann::json(*s.run.message) : nlohmann::json(nullptr)},
+          {"message", s.run.message ? nlohmann::json(sanitize_text(*s.run.message, kJsonMessageBytes, true))
+                                    : nlohmann::json(nullptr)},
           {"evaluators", evaluators_json(s.evaluators)}};
 }
 
@@ -119,7 +122,7 @@ std::string status_table(const std::vector<store::RunSummary>& runs) {
                   r.best_individual ? std::to_string(*r.best_individual).c_str() : "-");
     out += line;
     if (r.run.message && (r.run.state == store::RunState::kFailed || r.run.state == store::RunState::kPaused)) {
-      out += "  " + *r.run.message;
+      out += "  " + sanitize_text(*r.run.message, kTableMessageBytes, true);
     }
     out += "\n";
   }

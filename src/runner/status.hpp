@@ -10,6 +10,9 @@
 // With per-stage totals (`seedline status --stages`), each run's JSON gains "stages": [{"stage", "generations", "evaluations",
 // "steps", "seconds"}] (sums over its committed generations; [] when it has none) and
 // stage_table prints one line per run and stage.
+// A run's message (a failure may quote an evaluator's traceback) is shown sanitized and cut
+// (util/utf8.hpp sanitize_text): at kTableMessageBytes in the table, kJsonMessageBytes in JSON,
+// with "... (N bytes more)", so no stored message is ever printed whole when it is huge.
 // Pure functions: safe from any thread; they do not fail.
 #pragma once
 
@@ -21,6 +24,9 @@
 #include "store/stage_repo.hpp"
 
 namespace seedline::runner {
+
+inline constexpr size_t kTableMessageBytes = 2048;
+inline constexpr size_t kJsonMessageBytes = 32768;
 
 nlohmann::json run_status_json(const store::RunSummary& summary);
 nlohmann::json evaluators_json(const std::vector<store::RunEvaluator>& evaluators);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "tasks/episode_random.hpp"
+#include "util/stop_check.hpp"
 
 namespace seedline::tasks {
 
@@ -70,6 +71,9 @@ EpisodeResult CartPoleTask::run_episode_from(Policy& policy, const CartPoleState
   std::array<float, 2> out{};
   EpisodeResult result;
   while (result.steps < max_steps_) {
+    // A long episode (max_steps up to millions) must not delay a stop request; polling
+    // reads a flag and never changes the episode.
+    if (result.steps % kStopPollSteps == 0) poll_stop();
     obs = {static_cast<float>(state.x), static_cast<float>(state.x_dot),
            static_cast<float>(state.theta), static_cast<float>(state.theta_dot)};
     policy.act(obs, out);

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "tasks/episode_random.hpp"
+#include "util/stop_check.hpp"
 
 namespace seedline::tasks {
 
@@ -61,6 +62,9 @@ EpisodeResult PendulumTask::run_episode_from(Policy& policy, const PendulumState
   std::array<float, 1> out{};
   EpisodeResult result;
   while (result.steps < max_steps_) {
+    // A long episode (max_steps up to millions) must not delay a stop request; polling
+    // reads a flag and never changes the episode.
+    if (result.steps % kStopPollSteps == 0) poll_stop();
     obs = {static_cast<float>(std::cos(state.th)), static_cast<float>(std::sin(state.th)),
            static_cast<float>(state.thdot)};
     policy.act(obs, out);

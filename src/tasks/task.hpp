@@ -10,6 +10,9 @@
 // Thread-safety: a Task is immutable after make_task; run_episode and score are const, keep
 // no shared mutable state and may run concurrently on any number of threads. A Policy is
 // per-thread (act is non-const: it may own scratch memory).
+// Stopping: environment tasks call poll_stop() (util/stop_check.hpp) every kStopPollSteps
+// steps of an episode, so a stop request installed by the runner ends a long episode by an
+// exception within a few milliseconds; the episode's arithmetic is the same either way.
 // Failure: make_task throws seedline::Error(kInvalidArgument) naming the field, e.g.
 // "task.type: unknown task 'cartpol'" (a network task's data file adds its own errors, see
 // language_model.hpp). Calling run_episode, score or score_network on a task of another kind
@@ -30,6 +33,10 @@ struct TransformerWeights;
 namespace seedline::tasks {
 
 enum class ActionKind { kDiscrete, kContinuous };
+
+// Steps between two stop polls inside an episode: a poll costs a thread-local load, a step
+// of the smallest policy about a microsecond.
+inline constexpr int64_t kStopPollSteps = 64;
 
 struct EpisodeResult {
   double reward = 0;  // sum of the per-step rewards

@@ -1,5 +1,6 @@
 #include "util/utf8.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace seedline {
@@ -77,6 +78,55 @@ std::string escape_bytes(std::string_view text, size_t max_chars) {
     }
   }
   return out;
+}
+
+std::string sanitize_text(std::string_view text, size_t max_bytes, bool multiline, size_t left_out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes) + 32);
+  const auto more = [&](size_t left) {
+    return "... (" + std::to_string(left) + (left == 1 ? " byte more)" : " bytes more)");
+  };
+  std::string piece;
+  for (size_t i = 0; i < text.size();) {
+    const auto b = static_cast<uint8_t>(text[i]);
+    const size_t n = sequence_length(text, i);
+    piece.clear();
+    size_t consumed = n == 0 ? 1 : n;
+    const auto escape_byte = [&](uint8_t v) {
+      piece += "\\x";
+      piece += kHex[v >> 4];
+      piece += kHex[v & 0xf];
+    };
+    if (n == 0) {
+      escape_byte(b);
+    } else if (n == 1) {
+      if ((b >= 0x20 && b != 0x7f) || (multiline && (b == '\n' || b == '\t'))) {
+        piece += static_cast<char>(b);
+      } else {
+        escape_byte(b);
+      }
+    } else if (n == 2 && b == 0xc2 && static_cast<uint8_t>(text[i + 1]) < 0xa0) {
+      escape_byte(b);  // a C1 control character (U+0080..U+009F)
+      escape_byte(static_cast<uint8_t>(text[i + 1]));
+    } else if (n == 3 && b == 0xe2 &&
+               ((static_cast<uint8_t>(text[i + 1]) == 0x80 && static_cast<uint8_t>(text[i + 2]) >= 0xaa &&
+                 static_cast<uint8_t>(text[i + 2]) <= 0xae) ||
+                (static_cast<uint8_t>(text[i + 1]) == 0x81 && static_cast<uint8_t>(text[i + 2]) >= 0xa6 &&
+                 static_cast<uint8_t>(text[i + 2]) <= 0xa9))) {
+      // U+202A..U+202E (0xe2 0x80 0xaa..0xae), U+2066..U+2069 (0xe2 0x81 0xa6..0xa9)
+      const unsigned cp = ((b & 0x0fu) << 12) | ((static_cast<uint8_t>(text[i + 1]) & 0x3fu) << 6) |
+                          (static_cast<uint8_t>(text[i + 2]) & 0x3fu);
+      piece += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) piece += kHex[(cp >> shift) & 0xf];
+    } else {
+      piece.append(text.substr(i, n));
+    }
+    if (out.size() + piece.size() > max_bytes) return out + more(text.size() - i + left_out);
+    out += piece;
+    i += consumed;
+  }
+  return left_out > 0 ? out + more(left_out) : out;
 }
 
 }  // namespace seedline

@@ -1,12 +1,14 @@
 // The `external` task end to end through the `seedline` executable: the Python sphere gives
 // the built-in sphere's fitness bit for bit, the Python CartPole learns, a crashing
 // evaluator fails its run with a message naming the individual, SIGTERM pauses a run and
-// leaves no evaluator behind, SIGKILL of seedline takes its evaluators with it, and a run
-// killed at any moment resumes to the same lineage and history.
+// leaves no evaluator behind, SIGKILL of seedline takes its evaluators with it, a run
+// killed at any moment resumes to the same lineage and history, a 1 MiB error is stored and
+// shown cut, and `workers: 200` starts only the processes a stage has items for.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include "evaluator/protocol.hpp"
 #include "evaluator_testing.hpp"
 #include "runner/runner_testing.hpp"
 #include "store/evaluator_repo.hpp"
@@ -388,6 +390,80 @@ TEST(ExternalRun, ARecordIsAddedOnlyWhenTheEvaluatorChanges) {
   list = store::list_run_evaluators(db, 1);
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[1].generation, 5);
+}
+
+// Issue 21: a 1 MiB ERROR message and a 500,000-character evaluator name. The run fails with
+// the message cut to the protocol's 16 KiB, `status` shows at most its table's share of it,
+// and the stored evaluator name is cut to 200 bytes.
+TEST(ExternalRun, AHugeErrorIsStoredCutAndStatusNeverPrintsItWhole) {
+  TempDir dir;
+  const auto db = dir / "huge.db";
+  json experiment = fault_experiment(dir, "error_huge", 2);
+  experiment["trials"] = 1;
+  ASSERT_NO_FATAL_FAILURE(submit(db, dir / "huge.json", experiment));
+  const auto r = run_seedline({"--db", db.string(), "daemon", "--once"});
+  ASSERT_EQ(r.exit_code, 0) << r.err.substr(0, 4000);
+  EXPECT_LT(r.out.size() + r.err.size(), 64u * 1024u) << "the daemon printed the whole message";
+  {
+    auto store = store::open_database(db, store::OpenPurpose::kRead);
+    const auto s = store::run_summary(store, 1);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->run.state, store::RunState::kFailed);
+    ASSERT_TRUE(s->run.message);
+    EXPECT_LT(s->run.message->size(), kMaxErrorBytes + 8192);
+    EXPECT_NE(s->run.message->find("reported an error: EEEE"), std::string::npos) << s->run.message->substr(0, 500);
+    EXPECT_NE(s->run.message->find(" bytes more)"), std::string::npos);
+  }
+  const auto table = run_seedline({"--db", db.string(), "status"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_LT(table.out.size(), 4096u) << table.out.substr(0, 500);
+  EXPECT_NE(table.out.find("failed"), std::string::npos) << table.out.substr(0, 500);
+  EXPECT_NE(table.out.find(" bytes more)"), std::string::npos) << table.out.substr(0, 500);
+  const auto as_json = run_seedline({"--db", db.string(), "status", "--json"});
+  ASSERT_EQ(as_json.exit_code, 0) << as_json.err;
+  EXPECT_LT(as_json.out.size(), 40u * 1024u);
+  EXPECT_EQ(wait_until_gone(marker(dir), 0), std::vector<int>{});
+}
+
+TEST(ExternalRun, AFiveHundredThousandCharacterEvaluatorNameIsStoredCut) {
+  TempDir dir;
+  const auto db = dir / "name.db";
+  json experiment = fault_experiment(dir, "long_name", 1);
+  experiment["trials"] = 1;
+  ASSERT_NO_FATAL_FAILURE(submit(db, dir / "name.json", experiment));
+  const auto r = run_seedline({"--db", db.string(), "daemon", "--once"});
+  ASSERT_EQ(r.exit_code, 0) << r.err.substr(0, 4000);
+  EXPECT_LT(r.err.size(), 16u * 1024u) << "the daemon printed the whole name";
+  auto store = store::open_database(db, store::OpenPurpose::kRead);
+  const auto recorded = store::find_run_evaluator(store, 1, 0);
+  ASSERT_TRUE(recorded);
+  EXPECT_EQ(recorded->name, std::string(kMaxIdentityBytes, 'N') + "... (499800 bytes more)");
+  EXPECT_EQ(wait_until_gone(marker(dir), 0), std::vector<int>{});
+}
+
+// Issue 21: `workers: 200` for a population of 16 started 200 processes. Every process of
+// the `count` mode leaves a file: one stage of 16 members x 1 episode starts 16.
+TEST(ExternalRun, TwoHundredWorkersForSixteenItemsStartSixteenProcesses) {
+  TempDir dir;
+  const auto db = dir / "workers.db";
+  const auto counts = dir / "started";
+  std::filesystem::create_directories(counts);
+  json experiment = fault_experiment(dir, "count", 2, counts.string());
+  experiment["trials"] = 1;
+  experiment["ga"]["population"] = 16;
+  experiment["ga"]["stages"] = json::array({{{"evaluations", 1}, {"keep", 4}}});
+  experiment["task"]["workers"] = 200;
+  ASSERT_NO_FATAL_FAILURE(submit(db, dir / "workers.json", experiment));
+  const auto r = run_seedline({"--db", db.string(), "daemon", "--once"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  size_t started = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(counts)) ++started;
+  EXPECT_EQ(started, 16u);
+  auto store = store::open_database(db, store::OpenPurpose::kRead);
+  const auto s = store::run_summary(store, 1);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->run.state, store::RunState::kFinished) << s->run.message.value_or("");
+  EXPECT_EQ(wait_until_gone(marker(dir), 0), std::vector<int>{});
 }
 
 }  // namespace

@@ -22,7 +22,21 @@ process it started in /proc and prove none is left behind. MODE:
   tamper_setup  the audit's case: the setup hook opens /proc/self/fd/N "wb" and lets the error out
   policy        reward 0; metrics out0, out1, ... = build_policy(weights, network) applied to
                 the observation x_i = 0.1 * (i + 1) (checks the weight layout end to end)
+  count         ok, and creates the file ARG/<pid> at start (counts the processes started)
+  long_name     ok, but READY's name has 500,000 characters
+  control_name  ok, but READY's name and version carry NUL, ESC and BEL
+The raw modes below answer every EVAL with a hand-made frame (the audit's hostile texts,
+issue 21), bypassing the Python client's checks:
+  error_nul           ERROR "before<NUL>after ..."
+  error_control       ERROR with terminal escapes (ESC, BEL, CR); also prints escapes to stderr
+  error_invalid_utf8  ERROR whose message is not UTF-8 (0xe9, 0xff 0xfe)
+  error_huge          ERROR of 1 MiB (the largest frame): 'E' * (1 MiB - 8)
+  error_wrong_id      ERROR about the item id + 1 (garbage per the protocol)
+  metric_invalid_utf8 RESULT with a metric name that is not UTF-8
+  metric_control      RESULT with a metric name carrying ESC
 """
+import json
+import struct
 import os
 import subprocess
 import sys
@@ -124,10 +138,61 @@ def evaluate(weights, seed):
     return deterministic(weights, seed)
 
 
+def raw_reply(item):
+    """The frame (type, payload) a raw mode sends for EVAL `item`."""
+    def error(about, text):
+        return se.ERROR, struct.pack("<Q", about) + text
+
+    def result(metric_name):
+        return se.RESULT, (struct.pack("<QdqI", item, 0.5, 1, 1) + struct.pack("<I", len(metric_name)) + metric_name
+                           + struct.pack("<d", 1.0))
+
+    if MODE == "error_nul":
+        return error(item, b"before\x00after: the evaluator's message goes on")
+    if MODE == "error_control":
+        return error(item, b"\x1b[2J\x1b[31mred alert\x1b[0m\x07 bell\rover")
+    if MODE == "error_invalid_utf8":
+        return error(item, b"caf\xe9 \xff\xfe broken")
+    if MODE == "error_huge":
+        return error(item, b"E" * ((1 << 20) - 8))
+    if MODE == "error_wrong_id":
+        return error(item + 1, b"an error about another item")
+    if MODE == "metric_invalid_utf8":
+        return result(b"bad\xffname")
+    if MODE == "metric_control":
+        return result(b"m\x1b[31m")
+    raise SystemExit("fault_evaluator: unknown mode " + MODE)
+
+
+def serve_raw():
+    connection = se._Connection(int(os.environ["SEEDLINE_EVALUATOR_FD"]))
+    kind, _ = connection.read_frame()
+    if kind != se.HELLO:
+        sys.exit(2)
+    connection.write_frame(se.READY, json.dumps({"protocol": 1, "name": "fault-evaluator", "version": "1.0"}).encode())
+    while True:
+        kind, payload = connection.read_frame()
+        if kind is None:
+            return
+        if MODE == "error_control":
+            print("\x1b[31mstderr in red\x1b[0m", file=sys.stderr)
+        connection.write_frame(*raw_reply(struct.unpack_from("<Q", payload)[0]))
+
+
 if __name__ == "__main__":
+    if MODE.startswith("error_") or MODE.startswith("metric_"):
+        serve_raw()
+        sys.exit(0)
+    if MODE == "count":
+        open(os.path.join(ARG, str(os.getpid())), "w").close()
+    name, version = "fault-evaluator", os.environ.get("FAULT_EVALUATOR_VERSION", "1.0")
+    if MODE == "long_name":
+        name = "N" * 500000
+    if MODE == "control_name":
+        name, version = "evil\x1b]0;title\x07\x00name", "1.0\x1b[31m"
     if MODE == "exit_at_start":
         print("fault_evaluator: cannot start: no licence for the simulator", file=sys.stderr)
         sys.exit(3)
     if MODE == "grandchild":
         subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1000)", MARKER])
-    se.serve(evaluate, name="fault-evaluator", version=os.environ.get("FAULT_EVALUATOR_VERSION", "1.0"), setup=setup)
+    se.serve(evaluate, name=name, version=version, setup=setup)

@@ -12,6 +12,7 @@
 #include "evaluator_testing.hpp"
 #include "support/temp_dir.hpp"
 #include "util/error.hpp"
+#include "util/utf8.hpp"
 
 namespace seedline::evaluator {
 namespace {
@@ -265,6 +266,174 @@ TEST(EvaluatorPool, AStopRequestWhileItemsAreInFlightKillsTheBusyWorkers) {
     }), Stop);
     EXPECT_EQ(wait_until_gone(dir.path().string(), 2), std::vector<int>{});
   }
+}
+
+// A message shown to a person: valid UTF-8, no control character but line breaks and tabs.
+void expect_printable(const std::string& message) {
+  EXPECT_TRUE(valid_utf8(message)) << message;
+  for (size_t i = 0; i < message.size(); ++i) {
+    const auto c = static_cast<unsigned char>(message[i]);
+    EXPECT_TRUE(c >= 0x20 || c == '\n' || c == '\t') << "control byte " << int(c) << " at " << i << " in:\n"
+                                                     << escape_bytes(message, 400);
+    EXPECT_NE(c, 0x7f) << "DEL at " << i;
+  }
+}
+
+// The error of a raw-mode evaluator (fault_evaluator.py) on the first item, 1 worker.
+std::string raw_error(const TempDir& dir, const std::string& mode, int retries = 0, int* restarts = nullptr) {
+  auto o = options_for(fault_command(mode, dir.path().string()), 1);
+  o.retries = retries;
+  EvaluatorPool pool(o);
+  Work work;
+  const std::string message = error_of([&] { work.run(pool); });
+  if (restarts != nullptr) *restarts = pool.restarts();
+  return message;
+}
+
+TEST(EvaluatorPool, ANulByteInAnErrorIsShownAndDoesNotCutTheMessage) {
+  TempDir dir;
+  const std::string message = raw_error(dir, "error_nul");
+  expect_contains(message, {"member 0 (test individual)", "reported an error: before\\x00after: the evaluator's message goes on"});
+  expect_printable(message);
+  EXPECT_EQ(wait_until_gone(dir.path().string(), 0), std::vector<int>{});
+}
+
+TEST(EvaluatorPool, ControlBytesInAnErrorAndInTheWorkersOutputAreEscaped) {
+  TempDir dir;
+  const std::string message = raw_error(dir, "error_control");
+  expect_contains(message, {"reported an error: \\x1b[2J\\x1b[31mred alert\\x1b[0m\\x07 bell\\x0dover",
+                            "\\x1b[31mstderr in red\\x1b[0m"});
+  expect_printable(message);
+  EXPECT_EQ(wait_until_gone(dir.path().string(), 0), std::vector<int>{});
+}
+
+TEST(EvaluatorPool, AnErrorThatIsNotUtf8IsShownWithItsBadBytesEscaped) {
+  TempDir dir;
+  const std::string message = raw_error(dir, "error_invalid_utf8");
+  expect_contains(message, {"reported an error: caf\\xe9 \\xff\\xfe broken"});
+  expect_printable(message);
+  EXPECT_EQ(wait_until_gone(dir.path().string(), 0), std::vector<int>{});
+}
+
+TEST(EvaluatorPool, AOneMebibyteErrorIsCutToItsFirst16KiB) {
+  TempDir dir;
+  const std::string message = raw_error(dir, "error_huge");
+  // The frame's payload is 1 MiB: an 8-byte item id and (1 MiB - 8) bytes of message.
+  const size_t text = (size_t{1} << 20) - 8;
+  expect_contains(message, {"reported an error: EEEE", "... (" + std::to_string(text - kMaxErrorBytes) + " bytes more)"});
+  EXPECT_LT(message.size(), kMaxErrorBytes + 4096) << "the whole message reached seedline's error";
+  expect_printable(message);
+  EXPECT_EQ(wait_until_gone(dir.path().string(), 0), std::vector<int>{});
+}
+
+TEST(EvaluatorPool, AnErrorFrameAboutAnotherItemIsGarbageNotTheItemsError) {
+  TempDir dir;
+  int restarts = 0;
+  const std::string message = raw_error(dir, "error_wrong_id", 1, &restarts);
+  // A protocol fault of the worker: killed, the item retried on a new one, then the run fails.
+  expect_contains(message, {"member 0 (test individual)", "sent an ERROR frame about item ", "but was asked item ",
+                            "(garbage: 'an error about another item')", "attempt 2 of 2"});
+  EXPECT_EQ(message.find("reported an error"), std::string::npos) << message;
+  EXPECT_EQ(restarts, 2);
+  EXPECT_EQ(wait_until_gone(dir.path().string(), 0), std::vector<int>{});
+}
+
+TEST(EvaluatorPool, AMetricNameThatIsNotUtf8IsAProtocolError) {
+  TempDir dir;
+  int restarts = 0;
+  const std::string message = raw_error(dir, "metric_invalid_utf8", 0, &restarts);
+  expect_contains(message, {"sent a malformed RESULT", "metric 0 has a name that is not valid UTF-8 ('bad\\xffname')",
+                            "attempt 1 of 1"});
+  expect_printable(message);
+  EXPECT_EQ(restarts, 1);
+  EXPECT_EQ(wait_until_gone(dir.path().string(), 0), std::vector<int>{});
+}
+
+TEST(EvaluatorPool, ControlCharactersInAMetricNameAreEscaped) {
+  TempDir dir;
+  {
+    EvaluatorPool pool(options_for(fault_command("metric_control", dir.path().string()), 1));
+    Work work;
+    const auto results = work.run(pool);
+    ASSERT_EQ(results.size(), work.items.size());
+    for (const auto& r : results) {
+      ASSERT_EQ(r.metrics.size(), 1u);
+      EXPECT_EQ(r.metrics[0].first, "m\\x1b[31m");
+    }
+  }
+  EXPECT_EQ(wait_until_gone(dir.path().string(), 0), std::vector<int>{});
+}
+
+TEST(EvaluatorPool, AFiveHundredThousandCharacterNameIsCutTo200Bytes) {
+  TempDir dir;
+  {
+    EvaluatorPool pool(options_for(fault_command("long_name", dir.path().string()), 1));
+    pool.start([] {});
+    EXPECT_EQ(pool.identity().name, std::string(kMaxIdentityBytes, 'N') + "... (499800 bytes more)");
+    EXPECT_EQ(pool.identity().version, "1.0");
+  }
+  EXPECT_EQ(wait_until_gone(dir.path().string(), 0), std::vector<int>{});
+}
+
+TEST(EvaluatorPool, ControlCharactersInTheNameAndVersionAreEscaped) {
+  TempDir dir;
+  {
+    EvaluatorPool pool(options_for(fault_command("control_name", dir.path().string()), 2));
+    pool.start([] {});
+    EXPECT_EQ(pool.identity().name, "evil\\x1b]0;title\\x07\\x00name");
+    EXPECT_EQ(pool.identity().version, "1.0\\x1b[31m");
+  }
+  EXPECT_EQ(wait_until_gone(dir.path().string(), 0), std::vector<int>{});
+}
+
+// Files fault_evaluator.py's `count` mode created in `dir`: one per process started. A batch
+// may end while workers started for it are still importing numpy, so this waits up to 10 s
+// for the count to exceed `at_least` (and then for a moment more, to catch any extra).
+size_t started_processes(const std::filesystem::path& dir, size_t at_least = 0) {
+  const auto count = [&] {
+    size_t n = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir)) ++n;
+    return n;
+  };
+  for (int i = 0; i < 1000 && count() < at_least; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  return count();
+}
+
+TEST(EvaluatorPool, NoMoreWorkersStartThanThereAreItemsInFlight) {
+  TempDir dir;
+  const auto counts = dir / "started";
+  std::filesystem::create_directories(counts);
+  {
+    auto o = options_for(fault_command("count", dir.path().string(), counts.string()), 200);
+    o.expected_items = 4;
+    EvaluatorPool pool(o);
+    pool.start([] {});
+    EXPECT_EQ(started_processes(counts, 4), 4u);
+    EXPECT_EQ(processes_with(dir.path().string()).size(), 4u);
+    Work work;  // 6 items: two more workers, not 196
+    const auto results = work.run(pool);
+    EXPECT_EQ(results.size(), 6u);
+    EXPECT_EQ(pool.active_workers(), 6);
+    EXPECT_EQ(started_processes(counts, 6), 6u);
+    work.run(pool);
+    EXPECT_EQ(started_processes(counts, 6), 6u);
+  }
+  EXPECT_EQ(wait_until_gone(dir.path().string(), 0), std::vector<int>{});
+}
+
+TEST(EvaluatorPool, WithoutAnExpectedBatchTheFirstBatchSizesThePool) {
+  TempDir dir;
+  const auto counts = dir / "started";
+  std::filesystem::create_directories(counts);
+  {
+    EvaluatorPool pool(options_for(fault_command("count", dir.path().string(), counts.string()), 200));
+    Work work;
+    work.run(pool);
+    EXPECT_EQ(pool.active_workers(), 6);
+    EXPECT_EQ(started_processes(counts, 6), 6u);
+  }
+  EXPECT_EQ(wait_until_gone(dir.path().string(), 0), std::vector<int>{});
 }
 
 }  // namespace
