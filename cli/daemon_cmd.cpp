@@ -1,7 +1,7 @@
 // seedline daemon [--threads N] [--once] [--experiment X] [--stale-after S] [--mpi [--wire-stats F]]
 // seedline run EXPERIMENT.json [--threads N] [--mpi [--wire-stats F]]: submit, then run it to
 // the end here; exits 1 naming every run that did not finish (a failed database write, a run
-// failed by its task). With --mpi (under mpirun) rank 0 does all of that and every other
+// failed by its task), 130 when SIGINT/SIGTERM stopped it (its runs paused). With --mpi (under mpirun) rank 0 does all of that and every other
 // rank only evaluates (cli/mpi_option.hpp, docs/distributed.md).
 #include <unistd.h>
 
@@ -134,7 +134,9 @@ void report_run_outcome(store::Database& db, const GlobalOptions& global, const 
   }
 }
 
-void run_run_cmd(const GlobalOptions& global, const std::string& file, int threads, runner::Executor* executor,
+// Whether a signal stopped it (its runs paused): the command then exits 130, so a script
+// does not take a paused experiment for a finished one.
+bool run_run_cmd(const GlobalOptions& global, const std::string& file, int threads, runner::Executor* executor,
                  const std::atomic<bool>& stop) {
   // Checked before the database is opened, so a bad file does not create or initialize it.
   auto spec = runner::read_experiment_file(file);
@@ -161,6 +163,7 @@ void run_run_cmd(const GlobalOptions& global, const std::string& file, int threa
     daemon_error = e.what();
   }
   report_run_outcome(db, global, submitted, report, daemon_error);
+  return report.stopped;
 }
 
 }  // namespace
@@ -197,10 +200,12 @@ void register_daemon_commands(CLI::App& app, const GlobalOptions& global) {
     auto mpi = std::make_shared<MpiCliOptions>();
     add_mpi_options(cmd, *mpi);
     cmd->callback([&global, file, threads, mpi] {
+      bool stopped = false;
       run_maybe_distributed(*mpi, default_threads(*threads),
                             [&](runner::Executor* executor, const std::atomic<bool>& stop) {
-                              run_run_cmd(global, *file, *threads, executor, stop);
+                              stopped = run_run_cmd(global, *file, *threads, executor, stop);
                             });
+      if (stopped) throw ExitStatus{130};  // 128 + SIGINT, as a shell reports a command Ctrl-C ended
     });
   }
 }

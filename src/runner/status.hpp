@@ -1,20 +1,25 @@
 // What `seedline status` prints, from store::run_summaries.
 //
 // JSON (docs/runner.md): {"runs": [{"id", "experiment", "condition", "trial", "state",
-// "generation", "generations", "best_fitness", "best_individual", "experiment_name",
-// "message"}]}, with "experiment" the experiment id, "generation" the last committed one (-1
-// before the first commit), and null for a best that does not exist yet (or is not finite).
+// "generation", "generations", "best_fitness", "best_individual", "final_best",
+// "experiment_name", "message"}]}, with "experiment" the experiment id, "generation" the last
+// committed one (-1 before the first commit), "best_fitness" the best ever (the highest
+// generation best), "final_best" the best of the newest committed generation, and null for a
+// best that does not exist yet (or is not finite). The table labels them "best ever" and
+// "final best" and says what each is.
 // The table is one line per run, then a count per state. With per-stage totals (`seedline
 // status --stages`), each run's JSON gains "stages": [{"stage", "generations", "evaluations",
 // "steps", "seconds"}] (sums over its committed generations; [] when it has none) and
 // stage_table prints one line per run and stage.
-// Pure functions: safe from any thread; they do not fail.
+// The formatting functions are pure: safe from any thread; they do not fail. final_center
+// reads the database (as thread-safe as the Database passed in).
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "store/database.hpp"
 #include "store/run_summary.hpp"
 #include "store/stage_repo.hpp"
 
@@ -24,6 +29,20 @@ nlohmann::json run_status_json(const store::RunSummary& summary);
 nlohmann::json status_json(const std::vector<store::RunSummary>& runs);
 nlohmann::json status_json(const std::vector<store::RunSummary>& runs, const std::vector<store::StageTotal>& stages);
 std::string status_table(const std::vector<store::RunSummary>& runs);
+// An evolution-strategies run's result: its final center (the newest committed generation's
+// parent, born one generation later; docs/es.md), with its fitness when it has been
+// evaluated: the center is not scored during the run, so this is the newest `seedline
+// evaluate` re-measurement of it (nullopt before one).
+struct FinalCenter {
+  int64_t individual = 0;
+  int generation = 0;             // its birth generation
+  std::optional<double> fitness;  // the newest re-measurement's mean
+};
+// nullopt for a GA run, or an ES run before its first commit.
+std::optional<FinalCenter> final_center(store::Database& db, const store::RunRow& run);
+// {"id", "generation", "fitness"} or null.
+nlohmann::json final_center_json(const std::optional<FinalCenter>& center);
+
 std::string stage_table(const std::vector<store::RunSummary>& runs, const std::vector<store::StageTotal>& stages);
 
 }  // namespace seedline::runner
