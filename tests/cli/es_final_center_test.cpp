@@ -8,6 +8,7 @@
 #include "http/router.hpp"
 #include "http/static_files.hpp"
 #include "store/experiment_repo.hpp"
+#include "store/migrations.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 

@@ -131,6 +131,11 @@ TEST(NumbersAgree, StatsHeaderLinesUpWithItsRows) {
   ASSERT_LT(pairs + 1, lines.size()) << r.out;
   EXPECT_EQ(lines[pairs].find(" b ") + 1, lines[pairs + 1].find(" b ") + 1) << r.out;
   EXPECT_EQ(lines[pairs].find(" U "), lines[pairs + 1].find(" 0 ")) << r.out;
+  // 3 against 3: no exact p below 0.1 (issue 20, item 7).
+  EXPECT_NE(r.out.find("note: with these sample sizes the smallest exact Mann-Whitney p is 0.1"), std::string::npos)
+      << r.out;
+  const auto four = run_seedline({"stats"}, R"({"groups": {"a": [1, 2, 3, 4], "b": [5, 6, 7, 8]}})");
+  EXPECT_EQ(four.out.find("note:"), std::string::npos) << four.out;
 }
 
 }  // namespace
