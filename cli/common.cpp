@@ -18,6 +18,16 @@
 
 namespace seedline::cli {
 
+int report_error(const std::string& message, const std::string& kind, int code, bool json, const std::string& footer) {
+  if (json) {
+    std::cerr << dump_json(nlohmann::ordered_json{{"error", message}, {"code", code}}, -1) << '\n';
+  } else {
+    std::cerr << "seedline: " << kind << ": " << message << '\n';
+    if (!footer.empty()) std::cerr << footer << '\n';
+  }
+  return code;
+}
+
 std::filesystem::path resolve_db_path(const GlobalOptions& global) {
   if (!global.db.empty()) return global.db;
   if (const char* env = std::getenv("SEEDLINE_DB"); env != nullptr && *env != '\0') return env;

@@ -17,6 +17,17 @@ struct GlobalOptions {
   std::string db;  // --db; empty: $SEEDLINE_DB, then ./seedline.db
 };
 
+// Thrown by a command that has printed its outcome and must end with `code` (not an error:
+// main prints nothing more), e.g. 130 when `run` was stopped by a signal and paused its runs.
+struct ExitStatus {
+  int code = 0;
+};
+
+// Prints an error to stderr and returns `code`: "seedline: KIND: MESSAGE" then `footer` (if
+// any) on its own line, or with `json` the single line {"error": MESSAGE, "code": CODE}.
+int report_error(const std::string& message, const std::string& kind, int code, bool json,
+                 const std::string& footer = "");
+
 // --db PATH, then $SEEDLINE_DB, then ./seedline.db.
 std::filesystem::path resolve_db_path(const GlobalOptions& global);
 

@@ -25,27 +25,45 @@ struct CompareOptions {
   std::string metric = "best";
   int stage = -1;  // -1: all stages
   bool cumulative = false;
-  int generation = -1;  // -1: the last generation every run has reached
+  int generation = -1;  // -1: the newest generation 2 runs of every condition have reached
   std::string method = "auto";
   bool json = false;
 };
 
+// Whether the values are shown as losses: the task's fitness is minus a loss (the language
+// model) and the metric is a fitness one. The text then shows every value, mean and interval
+// as the positive loss, like the dashboard's curves; --json keeps the fitness.
+bool shows_loss(const stats::ExperimentComparison& c) {
+  return c.fitness_label == "loss" && !stats::is_cost_metric(c.metric);
+}
+
+// The comparison of the losses: the same tests on the negated values (Kruskal-Wallis and
+// Mann-Whitney p unchanged; U, Glass's delta and A12 as of the losses).
+stats::Comparison loss_comparison(const stats::ExperimentComparison& c, stats::MwuMethod method) {
+  std::vector<stats::Group> groups;
+  for (const auto& g : c.groups) {
+    if (!g.compared) continue;
+    stats::Group loss{g.name, {}};
+    for (const auto& r : g.runs) loss.values.push_back(-r.value);
+    groups.push_back(std::move(loss));
+  }
+  return stats::compare_groups(groups, method);
+}
+
 void print_values(const stats::ExperimentComparison& c) {
   std::cout << "experiment '" << c.experiment_name << "' (id " << c.experiment << "): ";
+  const std::string at = std::to_string(c.generation.value_or(0));  // always set here (run_compare)
   if (stats::is_cost_metric(c.metric)) {
     std::cout << stats::metric_name(c.metric)
               << (c.stage ? " of stage " + std::to_string(*c.stage) : std::string(" of all stages"))
-              << (c.cumulative ? " over generations 0.." + std::to_string(c.generation)
-                               : " at generation " + std::to_string(c.generation))
-              << "\n\n";
+              << (c.cumulative ? " over generations 0.." + at : " at generation " + at) << "\n\n";
   } else if (c.metric_name) {
-    std::cout << "evaluator metric '" << *c.metric_name << "' of each run's best individual at generation "
-              << c.generation << "\n\n";
+    std::cout << "evaluator metric '" << *c.metric_name << "' of each run's best individual at generation " << at
+              << "\n\n";
   } else {
-    std::cout << stats::metric_name(c.metric) << " fitness at generation " << c.generation << "\n";
-    if (c.fitness_label == "loss") {
-      std::cout << "(fitness is minus the loss in nats: the loss of each value below is -value)\n";
-    }
+    std::cout << stats::metric_name(c.metric) << (shows_loss(c) ? " loss" : " fitness") << " at generation " << at
+              << "\n";
+    if (shows_loss(c)) std::cout << "(losses in nats per token, lower is better; the fitness is minus the loss)\n";
     std::cout << "\n";
   }
   size_t name_width = 11;
@@ -54,7 +72,8 @@ void print_values(const stats::ExperimentComparison& c) {
   for (const auto& g : c.groups) {
     std::cout << pad(g.name, name_width) << pad(std::to_string(g.runs.size()) + "/" + std::to_string(g.runs_total), 8);
     for (size_t i = 0; i < g.runs.size(); ++i) {
-      std::cout << (i ? "  " : "") << format_number(g.runs[i].value, "%.6g") << " (" << g.runs[i].run << ")";
+      const double v = shows_loss(c) ? -g.runs[i].value : g.runs[i].value;
+      std::cout << (i ? "  " : "") << format_number(v, "%.6g") << " (" << g.runs[i].run << ")";
     }
     std::cout << '\n';
   }
@@ -92,8 +111,21 @@ void run_compare(const GlobalOptions& global, const CompareOptions& o) {
     std::cout << dump_json(stats::to_json(result), 2) << '\n';
     return;
   }
+  if (!result.generation) {
+    // Before any generation can be compared: the note, no table of empty groups.
+    std::cout << "experiment '" << result.experiment_name << "' (id " << result.experiment << "): no comparison yet\n";
+    for (const auto& note : result.notes) std::cout << "note: " << note << '\n';
+    return;
+  }
   print_values(result);
-  if (result.comparison.groups.size() >= 2) print_comparison_table(std::cout, result.comparison);
+  if (result.comparison.groups.size() >= 2) {
+    if (shows_loss(result)) {
+      print_comparison_table(std::cout, loss_comparison(result, method));
+      std::cout << "(of the losses: Glass's delta < 0 and A12 < 0.5 mean a has the lower loss)\n";
+    } else {
+      print_comparison_table(std::cout, result.comparison);
+    }
+  }
   if (!result.notes.empty()) {
     std::cout << (result.comparison.groups.size() >= 2 ? "\n" : "");
     for (const auto& note : result.notes) std::cout << "note: " << note << '\n';

@@ -24,7 +24,9 @@ void print_comparison_table(std::ostream& out, const stats::Comparison& c) {
   const auto fmt = [](double v, const char* format = "%.4g") { return format_number(v, format); };
   out << "Kruskal-Wallis  H = " << fmt(c.kruskal.H) << "  p = " << fmt(c.kruskal.p) << "  (" << c.groups.size()
       << " groups)\n\n";
-  size_t name_width = 5;
+  // Wider than every name and the "group" header: pad() gives a value as wide as its column
+  // one extra space, which shifted the header past its rows.
+  size_t name_width = std::string("group").size() + 2;
   for (const auto& g : c.groups) name_width = std::max(name_width, g.name.size() + 2);
 
   out << pad("group", name_width) << pad("n", 7) << pad("mean", 12) << "95% CI (Student t)\n";

@@ -1,7 +1,7 @@
 // seedline daemon [--threads N] [--once] [--experiment X] [--stale-after S] [--mpi [--wire-stats F]]
 // seedline run EXPERIMENT.json [--threads N] [--mpi [--wire-stats F]]: submit, then run it to
 // the end here; exits 1 naming every run that did not finish (a failed database write, a run
-// failed by its task). With --mpi (under mpirun) rank 0 does all of that and every other
+// failed by its task), 130 when SIGINT/SIGTERM stopped it (its runs paused). With --mpi (under mpirun) rank 0 does all of that and every other
 // rank only evaluates (cli/mpi_option.hpp, docs/distributed.md).
 // seedline retry --experiment X [--run N] [--threads N] [--queue] [--stale-after S]: put the
 // failed or abandoned runs back in the queue (src/runner/retry.hpp) and, unless --queue, run
@@ -226,7 +226,9 @@ runner::DaemonOptions once_options(int threads, runner::Executor* executor, int6
   return options;
 }
 
-void run_run_cmd(const GlobalOptions& global, const std::string& file, int threads, runner::Executor* executor,
+// Whether a signal stopped it (its runs paused): the command then exits 130, so a script
+// does not take a paused experiment for a finished one.
+bool run_run_cmd(const GlobalOptions& global, const std::string& file, int threads, runner::Executor* executor,
                  const std::atomic<bool>& stop) {
   // Checked before the database is opened, so a bad file does not create or initialize it.
   auto spec = runner::read_experiment_file(file);
@@ -242,6 +244,7 @@ void run_run_cmd(const GlobalOptions& global, const std::string& file, int threa
   options.progress = progress.get();
   const auto report = runner::run_daemon(db, options, stop);
   report_run_outcome(db, global, submitted.experiment_id, submitted.runs, report, "seedline run");
+  return report.stopped;
 }
 
 struct RetryCliOptions {
@@ -333,10 +336,12 @@ void register_daemon_commands(CLI::App& app, const GlobalOptions& global) {
     auto mpi = std::make_shared<MpiCliOptions>();
     add_mpi_options(cmd, *mpi);
     cmd->callback([&global, file, threads, mpi] {
+      bool stopped = false;
       run_maybe_distributed(*mpi, default_threads(*threads),
                             [&](runner::Executor* executor, const std::atomic<bool>& stop) {
-                              run_run_cmd(global, *file, *threads, executor, stop);
+                              stopped = run_run_cmd(global, *file, *threads, executor, stop);
                             });
+      if (stopped) throw ExitStatus{130};  // 128 + SIGINT, as a shell reports a command Ctrl-C ended
     });
   }
   {

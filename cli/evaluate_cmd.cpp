@@ -5,12 +5,14 @@
 // individual is evaluated once, and the output says so.
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "common.hpp"
 #include "comparison_table.hpp"
 #include "runner/reevaluate.hpp"
 #include "store/experiment_repo.hpp"
+#include "store/reevaluation_repo.hpp"
 
 namespace seedline::cli {
 namespace {
@@ -30,7 +32,18 @@ std::string ci_text(const runner::Reevaluation& r) {
   return "[" + format_number(r.ci_low, "%.6g") + ", " + format_number(r.ci_high, "%.6g") + "]";
 }
 
-void print_one(const runner::Reevaluation& r) {
+// Which of the individual's re-evaluations `stored_id` (a row id, shared by every individual)
+// is, counting from 1: "re-evaluation 1" for a first re-measurement.
+std::optional<size_t> reevaluation_number(store::Database& db, const runner::Reevaluation& r) {
+  if (!r.stored_id) return std::nullopt;
+  const auto rows = store::reevaluations_of(db, r.individual);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].id == *r.stored_id) return i + 1;
+  }
+  return std::nullopt;
+}
+
+void print_one(const runner::Reevaluation& r, std::optional<size_t> number) {
   std::cout << "individual " << r.individual << " (run " << r.run << ", generation " << r.generation << ")\n"
             << "  stored fitness (birth generation, during evolution): "
             << (r.stored_fitness ? format_number(*r.stored_fitness, "%.6g") : std::string("-")) << '\n';
@@ -48,7 +61,7 @@ void print_one(const runner::Reevaluation& r) {
     std::cout << "  evaluator '" << r.evaluator->name << "' version '" << r.evaluator->version << "'\n";
   }
   if (!r.evaluator_warning.empty()) std::cout << "  WARNING: " << r.evaluator_warning << '\n';
-  if (r.stored_id) std::cout << "  stored as re-evaluation " << *r.stored_id << '\n';
+  if (number) std::cout << "  stored with the individual as its re-evaluation " << *number << '\n';
 }
 
 void print_experiment(const runner::ExperimentReevaluation& e, const runner::ReevaluationOptions& o) {
@@ -103,7 +116,7 @@ void run_evaluate(const GlobalOptions& global, const EvaluateOptions& o) {
   if (o.json) {
     std::cout << runner::to_json(result).dump(2) << '\n';
   } else {
-    print_one(result);
+    print_one(result, reevaluation_number(db, result));
   }
 }
 

@@ -4,11 +4,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <optional>
 
 #include "common.hpp"
 #include "lineage/phylogeny.hpp"
 #include "lineage/tree.hpp"
+#include "store/experiment_repo.hpp"
+#include "store/generation_bests.hpp"
 #include "store/lineage_repo.hpp"
 
 namespace seedline::cli {
@@ -40,20 +43,78 @@ std::string row_text(const store::IndividualRow& r) {
 
 constexpr const char* kHeader = "          id    gen       parent                 seed        fitness";
 
+// The generations after its birth whose best this individual scored: an elite carried on is
+// re-evaluated each generation, so a run's best (and `status`) can show a fitness other than
+// its birth fitness. By individual id.
+std::map<int64_t, std::vector<store::GenerationBest>> elite_bests(store::Database& db, int64_t run_id) {
+  std::map<int64_t, std::vector<store::GenerationBest>> out;
+  for (const auto& g : store::generation_bests(db, run_id)) out[g.individual].push_back(g);
+  return out;
+}
+
+std::vector<store::GenerationBest> later_bests(const std::map<int64_t, std::vector<store::GenerationBest>>& bests,
+                                               const store::IndividualRow& r) {
+  std::vector<store::GenerationBest> out;
+  if (const auto it = bests.find(r.id); it != bests.end()) {
+    for (const auto& g : it->second) {
+      if (g.generation > r.generation) out.push_back(g);
+    }
+  }
+  return out;
+}
+
+// "-2.5 (gen 12), -2.61 (gen 13), +4 more".
+std::string bests_text(const std::vector<store::GenerationBest>& bests) {
+  std::string out;
+  for (size_t i = 0; i < bests.size() && i < 3; ++i) {
+    out += (i ? ", " : "") + fitness_text(bests[i].fitness) + " (gen " + std::to_string(bests[i].generation) + ")";
+  }
+  if (bests.size() > 3) out += ", +" + std::to_string(bests.size() - 3) + " more";
+  return out;
+}
+
 void run_lineage(const GlobalOptions& global, int64_t id, bool json) {
   auto db = open_db(global, store::OpenPurpose::kRead);
   const auto path = lineage::ancestors(db, id);
+  const auto bests = elite_bests(db, path.back().run_id);
   if (json) {
     nlohmann::json rows = nlohmann::json::array();
-    for (const auto& r : path) rows.push_back(individual_json(r));
+    for (const auto& r : path) {
+      auto j = individual_json(r);
+      nlohmann::json elite = nlohmann::json::array();
+      for (const auto& g : later_bests(bests, r)) elite.push_back({{"generation", g.generation}, {"fitness", g.fitness}});
+      j["elite_bests"] = std::move(elite);
+      rows.push_back(std::move(j));
+    }
     print_json({{"individual", id}, {"path", rows}});
     return;
   }
-  std::cout << "lineage of individual " << id << " (run " << path.back().run_id << "): " << path.size() - 1
-            << " generation" << (path.size() == 2 ? "" : "s") << " of descent from root " << path.front().id
-            << "\n"
-            << kHeader << '\n';
-  for (const auto& r : path) std::cout << row_text(r) << '\n';
+  // Parent steps and generations differ when an elite was carried unchanged in between.
+  const size_t steps = path.size() - 1;
+  const int span = path.back().generation - path.front().generation;
+  std::cout << "lineage of individual " << id << " (run " << path.back().run_id << ", born in generation "
+            << path.back().generation << "): ";
+  if (steps == 0) {
+    std::cout << "a root\n";
+  } else {
+    std::cout << "root " << path.front().id << " (generation " << path.front().generation << "), " << span
+              << " generation" << (span == 1 ? "" : "s") << " back";
+    if (static_cast<int>(steps) != span) {
+      std::cout << " in " << steps << " parent step" << (steps == 1 ? "" : "s")
+                << " (an elite is carried unchanged into the next generation)";
+    }
+    std::cout << "\n";
+  }
+  bool any_elite = false;
+  for (const auto& r : path) any_elite = any_elite || !later_bests(bests, r).empty();
+  std::cout << kHeader << (any_elite ? "  best of a later generation (as an elite, re-evaluated)" : "") << '\n';
+  for (const auto& r : path) {
+    const auto later = later_bests(bests, r);
+    std::cout << row_text(r) << (later.empty() ? "" : "  " + bests_text(later)) << '\n';
+  }
+  std::cout << "fitness: measured in the birth generation";
+  if (any_elite) std::cout << "; an elite's later scores are re-evaluations on new episodes";
+  std::cout << '\n';
 }
 
 void run_descendants(const GlobalOptions& global, int64_t id, std::optional<int> depth, bool json) {
@@ -79,27 +140,47 @@ void run_descendants(const GlobalOptions& global, int64_t id, std::optional<int>
   for (const auto& d : rows) std::cout << row_text(d.individual) << ' ' << std::string(6, ' ') << d.depth << '\n';
 }
 
+// "No common ancestor" is an answer, not an error: individuals of different runs and
+// individuals of one run descending from different roots both exit 0 with "mrca": null and
+// the reason ("different runs" or "different roots"); an unknown id exits 1.
 void run_mrca(const GlobalOptions& global, int64_t a, int64_t b, bool json) {
   auto db = open_db(global, store::OpenPurpose::kRead);
-  const auto result = lineage::find_mrca(db, a, b);
+  const auto row_a = store::get_individual(db, a);
+  const auto row_b = store::get_individual(db, b);
+  std::optional<lineage::MrcaResult> result;
+  std::string none;  // why there is no common ancestor
+  if (row_a.run_id != row_b.run_id) {
+    none = "different runs";
+  } else {
+    result = lineage::find_mrca(db, a, b);
+    if (!result->ancestor) none = "different roots";
+  }
   if (json) {
     nlohmann::json j = {{"a", a}, {"b", b}, {"mrca", nullptr}};
-    if (result.ancestor) {
-      j["mrca"] = result.ancestor->id;
-      j["generation"] = result.ancestor->generation;
-      j["steps_from_a"] = result.steps_from_a;
-      j["steps_from_b"] = result.steps_from_b;
+    if (none.empty()) {
+      j["mrca"] = result->ancestor->id;
+      j["generation"] = result->ancestor->generation;
+      j["steps_from_a"] = result->steps_from_a;
+      j["steps_from_b"] = result->steps_from_b;
+    } else {
+      j["reason"] = none;
     }
     print_json(j);
     return;
   }
-  if (!result.ancestor) {
+  if (none == "different runs") {
+    std::cout << "individuals " << a << " (run " << row_a.run_id << ") and " << b << " (run " << row_b.run_id
+              << ") have no common ancestor (different runs never share one)\n";
+    return;
+  }
+  if (!none.empty()) {
     std::cout << "individuals " << a << " and " << b << " have no common ancestor (different roots)\n";
     return;
   }
-  std::cout << "most recent common ancestor of " << a << " and " << b << ": individual " << result.ancestor->id
-            << " (born in generation " << result.ancestor->generation << "), " << result.steps_from_a
-            << " generation(s) of descent above " << a << " and " << result.steps_from_b << " above " << b << '\n';
+  const auto& r = *result;
+  std::cout << "most recent common ancestor of " << a << " and " << b << ": individual " << r.ancestor->id
+            << " (born in generation " << r.ancestor->generation << "), " << r.steps_from_a
+            << " parent step(s) above " << a << " and " << r.steps_from_b << " above " << b << '\n';
 }
 
 struct PhylogenyOptions {

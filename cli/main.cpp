@@ -1,5 +1,8 @@
 // seedline: the command-line entry point. Wires the subcommands and turns errors into
-// messages and exit codes: 0 ok, 1 runtime error, 2 usage error.
+// messages and exit codes: 0 ok, 1 runtime error, 2 usage error, 130 `run` stopped by a
+// signal (its runs paused). With --json an error is one JSON object on stderr,
+// {"error": MESSAGE, "code": EXIT_CODE}, and stdout stays empty.
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -40,6 +43,10 @@ int main(int argc, char** argv) {
   cli::register_export_command(app, global);
   cli::register_show_command(app, global);
 
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  // Decided from the words, not the parse, so a usage error of a --json command is JSON too.
+  const auto end_of_options = std::find(args.begin(), args.end(), std::string("--"));
+  const bool json = std::find(args.begin(), end_of_options, std::string("--json")) != end_of_options;
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -51,16 +58,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // CLI11 says "A subcommand is required" for a mistyped command and lists the words it did
     // not expect for a mistyped flag; the hint names the word and the nearest known name.
-    const std::string hint = cli::usage_hint(app, std::vector<std::string>(argv + 1, argv + argc));
-    std::cerr << "seedline: usage error: " << (hint.empty() ? cli::with_choice_hint(e.what()) : hint)
-              << "\n(see `seedline --help`)\n";
-    return 2;
+    const std::string hint = cli::usage_hint(app, args);
+    const std::string message = hint.empty() ? cli::with_choice_hint(e.what()) : hint;
+    return cli::report_error(message, "usage error", 2, json, "(see `seedline --help`)");
+  } catch (const cli::ExitStatus& e) {
+    return e.code;
   } catch (const Error& e) {
-    std::cerr << "seedline: error: " << cli::with_db_hints(e.what(), global) << '\n';
-    return 1;
+    return cli::report_error(cli::with_db_hints(e.what(), global), "error", 1, json);
   } catch (const std::exception& e) {
-    std::cerr << "seedline: internal error: " << e.what() << '\n';
-    return 1;
+    return cli::report_error(e.what(), "internal error", 1, json);
   }
   // Output that cannot be written whole is an error, not a silent success (`seedline export >
   // /dev/full`, a full disk): the stream's state after the final flush says whether every

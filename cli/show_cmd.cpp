@@ -1,6 +1,7 @@
-// seedline show EXPERIMENT [--json]: the stored, resolved experiment: every condition's
-// network, representation, task and ga with the defaults filled in, the settings that
-// differ between conditions, and for an `external` task every evaluator each run used.
+// seedline show EXPERIMENT|--experiment EXPERIMENT [--json]: the stored, resolved experiment:
+// every condition's network (each layer's defaults filled in), representation, task and ga
+// (report::resolved_settings), the settings that differ between conditions, and for an
+// `external` task every evaluator each run used.
 #include <algorithm>
 #include <iostream>
 
@@ -28,8 +29,12 @@ void run_show(const GlobalOptions& global, const std::string& key, bool json) {
   const auto e = store::resolve_experiment(db, key);
   const auto conditions = store::list_conditions(db, e.id);
   std::vector<nlohmann::ordered_json> configs;
-  for (const auto& c : conditions) configs.push_back(stored_json(c.config, "config of condition '" + c.name + "'"));
-  const auto differences = report::differing_settings(configs);
+  std::vector<nlohmann::ordered_json> resolved;
+  for (const auto& c : conditions) {
+    configs.push_back(stored_json(c.config, "config of condition '" + c.name + "'"));
+    resolved.push_back(report::resolved_settings(configs.back()));
+  }
+  const auto differences = report::differing_settings(resolved);
   const auto spec = stored_json(e.spec, "spec of experiment " + std::to_string(e.id));
   const auto evaluators = store::experiment_run_evaluators(db, e.id);
   if (json) {
@@ -37,7 +42,7 @@ void run_show(const GlobalOptions& global, const std::string& key, bool json) {
     out["conditions"] = nlohmann::ordered_json::array();
     for (size_t i = 0; i < conditions.size(); ++i) {
       out["conditions"].push_back({{"name", conditions[i].name}, {"position", conditions[i].position},
-                                   {"config", configs[i]}});
+                                   {"config", configs[i]}, {"resolved", resolved[i]}});
     }
     out["settings_differ"] = report::to_json(differences);
     // Runs of an `external` task: every evaluator each used, from the generation it began.
@@ -81,7 +86,7 @@ void run_show(const GlobalOptions& global, const std::string& key, bool json) {
     }
   }
   for (size_t i = 0; i < conditions.size(); ++i) {
-    std::cout << "condition '" << conditions[i].name << "' (resolved):\n" << configs[i].dump(2) << "\n\n";
+    std::cout << "condition '" << conditions[i].name << "' (resolved):\n" << resolved[i].dump(2) << "\n\n";
   }
   if (!evaluators.empty()) {
     std::cout << "evaluators (each from the generation it first evaluated):\n";
@@ -102,9 +107,17 @@ void register_show_command(CLI::App& app, const GlobalOptions& global) {
   auto* cmd = app.add_subcommand("show", "Print an experiment as stored: every condition's resolved settings");
   auto key = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
-  cmd->add_option("EXPERIMENT", *key, "Experiment id or name")->required();
+  // Positional as first documented, and --experiment as every other command takes it.
+  auto* positional = cmd->add_option("EXPERIMENT", *key, "Experiment id or name");
+  auto* named = cmd->add_option("--experiment", *key, "Experiment id or name (the same as EXPERIMENT)");
+  positional->excludes(named);
   cmd->add_flag("--json", *json, "Print JSON");
-  cmd->callback([&global, key, json] { run_show(global, *key, *json); });
+  cmd->callback([&global, key, json, positional, named] {
+    if (positional->count() == 0 && named->count() == 0) {
+      throw CLI::ValidationError("show", "give the experiment, as EXPERIMENT or --experiment EXPERIMENT");
+    }
+    run_show(global, *key, *json);
+  });
 }
 
 }  // namespace seedline::cli

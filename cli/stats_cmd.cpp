@@ -1,4 +1,5 @@
 // seedline stats [--method auto|exact|asymptotic] [--json] < {"groups": {"name": [numbers]}}
+#include <algorithm>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -6,6 +7,7 @@
 #include "common.hpp"
 #include "comparison_table.hpp"
 #include "stats/compare.hpp"
+#include "stats/experiment_compare.hpp"
 #include "util/error.hpp"
 #include "util/json_fields.hpp"
 #include "util/utf8.hpp"
@@ -48,6 +50,18 @@ void run_stats(const StatsOptions& options) {
     std::cout << dump_json(stats::to_json(comparison), 2) << '\n';
   } else {
     print_comparison_table(std::cout, comparison);
+    // A bold-looking p from 3 values against 3 cannot reach 0.05 in any pair: say so.
+    double smallest = 1.0;
+    for (size_t i = 0; i < groups.size(); ++i) {
+      for (size_t j = i + 1; j < groups.size(); ++j) {
+        smallest = std::min(smallest, stats::smallest_exact_mwu_p(static_cast<int>(groups[i].values.size()),
+                                                                  static_cast<int>(groups[j].values.size())));
+      }
+    }
+    if (smallest >= 0.05) {
+      std::cout << "\nnote: with these sample sizes the smallest exact Mann-Whitney p is " << format_number(smallest, "%.3g")
+                << ": no pair can reach p < 0.05 whatever the values (more samples needed)\n";
+    }
   }
 }
 

@@ -1,9 +1,11 @@
-// seedline status [--experiment NAME|ID] [--stages] [--json]: every run's state, progress and
-// best; --stages adds each run's per-stage evaluations, steps and seconds.
+// seedline status [--experiment NAME|ID] [--stages] [--json]: every run's state, progress,
+// best ever and final best, and an ES run's final center; --stages adds each run's
+// per-stage evaluations, steps and seconds.
 #include <iostream>
 #include <set>
 
 #include "common.hpp"
+#include "comparison_table.hpp"
 #include "runner/status.hpp"
 #include "store/experiment_repo.hpp"
 #include "store/stage_repo.hpp"
@@ -36,10 +38,26 @@ void run_status(const GlobalOptions& global, const StatusOptions& options) {
   const auto runs = store::run_summaries(db, experiment);
   std::vector<store::StageTotal> stages;
   if (options.stages) stages = store::stage_totals(db, experiment);
+  // An ES run's result is its final center, not its best member (docs/es.md).
+  std::vector<std::optional<runner::FinalCenter>> centers;
+  for (const auto& r : runs) centers.push_back(runner::final_center(db, r.run));
   if (options.json) {
-    print_json(options.stages ? runner::status_json(runs, stages) : runner::status_json(runs));
+    auto out = options.stages ? runner::status_json(runs, stages) : runner::status_json(runs);
+    for (size_t i = 0; i < runs.size(); ++i) out["runs"][i]["final_center"] = runner::final_center_json(centers[i]);
+    print_json(out);
   } else {
     std::cout << runner::status_table(runs);
+    for (size_t i = 0; i < runs.size(); ++i) {
+      if (!centers[i]) continue;
+      const auto& c = *centers[i];
+      std::cout << "run " << runs[i].run.id << " (evolution strategy): final center is individual " << c.individual
+                << " (generation " << c.generation << "), "
+                << (c.fitness ? "re-measured fitness " + format_number(*c.fitness, "%.6g")
+                              : "not evaluated (`" + seedline_command(global) + " evaluate " +
+                                    std::to_string(c.individual) + "`)")
+                << "; export it with `" << seedline_command(global) << " genome " << c.individual
+                << " --out center.safetensors`\n";
+    }
     if (options.stages && !runs.empty()) std::cout << '\n' << runner::stage_table(runs, stages);
     print_retry_hint(global, runs);
   }

@@ -1,6 +1,6 @@
 // "Did you mean ...?" for the command line: when CLI11 refuses the arguments, main asks
 // usage_hint() which word was not understood (a command or a --flag) and which known name
-// is nearest to it by edit distance. Pure; no I/O.
+// is nearest to it by edit distance (util/suggest.hpp). Pure; no I/O.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -8,14 +8,13 @@
 #include <string_view>
 #include <vector>
 
+#include "util/suggest.hpp"
+
 namespace seedline::cli {
 
-// Levenshtein distance (insert, delete, substitute; each costs 1).
-size_t edit_distance(std::string_view a, std::string_view b);
-
-// The names in `known` close enough to `word` to be a typo of it (distance at most
-// max(2, |word| / 3), or `word` a prefix of the name), nearest first.
-std::vector<std::string> nearest_names(std::string_view word, const std::vector<std::string>& known);
+// edit_distance and nearest_names: util/suggest.hpp (shared with the experiment parser).
+using seedline::edit_distance;
+using seedline::nearest_names;
 
 // Walks args (argv without the program name) through `app`'s subcommands and options and
 // returns a message for the first word it cannot place: "unknown command 'statu'; did you

@@ -3,6 +3,7 @@
 #include "evolve/experiment.hpp"
 #include "util/error.hpp"
 #include "util/json_fields.hpp"
+#include "util/suggest.hpp"
 
 namespace seedline::evolve {
 namespace {
@@ -22,11 +23,14 @@ Enum read_choice(FieldReader& r, const std::string& key, Enum fallback,
   }
   const std::string value = r.string(key);
   std::string expected;
+  std::vector<std::string> names;
   for (const auto& [name, e] : choices) {
     if (value == name) return e;
     expected += (expected.empty() ? "" : " or ") + std::string("\"") + name + "\"";
+    names.emplace_back(name);
   }
-  invalid_argument(r.field(key) + ": unknown value \"" + value + "\" (expected " + expected + ")");
+  invalid_argument(r.field(key) + ": unknown value \"" + value + "\" (expected " + expected + ")" +
+                   did_you_mean(value, names));
 }
 
 void read_perturbation(const json& value, const std::string& path, EsSettings& es) {
@@ -39,7 +43,8 @@ void read_perturbation(const json& value, const std::string& path, EsSettings& e
     es.perturbation = EsSettings::Perturbation::kLowRank;
     es.rank = static_cast<int>(r.integer("rank", std::nullopt, 1, kMaxRank));
   } else {
-    invalid_argument(r.field("type") + ": unknown perturbation \"" + type + "\" (expected \"full\" or \"lowrank\")");
+    invalid_argument(r.field("type") + ": unknown perturbation \"" + type + "\" (expected \"full\" or \"lowrank\")" +
+                     did_you_mean(type, {"full", "lowrank"}));
   }
   r.finish();
 }
@@ -62,7 +67,10 @@ AlgorithmSettings parse_algorithm(const json& value, const std::string& path) {
     r.finish();
     return a;
   }
-  if (type != "es") invalid_argument(r.field("type") + ": unknown algorithm \"" + type + "\" (expected \"ga\" or \"es\")");
+  if (type != "es") {
+    invalid_argument(r.field("type") + ": unknown algorithm \"" + type + "\" (expected \"ga\" or \"es\")" +
+                     did_you_mean(type, {"ga", "es"}));
+  }
   a.type = AlgorithmSettings::Type::kEs;
   EsSettings& es = a.es;
   es.sigma = r.number("sigma", es.sigma, 1e-12, 100.0);

@@ -6,6 +6,7 @@
 #include "genome/transformer_spec.hpp"
 #include "util/error.hpp"
 #include "util/json_fields.hpp"
+#include "util/suggest.hpp"
 
 namespace seedline::genome {
 namespace {
@@ -23,7 +24,7 @@ nn::Activation read_activation(FieldReader& r) {
   try {
     return nn::parse_activation(name);
   } catch (const Error& e) {
-    invalid_argument(r.field("activation") + ": " + e.what());
+    invalid_argument(r.field("activation") + ": " + e.what() + did_you_mean(name, {"linear", "relu", "tanh", "sigmoid"}));
   }
 }
 
@@ -300,7 +301,9 @@ Architecture parse_architecture(const nlohmann::json& network, const std::vector
       shape = {};
     } else {
       invalid_argument(r.field("type") + ": unknown layer type '" + layer.type +
-                       "' (expected dense, conv, flatten, embedding, layer_norm, bias or transformer)");
+                       "' (expected dense, conv, flatten, embedding, layer_norm, bias or transformer)" +
+                       did_you_mean(layer.type, {"dense", "conv", "flatten", "embedding", "layer_norm", "bias",
+                                                 "transformer"}));
     }
     r.finish();
     layer.output_shape = shape;
@@ -349,8 +352,8 @@ Representation parse_representation(const nlohmann::json& j, const std::string& 
     rep.type = Representation::Type::kLora;
     rep.rank = static_cast<int>(r.integer("rank", std::nullopt, 1, kMaxDim));
   } else {
-    invalid_argument(r.field("type") + ": unknown representation '" + type +
-                     "' (expected direct, factorized or lora)");
+    invalid_argument(r.field("type") + ": unknown representation '" + type + "' (expected direct, factorized or lora)" +
+                     did_you_mean(type, {"direct", "factorized", "lora"}));
   }
   r.finish();
   return rep;

@@ -12,6 +12,7 @@
 #include "runner/status.hpp"
 #include "stats/experiment_compare.hpp"
 #include "stats/experiment_curves.hpp"
+#include "store/generation_bests.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/metric_repo.hpp"
 #include "store/migrations.hpp"
@@ -53,6 +54,12 @@ store::RunRow get_run(store::Database& db, int64_t run_id) {
   return *run;
 }
 
+// What the settings table compares: each layer with its defaults, ES without the GA-only fields.
+std::vector<Json> resolved_configs(const std::vector<Json>& configs) {
+  std::vector<Json> out;
+  for (const auto& c : configs) out.push_back(report::resolved_settings(c));
+  return out;
+}
 
 }  // namespace
 
@@ -125,7 +132,7 @@ Json experiment_json(store::Database& db, const std::string& id_or_name) {
           {"spec", stored_json(e.spec, "spec of experiment " + std::to_string(e.id))},
           {"fitness_label", label},
           {"conditions", conditions},
-          {"settings_differ", report::to_json(report::differing_settings(configs))},
+          {"settings_differ", report::to_json(report::differing_settings(resolved_configs(configs)))},
           {"metric_names", store::metric_names(db, e.id)},
           {"runs", runs}};
 }
@@ -154,7 +161,10 @@ Json compare_json(store::Database& db, const std::string& id_or_name, const stat
 Json run_detail_json(store::Database& db, int64_t run_id) {
   auto summary = store::run_summary(db, run_id);
   if (!summary) not_found("run " + std::to_string(run_id) + " does not exist");
-  return run_json(*summary);
+  Json out = run_json(*summary);
+  // An ES run's result (docs/es.md); null for a GA run.
+  out["final_center"] = Json(runner::final_center_json(runner::final_center(db, summary->run)));
+  return out;
 }
 
 Json run_metrics_json(store::Database& db, int64_t run_id, bool members) {
@@ -255,6 +265,14 @@ Json individual_json(store::Database& db, int64_t id) {
   for (const auto& c : lineage::children(db, id)) {
     children.push_back({{"id", c.id}, {"generation", c.generation}, {"fitness", fitness(c.fitness)}});
   }
+  // An elite carried on is re-evaluated each generation: the later generations whose best it
+  // scored, beside its birth fitness (a run's best can be one of these).
+  Json elite_bests = Json::array();
+  for (const auto& g : store::generation_bests(db, i.run_id)) {
+    if (g.individual == id && g.generation > i.generation) {
+      elite_bests.push_back({{"generation", g.generation}, {"fitness", fitness(g.fitness)}});
+    }
+  }
   return {{"id", i.id},
           {"run", i.run_id},
           {"experiment", run.experiment_id},
@@ -267,6 +285,7 @@ Json individual_json(store::Database& db, int64_t id) {
           {"snapshot", store::has_snapshot(db, id)},
           {"es_role", es_role(db, i, run)},
           {"children", children},
+          {"elite_bests", elite_bests},
           {"reevaluations", reevaluations_json(db, id)}};
 }
 

@@ -2,6 +2,11 @@
 
 #include <map>
 
+#include "evolve/experiment.hpp"
+#include "genome/architecture.hpp"
+#include "nn/activation.hpp"
+#include "tasks/task.hpp"
+
 namespace seedline::report {
 namespace {
 
@@ -15,7 +20,87 @@ void flatten(const nlohmann::ordered_json& v, const std::string& path, std::vect
   }
 }
 
+// {n} as n, a {C, H, W} image as [C, H, W].
+nlohmann::ordered_json shape_json(const std::vector<int64_t>& shape) {
+  if (shape.size() == 1) return shape.front();
+  return shape;
+}
+
+// A (h, w) pair as one number when both are equal, as a file usually writes it.
+nlohmann::ordered_json pair_json(int64_t h, int64_t w) {
+  if (h == w) return h;
+  return nlohmann::ordered_json::array({h, w});
+}
+
+// The stored layer with what parse_architecture filled in, in a fixed order: type, in, out,
+// the conv fields, activation, bias, then anything else the file gave.
+nlohmann::ordered_json resolved_layer(const nlohmann::ordered_json& stored, const genome::LayerSpec& layer,
+                                      const genome::Architecture& arch) {
+  if (layer.type == "transformer" || !stored.is_object()) return stored;
+  nlohmann::ordered_json out = {{"type", layer.type}};
+  const bool has_in = layer.type == "dense" || layer.type == "conv" || layer.type == "layer_norm" ||
+                      layer.type == "bias";
+  if (has_in && !layer.input_shape.empty()) out["in"] = shape_json(layer.input_shape);
+  if ((layer.type == "dense" || layer.type == "conv") && !layer.tensors.empty()) {
+    out["out"] = arch.tensors[static_cast<size_t>(layer.tensors.front())].shape.front();
+  }
+  if (layer.type == "conv" && !layer.tensors.empty()) {
+    const auto& kernel = arch.tensors[static_cast<size_t>(layer.tensors.front())].shape;
+    out["kernel"] = pair_json(kernel[2], kernel[3]);
+    out["stride"] = pair_json(layer.stride_h, layer.stride_w);
+    out["padding"] = pair_json(layer.padding_h, layer.padding_w);
+  }
+  if (layer.type != "flatten" && layer.type != "embedding") {
+    out["activation"] = std::string(nn::activation_name(layer.activation));
+  }
+  if (layer.type == "dense" || layer.type == "conv") out["bias"] = layer.tensors.size() == 2;
+  for (const auto& [key, value] : stored.items()) {
+    if (!out.contains(key)) out[key] = value;
+  }
+  return out;
+}
+
+// The architecture the condition's runs develop: its network on the task's observation shape,
+// the output layer's width from the task when the file left it out (as
+// genome::genome_for_condition builds it; the task's spec only, never its data).
+genome::Architecture condition_architecture(const evolve::ConditionConfig& config) {
+  const auto task = tasks::make_task(config.task, tasks::TaskData::kSpecOnly);
+  std::vector<int64_t> input_shape;
+  nlohmann::json network = config.network;
+  if (!task->scores_phenotype() && !task->scores_network()) {
+    input_shape = task->observation_shape();
+    if (network.is_array() && !network.empty() && network.back().is_object() && !network.back().contains("out") &&
+        network.back().value("type", "") == "dense") {
+      network.back()["out"] = task->action_size();
+    }
+  }
+  return genome::parse_architecture(network, input_shape, "network");
+}
+
 }  // namespace
+
+nlohmann::ordered_json resolved_settings(const nlohmann::ordered_json& config) {
+  if (!config.is_object()) return config;
+  nlohmann::ordered_json out = config;
+  try {
+    const auto parsed = evolve::ConditionConfig::from_json(nlohmann::json::parse(config.dump()));
+    const auto arch = condition_architecture(parsed);
+    const auto& network = config.at("network");
+    if (network.is_array() && network.size() == arch.layers.size()) {
+      nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+      for (size_t i = 0; i < network.size(); ++i) layers.push_back(resolved_layer(network[i], arch.layers[i], arch));
+      out["network"] = std::move(layers);
+    }
+    if (parsed.algorithm.is_es() && out.contains("ga") && out["ga"].is_object()) {
+      for (const char* unused : {"truncation", "elites", "mutation_rate", "sigma", "bias_std", "elite_selection"}) {
+        out["ga"].erase(unused);
+      }
+    }
+  } catch (const std::exception&) {
+    return config;  // shown as stored: what cannot be resolved is still worth seeing
+  }
+  return out;
+}
 
 std::vector<std::pair<std::string, std::string>> flatten_settings(const nlohmann::ordered_json& config) {
   std::vector<std::pair<std::string, std::string>> out;

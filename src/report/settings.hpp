@@ -24,6 +24,14 @@ struct SettingDifference {
   std::vector<std::optional<std::string>> values;   // per condition; nullopt: not set there
 };
 
+// The settings a condition runs with, from its stored config: every network layer with its
+// defaults filled in ("in" from the task or the layer before, the output layer's "out" from the
+// task, "activation", "bias", a conv's "stride" and "padding"), and for an evolution-strategies
+// condition the `ga` fields ES does not use (truncation, elites, mutation_rate, sigma,
+// bias_std, elite_selection) left out (docs/es.md). A transformer layer is shown as stored.
+// A config that no longer builds (or is not an object) comes back unchanged.
+nlohmann::ordered_json resolved_settings(const nlohmann::ordered_json& config);
+
 // The settings whose values differ between `configs` (one per condition), in the order
 // they first appear, leaving out the top-level "name" (each condition's own name, which a
 // table of conditions already shows). Empty for fewer than 2 configs.

@@ -5,6 +5,9 @@
 #include <map>
 
 #include "util/utf8.hpp"
+#include "store/experiment_repo.hpp"
+#include "store/lineage_repo.hpp"
+#include "store/reevaluation_repo.hpp"
 
 namespace seedline::runner {
 namespace {
@@ -34,6 +37,7 @@ nlohmann::json run_status_json(const store::RunSummary& s) {
           {"generations", s.generations},
           {"best_fitness", finite_or_null(s.best_fitness)},
           {"best_individual", s.best_individual ? nlohmann::json(*s.best_individual) : nlohmann::json(nullptr)},
+          {"final_best", finite_or_null(s.final_best)},
           {"message", s.run.message ? nlohmann::json(sanitize_text(*s.run.message, kJsonMessageBytes, true))
                                     : nlohmann::json(nullptr)},
           {"evaluators", evaluators_json(s.evaluators)}};
@@ -53,6 +57,31 @@ nlohmann::json evaluators_json(const std::vector<store::RunEvaluator>& evaluator
                    {"recorded_at", e.recorded_at}});
   }
   return out;
+}
+
+std::optional<FinalCenter> final_center(store::Database& db, const store::RunRow& run) {
+  const auto condition = store::find_condition(db, run.condition_id);
+  if (!condition) return std::nullopt;
+  const auto config = nlohmann::json::parse(condition->config, nullptr, /*allow_exceptions=*/false);
+  if (!config.is_object() || !config.contains("algorithm") || !config["algorithm"].is_object() ||
+      config["algorithm"].value("type", "") != "es") {
+    return std::nullopt;
+  }
+  const auto last = store::last_generation(db, run.id);
+  if (!last || last->parents.empty()) return std::nullopt;
+  const auto row = store::find_individual(db, last->parents.front());
+  if (!row) return std::nullopt;
+  FinalCenter out{row->id, row->generation, row->fitness};
+  if (!out.fitness) {
+    const auto measured = store::reevaluations_of(db, row->id);
+    if (!measured.empty()) out.fitness = measured.back().mean;
+  }
+  return out;
+}
+
+nlohmann::json final_center_json(const std::optional<FinalCenter>& center) {
+  if (!center) return nullptr;
+  return {{"id", center->individual}, {"generation", center->generation}, {"fitness", finite_or_null(center->fitness)}};
 }
 
 nlohmann::json status_json(const std::vector<store::RunSummary>& runs) {
@@ -107,8 +136,8 @@ std::string status_table(const std::vector<store::RunSummary>& runs) {
   if (runs.empty()) return "no runs\n";
   std::string out;
   char line[512];
-  std::snprintf(line, sizeof line, "%6s  %-20s  %-14s %5s  %-8s  %11s  %12s  %10s\n", "run", "experiment", "condition",
-                "trial", "state", "done", "best", "best id");
+  std::snprintf(line, sizeof line, "%6s  %-20s  %-14s %5s  %-8s  %11s  %12s  %10s  %12s\n", "run", "experiment",
+                "condition", "trial", "state", "done", "best ever", "best id", "final best");
   out += line;
   std::map<std::string, int> states;
   for (const auto& r : runs) {
@@ -116,10 +145,11 @@ std::string status_table(const std::vector<store::RunSummary>& runs) {
     const std::string progress = std::to_string(r.last_generation + 1) + "/" + std::to_string(r.generations);
     const std::string state(store::run_state_name(r.run.state));
     ++states[state];
-    std::snprintf(line, sizeof line, "%6lld  %-20.20s  %-14.14s %5d  %-8s  %11s  %12s  %10s", static_cast<long long>(r.run.id),
-                  experiment.c_str(), r.run.condition.c_str(), r.run.trial, state.c_str(), progress.c_str(),
-                  fitness_text(r.best_fitness).c_str(),
-                  r.best_individual ? std::to_string(*r.best_individual).c_str() : "-");
+    std::snprintf(line, sizeof line, "%6lld  %-20.20s  %-14.14s %5d  %-8s  %11s  %12s  %10s  %12s",
+                  static_cast<long long>(r.run.id), experiment.c_str(), r.run.condition.c_str(), r.run.trial,
+                  state.c_str(), progress.c_str(), fitness_text(r.best_fitness).c_str(),
+                  r.best_individual ? std::to_string(*r.best_individual).c_str() : "-",
+                  fitness_text(r.final_best).c_str());
     out += line;
     if (r.run.message && (r.run.state == store::RunState::kFailed || r.run.state == store::RunState::kPaused)) {
       out += "  " + sanitize_text(*r.run.message, kTableMessageBytes, true);
@@ -129,6 +159,9 @@ std::string status_table(const std::vector<store::RunSummary>& runs) {
   std::string counts;
   for (const auto& [state, n] : states) counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + state;
   out += std::to_string(runs.size()) + " run" + (runs.size() == 1 ? "" : "s") + ": " + counts + "\n";
+  // Two bests that can differ widely under noisy evaluation; say which is which.
+  out += "best ever: the highest generation best of the run (a maximum over noisy evaluations, biased upward; "
+         "\"best id\" scored it); final best: the best of its newest committed generation, as `compare` sees it\n";
   return out;
 }
 

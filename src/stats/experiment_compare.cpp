@@ -1,8 +1,10 @@
 #include "stats/experiment_compare.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 
 #include "store/summary_repo.hpp"
@@ -24,26 +26,46 @@ int kth_largest(std::vector<int> values, size_t k) {
 }
 
 // See compare_experiment: `newest[c]` holds the newest committed generation (-1: none) of
-// each run of condition c.
-int default_generation(const std::vector<std::vector<int>>& newest) {
-  // The newest generation that kMinRunsToCompare runs of condition c have reached.
-  std::vector<int> reached;
-  for (const auto& runs : newest) reached.push_back(kth_largest(runs, kMinRunsToCompare));
-  if (!reached.empty()) {
-    const int every = *std::min_element(reached.begin(), reached.end());
-    if (every >= 0) return every;
-    if (const int two = kth_largest(reached, 2); two >= 0) return two;
+// each run of condition c. nullopt until kMinRunsToCompare runs of every condition have
+// committed a generation.
+std::optional<int> default_generation(const std::vector<std::vector<int>>& newest) {
+  if (newest.empty()) return std::nullopt;
+  int every = std::numeric_limits<int>::max();
+  for (const auto& runs : newest) every = std::min(every, kth_largest(runs, kMinRunsToCompare));
+  if (every < 0) return std::nullopt;
+  return every;
+}
+
+// The number of generations the experiment's runs are configured for (the largest
+// ga.generations of its conditions); nullopt when no stored config says.
+std::optional<int> configured_generations(const std::vector<store::ConditionRow>& conditions) {
+  std::optional<int> most;
+  for (const auto& c : conditions) {
+    const auto config = nlohmann::json::parse(c.config, nullptr, /*allow_exceptions=*/false);
+    if (!config.is_object() || !config.contains("ga") || !config["ga"].is_object()) continue;
+    const auto& g = config["ga"];
+    if (!g.contains("generations") || !g["generations"].is_number_integer()) continue;
+    const int n = g["generations"].get<int>();
+    most = std::max(most.value_or(n), n);
   }
-  int any = -1;
-  for (const auto& runs : newest) {
-    for (int g : runs) any = std::max(any, g);
-  }
-  return std::max(any, 0);
+  return most;
 }
 
 std::string plural(size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
 }  // namespace
+
+double smallest_exact_mwu_p(int m, int n) {
+  if (m < 1 || n < 1) return 1.0;
+  // C(m + n, m) by the multiplicative formula in doubles: exact enough for a threshold
+  // against 0.05, and it only grows, so stop once 2 / C is negligible.
+  double arrangements = 1.0;
+  const int k = std::min(m, n);
+  for (int i = 1; i <= k && arrangements < 1e300; ++i) {
+    arrangements = arrangements * static_cast<double>(m + n - k + i) / static_cast<double>(i);
+  }
+  return std::min(1.0, 2.0 / arrangements);
+}
 
 ExperimentComparison compare_experiment(store::Database& db, const store::ExperimentRow& experiment,
                                         Metric metric, std::optional<int> generation, MwuMethod method) {
@@ -58,6 +80,10 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
     invalid_argument("generation must be >= 0 (got " + std::to_string(*generation) + ")");
   }
   const auto conditions = store::list_conditions(db, experiment.id);
+  if (const auto total = configured_generations(conditions); generation && total && *generation >= *total) {
+    invalid_argument("generation " + std::to_string(*generation) + " is out of range: experiment '" +
+                     experiment.name + "' has generations 0.." + std::to_string(*total - 1));
+  }
   auto runs = store::list_runs(db, experiment.id);
   std::stable_sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.trial < b.trial; });
   std::map<int64_t, int> last;
@@ -82,10 +108,28 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
   out.stage = spec.stage;
   out.cumulative = spec.cumulative;
   out.method = method;
-  out.generation = generation ? *generation : default_generation(newest);
+  out.generation = generation ? generation : default_generation(newest);
+  if (!out.generation) {
+    // Early in an experiment: say how far each condition is instead of comparing whatever
+    // a lone run has reached.
+    std::string progress;
+    for (size_t i = 0; i < conditions.size(); ++i) {
+      const auto started = std::count_if(newest[i].begin(), newest[i].end(), [](int g) { return g >= 0; });
+      ConditionValues group{conditions[i].name, {}, static_cast<int>(newest[i].size()), false};
+      out.groups.push_back(std::move(group));
+      progress += (progress.empty() ? "" : ", ") + ("'" + conditions[i].name + "' ") +
+                  std::to_string(started) + " of " + std::to_string(newest[i].size());
+    }
+    out.comparison.kruskal.H = out.comparison.kruskal.p = std::nan("");
+    out.notes.push_back("no generation has been reached by " + std::to_string(kMinRunsToCompare) +
+                        " runs of every condition yet (runs with a committed generation: " + progress +
+                        "); nothing is compared until then (give a generation to see the runs that reached it)");
+    return out;
+  }
+  const int at = *out.generation;
 
   std::map<int64_t, double> values;
-  for (const auto& row : metric_rows(db, experiment.id, spec, out.generation)) {
+  for (const auto& row : metric_rows(db, experiment.id, spec, at)) {
     values[row.run_id] = metric_value(row, metric);
   }
   std::vector<Group> compared;
@@ -96,28 +140,28 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
       ++group.runs_total;
       const auto it = values.find(r.id);
       if (it == values.end()) {
-        if (last.at(r.id) >= out.generation && spec.name) {
-          out.notes.push_back(describe(r) + ": its best individual of generation " + std::to_string(out.generation) +
+        if (last.at(r.id) >= at && spec.name) {
+          out.notes.push_back(describe(r) + ": its best individual of generation " + std::to_string(at) +
                               " has no value of '" + *spec.name + "'; left out");
           continue;
         }
-        if (last.at(r.id) >= out.generation && (spec.stage || spec.cumulative)) {
+        if (last.at(r.id) >= at && (spec.stage || spec.cumulative)) {
           failed_precondition(describe(r) + " has no per-stage record" +
                               (spec.stage ? " of stage " + std::to_string(*spec.stage) : std::string()) +
                               (spec.cumulative ? " for every generation up to " : " at generation ") +
-                              std::to_string(out.generation) +
+                              std::to_string(at) +
                               " (its condition has fewer stages, or it was committed before schema version 3)");
         }
-        if (last.at(r.id) >= out.generation) {
+        if (last.at(r.id) >= at) {
           corruption(describe(r) + " has committed generation " + std::to_string(last.at(r.id)) +
-                     " but has no summary of generation " + std::to_string(out.generation));
+                     " but has no summary of generation " + std::to_string(at));
         }
         continue;  // not there yet: counted in runs_total, not in n
       }
       if (!std::isfinite(it->second)) {
         failed_precondition(describe(r) + ": its " + spec_name(spec) +
                             (is_cost_metric(metric) || spec.name ? "" : " fitness") + " at generation " +
-                            std::to_string(out.generation) + " is not a finite number");
+                            std::to_string(at) + " is not a finite number");
       }
       group.runs.push_back({r.id, r.trial, it->second});
     }
@@ -128,7 +172,7 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
       compared.push_back(std::move(g));
     } else {
       out.notes.push_back("condition '" + c.name + "': " + plural(group.runs.size(), "run") + " of " +
-                          std::to_string(group.runs_total) + " reached generation " + std::to_string(out.generation) +
+                          std::to_string(group.runs_total) + " reached generation " + std::to_string(at) +
                           "; left out of the tests (a condition needs at least " +
                           std::to_string(kMinRunsToCompare) + ")");
     }
@@ -136,10 +180,24 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
   }
   if (compared.size() >= 2) {
     out.comparison = compare_groups(compared, method);
+    // Few runs cannot reach significance whatever they score; a bold p must not suggest otherwise.
+    double smallest = 1.0;
+    for (size_t i = 0; i < compared.size(); ++i) {
+      for (size_t j = i + 1; j < compared.size(); ++j) {
+        smallest = std::min(smallest, smallest_exact_mwu_p(static_cast<int>(compared[i].values.size()),
+                                                           static_cast<int>(compared[j].values.size())));
+      }
+    }
+    if (smallest >= 0.05) {
+      char text[96];
+      std::snprintf(text, sizeof text, "%.3g", smallest);
+      out.notes.push_back(std::string("with these sample sizes the smallest exact Mann-Whitney p is ") + text +
+                          ": no pair can reach p < 0.05 whatever the values (more trials needed)");
+    }
   } else {
     out.comparison.kruskal.H = out.comparison.kruskal.p = std::nan("");
     out.notes.push_back(plural(compared.size(), "condition") + " with at least " + std::to_string(kMinRunsToCompare) +
-                        " runs at generation " + std::to_string(out.generation) + "; no test (comparing needs 2)");
+                        " runs at generation " + std::to_string(at) + "; no test (comparing needs 2)");
   }
   return out;
 }
@@ -157,7 +215,7 @@ nlohmann::ordered_json to_json(const ExperimentComparison& c) {
     j["stage"] = c.stage ? nlohmann::ordered_json(*c.stage) : nlohmann::ordered_json(nullptr);
     j["cumulative"] = c.cumulative;
   }
-  j["generation"] = c.generation;
+  j["generation"] = c.generation ? nlohmann::ordered_json(*c.generation) : nlohmann::ordered_json(nullptr);
   j["method"] = mwu_method_name(c.method);
   j["groups"] = nlohmann::ordered_json::array();
   size_t k = 0;  // index into the compared groups' summaries

@@ -7,7 +7,8 @@
 //
 // Reads the database through src/store only (run progress and one generation's summary
 // rows); as thread-safe as the Database passed in (one per thread).
-// Failure: kInvalidArgument for a negative generation; kFailedPrecondition naming the run for
+// Failure: kInvalidArgument for a negative generation or one past the experiment's configured
+// generations (naming the range 0..N-1); kFailedPrecondition naming the run for
 // a non-finite value; kCorruption when a run lacks a generation below its newest one. Too
 // few runs or conditions is not an error: the result says so in `notes`.
 #pragma once
@@ -47,7 +48,9 @@ struct ExperimentComparison {
   Metric metric = Metric::kBest;
   std::optional<int> stage;  // cost metrics: the stage compared (nullopt: all stages)
   bool cumulative = false;   // cost metrics: summed over generations 0..generation
-  int generation = 0;
+  // The compared generation; nullopt when none was asked for and no generation has been
+  // reached by 2 runs of every condition yet: then nothing is compared (`notes` says so).
+  std::optional<int> generation;
   MwuMethod method = MwuMethod::kAuto;   // as requested; each pair says the method it used
   std::vector<ConditionValues> groups;   // conditions in their experiment-file order
   Comparison comparison;                 // of the compared groups, in the same order; empty
@@ -56,13 +59,20 @@ struct ExperimentComparison {
   std::optional<std::string> metric_name;  // an evaluator's named metric (its best individual's value)
 };
 
+// The smallest two-sided p-value an exact Mann-Whitney test can give for samples of sizes
+// m and n (every value of one sample above every value of the other, no ties):
+// min(1, 2 / C(m + n, m)). With 3 against 3 it is 0.1: no result can reach p < 0.05.
+// 1 when m or n is below 1.
+double smallest_exact_mwu_p(int m, int n);
+
 // A condition needs this many runs at G to be compared.
 inline constexpr size_t kMinRunsToCompare = 2;
 
 // Compares the experiment's conditions at `generation`. nullopt picks the newest generation
-// that at least 2 runs of every condition have reached; when there is none, the newest that
-// 2 runs of each of at least 2 conditions have reached; else the newest any run has reached
-// (0 when none has committed one).
+// that at least 2 runs of every condition have reached; before there is one, nothing is
+// compared (the result's generation is nullopt and a note says why). A note also says when
+// the sample sizes cannot give an exact Mann-Whitney p below 0.05 whatever the values
+// (smallest_exact_mwu_p), e.g. 3 runs against 3.
 ExperimentComparison compare_experiment(store::Database& db, const store::ExperimentRow& experiment,
                                         Metric metric, std::optional<int> generation, MwuMethod method);
 // The same for any MetricSpec (a cost metric of one stage, cumulative). A run without the
@@ -72,7 +82,7 @@ ExperimentComparison compare_experiment(store::Database& db, const store::Experi
 
 // {"experiment", "experiment_name", "metric", ["evaluator_metric": true for a named metric,]
 //  ["stage", "cumulative" for cost metrics,]
-//  "generation", "method",
+//  "generation" (null: nothing compared yet), "method",
 //  "groups": [{"name", "runs": [run ids], "values": [..], "n", "runs_total", "compared",
 //              "mean", "ci95": [lo, hi]}],
 //  "kruskal": {"H", "p"}, "pairs": [...as stats::to_json], "notes": [..]}; undefined numbers

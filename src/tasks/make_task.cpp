@@ -13,6 +13,7 @@
 #include "tasks/pendulum.hpp"
 #include "tasks/task.hpp"
 #include "util/error.hpp"
+#include "util/suggest.hpp"
 
 namespace seedline::tasks {
 namespace {
@@ -65,7 +66,8 @@ class FieldReader {
     for (const std::string& f : read_) known += (known.empty() ? "" : ", ") + f;
     for (const auto& [key, value] : object_.items()) {
       if (read_.count(key) == 0) {
-        invalid_argument("task." + key + ": unknown field for task '" + type + "' (known: " + known + ")");
+        invalid_argument("task." + key + ": unknown field for task '" + type + "' (known: " + known + ")" +
+                         did_you_mean(key, std::vector<std::string>(read_.begin(), read_.end())));
       }
     }
   }
@@ -138,7 +140,8 @@ std::unique_ptr<Task> make_task(const nlohmann::json& spec, TaskData data) {
                                                data == TaskData::kLoad);
   } else {
     invalid_argument("task.type: unknown task '" + type +
-                     "' (one of cartpole, pendulum, sphere, rastrigin, external, language_model, mujoco)");
+                     "' (one of cartpole, pendulum, sphere, rastrigin, external, language_model, mujoco)" +
+                     did_you_mean(type, {"cartpole", "pendulum", "sphere", "rastrigin", "external", "language_model", "mujoco"}));
   }
   fields.reject_unknown(type);
   return task;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "util/error.hpp"
+#include "util/suggest.hpp"
 #include "util/utf8.hpp"
 
 namespace seedline {
@@ -113,7 +114,10 @@ bool FieldReader::boolean(const std::string& key, std::optional<bool> fallback) 
 
 void FieldReader::finish() const {
   for (const auto& [key, unused] : value_.items()) {
-    if (!known_.count(key)) invalid_argument(field(key) + ": unknown field");
+    if (!known_.count(key)) {
+      invalid_argument(field(key) + ": unknown field" +
+                       did_you_mean(key, std::vector<std::string>(known_.begin(), known_.end())));
+    }
   }
 }
 

@@ -64,18 +64,61 @@ TEST_F(CompareCommand, APartialExperimentIsComparedWithItsNPerCondition) {
                            "note: condition 'direct': 1 run of 2 reached generation 3", "Kruskal-Wallis"}) {
     EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
   }
-  const auto other = compare({"--experiment", "other", "--json"});
-  ASSERT_EQ(other.exit_code, 0) << other.err;
-  const auto j = nlohmann::json::parse(other.out);
-  EXPECT_EQ(j["groups"][0]["n"], 1);
-  EXPECT_EQ(j["groups"][1]["n"], 0);
-  EXPECT_TRUE(j["pairs"].empty());
-  EXPECT_FALSE(j["notes"].empty());
-  // Without --json the table says why there is no test instead of failing.
-  const auto text = compare({"--experiment", "other"});
+  // Given a generation, a condition without 2 runs there is left out and the table says why.
+  const auto text = compare({"--experiment", "other", "--generation", "0"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("no test (comparing needs 2)"), std::string::npos) << text.out;
   EXPECT_EQ(text.out.find("Kruskal-Wallis"), std::string::npos) << text.out;
+}
+
+// Issue 20, item 6: with 1 run of a condition done, the default generation is not the one
+// that lone run reached: nothing is compared, and both the CLI and the server say why.
+TEST_F(CompareCommand, BeforeTwoRunsOfEveryConditionHaveAGenerationNothingIsCompared) {
+  const auto other = compare({"--experiment", "other", "--json"});
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  const auto j = nlohmann::json::parse(other.out);
+  EXPECT_TRUE(j["generation"].is_null());
+  EXPECT_EQ(j["groups"][0]["n"], 0);
+  EXPECT_EQ(j["groups"][0]["runs_total"], 1);
+  EXPECT_EQ(j["groups"][1]["n"], 0);
+  EXPECT_TRUE(j["pairs"].empty());
+  ASSERT_EQ(j["notes"].size(), 1u);
+  EXPECT_NE(j["notes"][0].get<std::string>().find("no generation has been reached by 2 runs of every condition yet"),
+            std::string::npos)
+      << j["notes"][0];
+
+  auto db = store::open_database(served_.path, store::OpenPurpose::kRead);
+  http::StaticFiles web{std::span<const http::EmbeddedFile>()};
+  http::RouterContext ctx{db, "", web, nullptr};
+  const http::Request req{http::beast_http::verb::get,
+                          "/api/experiments/" + std::to_string(served_.other.experiment) + "/compare", 11};
+  EXPECT_EQ(nlohmann::json::parse(http::handle_request(req, ctx).body()), j);
+
+  const auto text = compare({"--experiment", "other"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("experiment 'other' (id " + std::to_string(served_.other.experiment) +
+                          "): no comparison yet\nnote: no generation has been reached"),
+            std::string::npos)
+      << text.out;
+  EXPECT_EQ(text.out.find("generation 0"), std::string::npos) << text.out;
+}
+
+// Issue 20, item 10: a generation past the experiment's names the valid range (it used to
+// exit 0 with empty groups); with --json the error is one JSON object on stderr.
+TEST_F(CompareCommand, AGenerationPastTheExperimentNamesTheRange) {
+  const auto r = compare({"--experiment", "demo", "--generation", "60"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("generation 60 is out of range: experiment 'demo' has generations 0..4"), std::string::npos)
+      << r.err;
+  const auto j = compare({"--experiment", "demo", "--generation", "60", "--json"});
+  EXPECT_EQ(j.exit_code, 1);
+  EXPECT_EQ(j.out, "");
+  const auto error = nlohmann::json::parse(j.err);
+  EXPECT_EQ(error["code"], 1);
+  EXPECT_NE(error["error"].get<std::string>().find("has generations 0..4"), std::string::npos) << j.err;
+  // The last one is in range (reached by no run yet: compared with n = 0, not an error).
+  EXPECT_EQ(compare({"--experiment", "demo", "--generation", "4"}).exit_code, 0);
 }
 
 TEST_F(CompareCommand, ErrorsAreOneLine) {

@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "lineage/lineage_testing.hpp"
+#include "store/experiment_repo.hpp"
 #include "store/migrations.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -57,14 +59,19 @@ TEST_F(LineageCommand, LineageJsonListsThePathRootFirst) {
   EXPECT_EQ(j["path"][2]["id"], leaf_);
   EXPECT_EQ(j["path"][2]["parent"], a_);
   EXPECT_EQ(j["path"][2]["fitness"], -2.0);
-  for (const auto& entry : j["path"]) EXPECT_EQ(entry.size(), 5u) << entry;
+  for (const auto& entry : j["path"]) {
+    EXPECT_EQ(entry.size(), 6u) << entry;
+    EXPECT_EQ(entry["elite_bests"], nlohmann::json::array()) << entry;  // no generation rows here
+  }
 }
 
 TEST_F(LineageCommand, LineageTextIsReadable) {
   const auto r = run({"lineage", std::to_string(leaf_)});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("lineage of individual " + std::to_string(leaf_)), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("2 generations of descent from root " + std::to_string(root_)), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("born in generation 2): root " + std::to_string(root_) + " (generation 0), 2 generations back\n"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("18446744073709551614"), std::string::npos) << r.out;
 }
 
@@ -112,9 +119,54 @@ TEST_F(LineageCommand, MrcaJsonTextAndCrossRunError) {
   EXPECT_EQ(j["steps_from_b"], 1);
   r = run({"mrca", std::to_string(leaf_), std::to_string(a_)});
   EXPECT_NE(r.out.find("individual " + std::to_string(a_)), std::string::npos) << r.out;
-  r = run({"mrca", std::to_string(leaf_), std::to_string(other_)});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("different runs"), std::string::npos) << r.err;
+}
+
+// Issue 20, item 10: "no common ancestor" is an answer with one exit code (0), whether the two
+// are of different runs or of one run's different roots; --json says which.
+TEST_F(LineageCommand, NoCommonAncestorExitsZeroEitherWay) {
+  auto db = store::open_database(path_, store::OpenPurpose::kWrite);
+  const int64_t second_root = fixtures::add(db, run_, std::nullopt, 0, 12);
+  for (const auto& [other, reason] : {std::pair{other_, "different runs"}, std::pair{second_root, "different roots"}}) {
+    SCOPED_TRACE(reason);
+    auto r = run({"mrca", std::to_string(leaf_), std::to_string(other)});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("have no common ancestor (" + std::string(reason)), std::string::npos) << r.out;
+    r = run({"mrca", std::to_string(leaf_), std::to_string(other), "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_TRUE(j["mrca"].is_null());
+    EXPECT_EQ(j["reason"], reason);
+  }
+}
+
+// Issue 20, items 4 and 11: an individual born in generation 2 from a root of generation 0
+// (an elite in between) is 2 generations from it in 1 parent step; an elite's later bests
+// (re-evaluations) are shown beside its birth fitness.
+TEST_F(LineageCommand, GenerationsAndParentStepsAndEliteReevaluationsAreTold) {
+  auto db = store::open_database(path_, store::OpenPurpose::kWrite);
+  const int64_t late = fixtures::add(db, run_, root_, 2, 13, 0.5);
+  store::GenerationRow g;
+  g.run_id = run_;
+  g.first_individual = g.last_individual = root_;
+  for (const auto& [generation, best, fitness] :
+       {std::tuple{0, root_, 0.75}, std::tuple{1, root_, 0.9}, std::tuple{2, late, 0.5}}) {
+    g.generation = generation;
+    g.best_individual = best;
+    g.best = fitness;
+    store::insert_generation(db, g);
+  }
+  auto r = run({"lineage", std::to_string(late)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("2 generations back in 1 parent step (an elite is carried unchanged"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("best of a later generation (as an elite, re-evaluated)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0.75  0.9 (gen 1)"), std::string::npos) << r.out;
+  r = run({"lineage", std::to_string(late), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["path"][0]["fitness"], 0.75);  // birth fitness, unchanged
+  EXPECT_EQ(j["path"][0]["elite_bests"], (nlohmann::json{{{"generation", 1}, {"fitness", 0.9}}}));
+  EXPECT_EQ(j["path"][1]["elite_bests"], nlohmann::json::array());  // its own generation's best is its birth
 }
 
 TEST_F(LineageCommand, PhylogenyWritesTheCsv) {

@@ -166,6 +166,16 @@ test('costs: stage count from the conditions, curves parameters and caption of a
   assert.match(costCaption({ cost: 'evaluations', stage: null, cumulative: true }), /\(all stages\) summed from generation 0/);
 });
 
+test('availableCosts: no steps chart for tasks without environment steps (issue 20, item 5)', async () => {
+  const { availableCosts, COSTS } = await import('../../web/src/costs.js');
+  const of = (...types) => types.map((type) => ({ config: { task: { type } } }));
+  assert.deepEqual(availableCosts(of('language_model')), ['seconds', 'evaluations']);
+  assert.deepEqual(availableCosts(of('sphere', 'rastrigin')), ['seconds', 'evaluations']);
+  assert.deepEqual(availableCosts(of('cartpole')), COSTS);
+  assert.deepEqual(availableCosts(of('sphere', 'external')), COSTS, 'one task with steps keeps the chart');
+  assert.deepEqual(availableCosts([]), COSTS);
+});
+
 test('bootstrapInterval: within the observed values, deterministic, near the normal approximation', () => {
   // Mean 3, bootstrap sd of the mean = sqrt(population variance 2 / 5) = 0.632, so the
   // percentile interval is about 3 ± 1.96 · 0.632 = [1.76, 4.24] (by hand; 2,000 resamples
@@ -209,6 +219,10 @@ test('liveStatus: live only while a daemon works on a run', () => {
   assert.equal(liveStatus([run('paused'), run('finished')], now).kind, 'paused');
   assert.equal(liveStatus([run('finished'), run('failed')], now).kind, 'done');
   assert.ok(liveStatus([run('queued')], now).text.includes('seedline daemon'));
+  // Issue 20: it says what happened, not "finished or failed".
+  assert.equal(liveStatus([run('finished'), run('finished')], now).text, 'all runs finished');
+  assert.equal(liveStatus([run('failed'), run('failed')], now).text, 'all 2 runs failed');
+  assert.equal(liveStatus([run('finished'), run('failed'), run('finished')], now).text, '2 runs finished, 1 failed');
 });
 
 test('curvesCsv: one row per run and generation it has a value at', () => {

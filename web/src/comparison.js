@@ -2,7 +2,8 @@
 // slider, each condition's values at G, Kruskal-Wallis H and p, and per pair of conditions
 // the Mann-Whitney U and p, the Holm-adjusted p, Glass's delta and Vargha-Delaney A12.
 // Without a chosen generation it follows the server's default (the newest generation 2 runs
-// of every condition have reached) as runs progress. While runs go on, the slider reaches up
+// of every condition have reached; before there is one, nothing is compared and the notes
+// say why) as runs progress. While runs go on, the slider reaches up
 // to the newest generation any run has committed; at G the server compares the runs that
 // reached G, and the table shows n of the condition's runs, marks a condition left out of
 // the tests (fewer than 2 runs at G) and prints the server's notes. Statistics that are
@@ -13,16 +14,21 @@ import { errorBox } from './errors.js';
 import { colorAt } from './charts.js';
 import { comparisonCsv, comparisonLatex, download } from './figures.js';
 
+const COST_METRICS = ['evaluations', 'steps', 'seconds'];
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
-function groupsTable(groups, conditionNames) {
+// `loss`: the task's fitness is minus a loss (the language model): the values are shown as
+// the losses they are (positive), like the curves.
+function groupsTable(groups, conditionNames, loss = false) {
+  const unit = loss ? ' loss' : '';
   return table(['Condition', h('abbr', { title: 'runs that reached this generation / runs of the condition' }, 'n / runs'),
-    'Median', 'Mean', 'Min', 'Max'], groups.map((g) => {
-    const values = (g.values ?? []).filter((v) => v !== null);
+    `Median${unit}`, `Mean${unit}`, `Min${unit}`, `Max${unit}`], groups.map((g) => {
+    const values = (g.values ?? []).filter((v) => v !== null).map((v) => (loss ? -v : v));
     const ci = conditionNames.indexOf(g.name);
     const total = g.runs_total ?? values.length;
     return [
@@ -53,7 +59,7 @@ function pairsTable(pairs) {
   ]), { class: 'pairs numeric' });
 }
 
-export function comparisonSection(path, conditionNames, { metric, generation, onGeneration }) {
+export function comparisonSection(path, conditionNames, { metric, generation, onGeneration, loss = false }) {
   let follow = generation === null || !Number.isInteger(generation);
   let wanted = follow ? 0 : generation;  // the chosen generation, kept while the slider's max grows
   let maxGeneration = -1;
@@ -107,16 +113,23 @@ export function comparisonSection(path, conditionNames, { metric, generation, on
     const notes = (data.notes ?? []).length
       ? h('ul', { class: 'notes' }, data.notes.map((n) => h('li', {}, n))) : null;
     lastData = data;
+    if (data.generation === null || data.generation === undefined) {
+      // Before 2 runs of every condition have a generation: the server compares nothing and
+      // says why; a table of empty groups would only look like a result.
+      body.replaceChildren(h('p', { class: 'empty no-comparison' }, 'Nothing to compare yet.'), notes ?? '');
+      return;
+    }
     body.replaceChildren(
       h('p', { class: 'stat-line' },
-        `${data.evaluator_metric ? `evaluator metric '${data.metric}' of each run's best individual` : `${data.metric} fitness`} at generation ${data.generation}. Kruskal-Wallis `,
+        `${data.evaluator_metric ? `evaluator metric '${data.metric}' of each run's best individual` : `${data.metric} ${loss && !COST_METRICS.includes(data.metric) ? 'loss' : 'fitness'}`} at generation ${data.generation}. Kruskal-Wallis `,
         h('span', { class: 'kruskal' }, `H = ${num(k.H, 3)}, p = ${pval(k.p)}`),
         data.method ? h('span', { class: 'muted' }, ` · Mann-Whitney method: ${data.method}`) : null),
-      groupsTable(data.groups ?? [], conditionNames),
+      groupsTable(data.groups ?? [], conditionNames, loss && !COST_METRICS.includes(data.metric)),
       notes ?? '',
       (data.pairs ?? []).length ? pairsTable(data.pairs) : h('p', { class: 'muted no-pairs' }, 'No pair to test at this generation.'),
       h('p', { class: 'note' }, 'p < 0.05 after the Holm adjustment is shown in bold. Glass\'s Δ uses b as the control; ' +
-        'A12 > 0.5 means a tends to beat b.'));
+        'A12 > 0.5 means a tends to beat b.' + (loss ? ' U, Δ and A12 are of the fitness (minus the loss): a positive Δ ' +
+        'and A12 > 0.5 mean a has the lower loss.' : '')));
   }
 
   async function load() {
@@ -132,7 +145,9 @@ export function comparisonSection(path, conditionNames, { metric, generation, on
         slider.value = String(data.generation);
         label.textContent = String(data.generation);
       }
-      followNote.textContent = follow ? '(the newest generation 2 runs of every condition have reached)' : '';
+      followNote.textContent = !follow ? ''
+        : Number.isInteger(data.generation) ? '(the newest generation 2 runs of every condition have reached)'
+          : '(no generation has 2 runs of every condition yet)';
       render(data);
     } catch (e) {
       if (mine !== seq) return;

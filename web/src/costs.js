@@ -11,6 +11,17 @@ import { curveChart } from './charts.js';
 export const COSTS = ['steps', 'seconds', 'evaluations'];
 const WHAT = { steps: 'environment steps', seconds: 'evaluation seconds', evaluations: 'evaluations' };
 
+// Tasks that take no environment steps (function tasks score a phenotype once, the language
+// model a data set): their steps are 0 every generation, so the chart offers no steps.
+const NO_STEPS = ['sphere', 'rastrigin', 'language_model'];
+
+// The costs worth offering for these conditions: without steps when none of their tasks has any.
+export function availableCosts(conditions) {
+  const types = (conditions ?? []).map((c) => c.config?.task?.type);
+  const stepless = types.length > 0 && types.every((t) => NO_STEPS.includes(t));
+  return stepless ? COSTS.filter((c) => c !== 'steps') : COSTS;
+}
+
 // The stages an experiment's conditions evaluate in: the most any condition's ga has.
 export function stageCount(conditions) {
   return Math.max(1, ...(conditions ?? []).map((c) => c.config?.ga?.stages?.length ?? 1));
@@ -38,8 +49,9 @@ export function costCaption(view) {
 export function costSection(path, conditions, query, setQuery) {
   const stages = stageCount(conditions);
   const stageParam = query.has('stage') ? Number(query.get('stage')) : null;
+  const costs = availableCosts(conditions);
   const view = {
-    cost: COSTS.includes(query.get('cost')) ? query.get('cost') : 'steps',
+    cost: costs.includes(query.get('cost')) ? query.get('cost') : costs[0],
     stage: Number.isInteger(stageParam) && stageParam >= 0 && stageParam < stages ? stageParam : null,
     cumulative: query.get('cum') === '1',
   };
@@ -66,7 +78,7 @@ export function costSection(path, conditions, query, setQuery) {
   };
   const changed = () => {
     caption.textContent = costCaption(view);
-    setQuery({ cost: view.cost === 'steps' ? null : view.cost, stage: view.stage, cum: view.cumulative ? '1' : null });
+    setQuery({ cost: view.cost === costs[0] ? null : view.cost, stage: view.stage, cum: view.cumulative ? '1' : null });
     chart?.destroy();
     chart = null;
     load();
@@ -75,7 +87,7 @@ export function costSection(path, conditions, query, setQuery) {
   const controls = h('div', { class: 'controls' },
     h('label', { class: 'control' }, 'Cost',
       h('select', { 'aria-label': 'Cost', name: 'cost', onchange: (e) => { view.cost = e.target.value; changed(); } },
-        COSTS.map((c) => h('option', { value: c, selected: c === view.cost }, c)))),
+        costs.map((c) => h('option', { value: c, selected: c === view.cost }, c)))),
     h('label', { class: 'control' }, 'Stage',
       h('select', {
         'aria-label': 'Stage', name: 'stage',

@@ -107,7 +107,8 @@ export async function renderExperiment(root, ctx, key) {
       return;
     }
     chart?.destroy();
-    chart = curveChart(chartBox, curves, { log: view.log, showRuns: view.showRuns, band: view.band });
+    chart = curveChart(chartBox, curves, { log: view.log, showRuns: view.showRuns, band: view.band,
+      yLabel: loss ? `loss (${view.metric} of a generation, nats per token)` : undefined });
     if (!chart) chartBox.replaceChildren(h('p', { class: 'empty' }, 'No generation has been committed yet.'));
     chartNote.textContent = chart?.note ?? '';
   };
@@ -174,6 +175,7 @@ export async function renderExperiment(root, ctx, key) {
     metric: view.metric,
     generation: ctx.query.has('gen') ? Number(ctx.query.get('gen')) : null,
     onGeneration: (g) => ctx.setQuery({ gen: g }),
+    loss,
   });
   const costs = costSection(path, exp.conditions ?? [], ctx.query, (q) => ctx.setQuery(q));
   const runsBox = h('div', {});

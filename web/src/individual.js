@@ -16,6 +16,8 @@ function individualFields(ind) {
     ['Parent', link(ind.parent)],
     ['Seed', h('code', {}, ind.seed ?? 'n/a')],
     ['Fitness (stored, birth generation)', num(ind.fitness)],
+    ...((ind.elite_bests ?? []).length ? [['Best of a later generation (as an elite, re-evaluated on new episodes)',
+      ind.elite_bests.map((g) => `${num(g.fitness)} (generation ${g.generation})`).join(', ')]] : []),
     ['Checksum (xxh64)', ind.checksum ? h('code', {}, ind.checksum) : 'n/a (not stored for this individual)'],
     ['Snapshot stored', ind.snapshot ? 'yes' : 'no'],
     ...(ind.es_role ? [['Evolution strategy', ind.es_role === 'center'

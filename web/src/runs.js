@@ -26,7 +26,12 @@ export function liveStatus(runs, now = Date.now() / 1000, staleAfter = 60) {
       '(none is working on this experiment: start `seedline daemon`)' };
   }
   if (paused > 0) return { kind: 'paused', text: `paused · ${paused} run${paused === 1 ? '' : 's'} paused (resume with \`seedline daemon\`)` };
-  return { kind: 'done', text: 'all runs finished or failed' };
+  // Say what happened: "all runs finished", "all runs failed" or "4 runs finished, 2 failed".
+  const finished = count('finished');
+  const failed = count('failed');
+  if (failed === 0) return { kind: 'done', text: 'all runs finished' };
+  if (finished === 0) return { kind: 'done', text: `all ${failed} run${failed === 1 ? '' : 's'} failed` };
+  return { kind: 'done', text: `${finished} run${finished === 1 ? '' : 's'} finished, ${failed} failed` };
 }
 
 export function progress(generation, generations) {
