@@ -1,8 +1,9 @@
 // seedline show EXPERIMENT [--json]: the stored, resolved experiment: every condition's
 // network, representation, task and ga with the defaults filled in, and the settings that
-// differ between conditions.
+// differ between conditions, and the noise and kernel versions its runs compute with.
 #include <algorithm>
 #include <iostream>
+#include <set>
 
 #include "common.hpp"
 #include "comparison_table.hpp"
@@ -29,8 +30,25 @@ void run_show(const GlobalOptions& global, const std::string& key, bool json) {
   for (const auto& c : conditions) configs.push_back(stored_json(c.config, "config of condition '" + c.name + "'"));
   const auto differences = report::differing_settings(configs);
   const auto spec = stored_json(e.spec, "spec of experiment " + std::to_string(e.id));
+  // Every run of an experiment is made at submission with the binary's newest versions, so
+  // one value each is the rule; a set shows it if that ever differs.
+  std::set<int> noise_versions, kernel_versions;
+  for (const auto& r : store::list_runs(db, e.id)) {
+    noise_versions.insert(r.noise_version);
+    kernel_versions.insert(r.kernel_version);
+  }
+  const auto joined = [](const std::set<int>& values) {
+    std::string out;
+    for (const int v : values) out.append(out.empty() ? "" : ", ").append(std::to_string(v));
+    return out;
+  };
   if (json) {
-    nlohmann::ordered_json out = {{"id", e.id}, {"name", e.name}, {"created_at", e.created_at}, {"spec", spec}};
+    nlohmann::ordered_json out = {{"id", e.id},
+                                  {"name", e.name},
+                                  {"created_at", e.created_at},
+                                  {"spec", spec},
+                                  {"noise_versions", noise_versions},
+                                  {"kernel_versions", kernel_versions}};
     out["conditions"] = nlohmann::ordered_json::array();
     for (size_t i = 0; i < conditions.size(); ++i) {
       out["conditions"].push_back({{"name", conditions[i].name}, {"position", conditions[i].position},
@@ -44,6 +62,10 @@ void run_show(const GlobalOptions& global, const std::string& key, bool json) {
             << conditions.size() << " condition" << (conditions.size() == 1 ? "" : "s");
   if (spec.contains("trials")) std::cout << " x " << spec["trials"].dump() << " trials";
   if (spec.contains("seed")) std::cout << ", master seed " << spec["seed"].dump();
+  if (!kernel_versions.empty()) {
+    std::cout << "\nruns compute with noise version " << joined(noise_versions) << ", kernel version "
+              << joined(kernel_versions) << " (docs/kernels.md)";
+  }
   std::cout << "\n\n";
   if (conditions.size() > 1) {
     if (differences.empty()) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "evolve/seeds.hpp"
+#include "kernels/version.hpp"
 #include "noise/noise.hpp"
 #include "runner_testing.hpp"
 #include "store/info.hpp"
@@ -37,6 +38,7 @@ TEST(Submit, StoresTheExperimentItsResolvedConditionsAndOneQueuedRunPerTrial) {
     EXPECT_EQ(runs[t].trial, t);
     EXPECT_EQ(runs[t].seed, evolve::run_seed(3, 0, t));
     EXPECT_EQ(runs[t].noise_version, noise::kNewestVersion);
+    EXPECT_EQ(runs[t].kernel_version, kernels::kNewestVersion);
     EXPECT_EQ(runs[t].state, store::RunState::kQueued);
   }
 }
