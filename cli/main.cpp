@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "common.hpp"
+#include "kernels/dispatch.hpp"
 #include "suggest.hpp"
 #include "util/error.hpp"
 
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
   cli::register_show_command(app, global);
 
   try {
+    // A bad SEEDLINE_KERNELS is refused before any command runs (docs/kernels.md).
+    kernels::check_environment();
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
