@@ -1,16 +1,19 @@
-// Language-model figures (docs/language-models.md), printed side by side:
-//   1. forward + loss tokens/s of the Table 1 direct and factorized transformers on 1 and 2
-//      threads, on a batch of B sequences of T fed tokens (default 64 x 241, random ids), and
-//      the same figure for PyTorch (bench/lm_torch.py: same model, same batch, same thread
-//      count, torch.inference_mode) with the ratio. seedline runs one network per thread (how
-//      the runner evaluates a population), so its 2-thread figure is two networks at once;
-//      PyTorch's is one batch on 2 intra-op threads.
-//   2. the same as GFLOP/s (FLOPs counted from the shapes) and as a fraction of the FP32 GEMM
-//      rate this core reaches with Eigen (a 1024^3 sgemm, measured here).
-//   3. the wall time of one Table 1 generation (512 individuals x 1024 sequences) on 2 threads,
-//      from the measured per-evaluation time on sequences with TinyStories-like lengths
-//      (uniform 100..340 fed tokens, mean 220: an assumption, TinyStories is not shipped), and
-//      extrapolated to 300 generations x 3 conditions x 7 trials.
+// Language-model figures (docs/language-models.md, docs/kernels.md), printed side by side:
+//   0. the core's FP32 peak per kernel path (16 independent FMA chains, kernels::Table::fma_peak)
+//      and the rate Eigen's 1024^3 sgemm reaches (the library is compiled for baseline x86-64).
+//   1. forward + loss tokens/s of the Table 1 direct and factorized transformers at kernel
+//      version 1 (Eigen) and version 2 (src/kernels/, on the path in use, and on every other
+//      path this CPU runs, 1 thread) on 1 and 2 threads, on a batch of B sequences of T fed
+//      tokens (default 64 x 241, random ids), and the same figure for PyTorch (bench/lm_torch.py:
+//      same model, same batch, same thread count, torch.inference_mode) with the ratio.
+//      seedline runs one network per thread (how the runner evaluates a population), so its
+//      2-thread figure is two networks at once; PyTorch's is one batch on 2 intra-op threads.
+//   2. the same as GFLOP/s (FLOPs counted from the shapes) and as a fraction of the measured
+//      FP32 peak of the path in use (times the threads).
+//   3. the wall time of one Table 1 generation (512 individuals x 1024 sequences) on 2 threads
+//      at each kernel version, from the measured per-evaluation time on sequences with
+//      TinyStories-like lengths (uniform 100..340 fed tokens, mean 220: an assumption,
+//      TinyStories is not shipped), and extrapolated to 300 generations x 3 conditions x 7 trials.
 // Usage: lm_bench [B (64)] [T (241)] [PYTHON (/usr/bin/python3)]
 #include <Eigen/Core>
 #include <chrono>
@@ -25,6 +28,8 @@
 
 #include "genome/genome.hpp"
 #include "genome/transformer_spec.hpp"
+#include "kernels/dispatch.hpp"
+#include "kernels/kernels.hpp"
 #include "nn/transformer.hpp"
 #include "noise/noise.hpp"
 
@@ -120,6 +125,19 @@ double eigen_gemm_gflops() {
   return best;
 }
 
+// GFLOP/s of 16 independent FMA chains on one core through `path`: best of 5.
+double peak_gflops(kernels::Path path) {
+  float sink = 0;
+  double best = 0;
+  for (int r = 0; r < 5; ++r) {
+    const auto t0 = Clock::now();
+    const int64_t flops = kernels::table_for(path).fma_peak(int64_t{1} << 24, &sink);
+    best = std::max(best, static_cast<double>(flops) / seconds_since(t0) / 1e9);
+  }
+  if (sink == 12345.f) std::puts("");
+  return best;
+}
+
 json torch_figures(const std::string& python, int batch, int length, int threads, bool factorized) {
   const std::string script = std::string(SEEDLINE_SOURCE_DIR) + "/bench/lm_torch.py";
   const std::string cmd = python + " " + script + " --batch " + std::to_string(batch) + " --length " +
@@ -146,8 +164,18 @@ int main(int argc, char** argv) {
   const int length = argc > 2 ? std::atoi(argv[2]) : 241;
   const std::string python = argc > 3 ? argv[3] : "/usr/bin/python3";
   const auto arch = genome::parse_architecture(json::array({kLayer}), std::nullopt);
+  const kernels::Path active = kernels::active_path();
+  std::printf("FP32 peak of one core (16 independent FMA chains):");
+  double peak = 0;
+  for (const kernels::Path p : kernels::supported_paths()) {
+    const double g = peak_gflops(p);
+    if (p == active) peak = g;
+    std::printf(" %s %.1f GFLOP/s;", kernels::path_name(p), g);
+  }
+  std::printf(" kernel path in use: %s\n", kernels::path_name(active));
   const double gemm = eigen_gemm_gflops();
-  std::printf("Eigen sgemm 1024^3 on one core: %.1f GFLOP/s (the FP32 rate below fractions refer to)\n", gemm);
+  std::printf("Eigen sgemm 1024^3 on one core (version 1's GEMM): %.1f GFLOP/s (%.0f%% of the %s peak)\n", gemm,
+              100.0 * gemm / peak, kernels::path_name(active));
   std::printf("batch %d x %d fed tokens, random ids; hardware threads: %u\n\n", batch, length,
               std::thread::hardware_concurrency());
   const Data batch_data = make_data(std::vector<int64_t>(static_cast<size_t>(batch), length), 1);
@@ -156,44 +184,64 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 1024; ++i) lengths.push_back(100 + static_cast<int64_t>(rng() % 241));
   const Data table1 = make_data(lengths, 3);
 
-  std::printf("%-11s %7s %14s %14s %7s %9s %8s\n", "condition", "threads", "seedline tok/s", "pytorch tok/s",
-              "ratio", "GFLOP/s", "of GEMM");
-  double eval_seconds[2] = {0, 0};
+  std::printf("%-11s %-13s %7s %14s %14s %7s %9s %8s\n", "condition", "kernels", "threads", "seedline tok/s",
+              "pytorch tok/s", "ratio", "GFLOP/s", "of peak");
+  double eval_seconds[2][2] = {{0, 0}, {0, 0}};  // [version - 1][factorized]
   for (const bool factorized : {false, true}) {
-    const genome::Genome g(arch, genome::parse_representation(factorized ? kFactorized : json{{"type", "direct"}}),
-                           {0.01, 0.01}, noise::kNewestVersion);
+    genome::Genome g(arch, genome::parse_representation(factorized ? kFactorized : json{{"type", "direct"}}),
+                     {0.01, 0.01}, noise::kNewestVersion);
     std::vector<std::vector<float>> genotypes;
     std::vector<nn::TransformerWeights> nets;
     for (int i = 0; i < 2; ++i) genotypes.push_back(g.init(static_cast<uint64_t>(10 + i)));
     for (auto& gt : genotypes) nets.push_back(genome::transformer_weights(g, gt));
     const double f = flops(g, batch_data) / static_cast<double>(batch_data.tokens.size());
+    double torch[3] = {0, 0, 0};
     for (const int threads : {1, 2}) {
-      const double ours = tokens_per_second(nets, batch_data, threads, 3);
       const json t = torch_figures(python, batch, length, threads, factorized);
-      const double theirs = t.is_object() ? t.value("tokens_per_second", 0.0) : 0.0;
-      std::printf("%-11s %7d %14.0f %14.0f %6.1fx %9.1f %7.0f%%\n", factorized ? "factorized" : "direct", threads,
-                  ours, theirs, theirs > 0 ? ours / theirs : 0.0, ours * f / 1e9,
-                  100.0 * ours * f / 1e9 / (gemm * threads));
+      torch[threads] = t.is_object() ? t.value("tokens_per_second", 0.0) : 0.0;
     }
-    // One evaluation as the runner does it: 1024 sequences through one network on one thread.
-    nn::TransformerWorkspace ws;
-    nn::transformer_loss(nets[0], {table1.tokens, table1.offsets}, ws);
-    const auto t0 = Clock::now();
-    nn::transformer_loss(nets[0], {table1.tokens, table1.offsets}, ws);
-    eval_seconds[factorized ? 1 : 0] = seconds_since(t0);
+    const auto row = [&](const std::string& label, int threads, double ours) {
+      const double theirs = torch[threads];
+      std::printf("%-11s %-13s %7d %14.0f %14.0f %6.1fx %9.1f %7.1f%%\n", factorized ? "factorized" : "direct",
+                  label.c_str(), threads, ours, theirs, theirs > 0 ? ours / theirs : 0.0, ours * f / 1e9,
+                  100.0 * ours * f / 1e9 / (peak * threads));
+    };
+    for (const int version : {1, 2}) {
+      for (auto& n : nets) n.kernel_version = version;
+      const std::string label = version == 1 ? "v1 eigen" : std::string("v2 ") + kernels::path_name(active);
+      for (const int threads : {1, 2}) row(label, threads, tokens_per_second(nets, batch_data, threads, 3));
+      if (version == 2) {
+        for (const kernels::Path p : kernels::supported_paths()) {
+          if (p == active) continue;
+          kernels::set_path(p);
+          row(std::string("v2 ") + kernels::path_name(p), 1,
+              tokens_per_second(nets, batch_data, 1, p == kernels::Path::kPortable ? 1 : 3));
+        }
+        kernels::set_path(active);
+      }
+      // One evaluation as the runner does it: 1024 sequences through one network on one thread.
+      nn::TransformerWorkspace ws;
+      nn::transformer_loss(nets[0], {table1.tokens, table1.offsets}, ws);
+      const auto t0 = Clock::now();
+      nn::transformer_loss(nets[0], {table1.tokens, table1.offsets}, ws);
+      eval_seconds[version - 1][factorized ? 1 : 0] = seconds_since(t0);
+    }
   }
   std::printf("\nTable 1 generation: 512 individuals x 1024 sequences (%.0f fed tokens each, lengths 100..340)\n",
               static_cast<double>(table1.tokens.size()));
-  double total = 0;
-  for (int i = 0; i < 2; ++i) {
-    const double gen = eval_seconds[i] * 512 / 2;  // two threads, one network each
-    total += gen;
-    std::printf("  %-10s one evaluation %.3f s; one generation on 2 threads %.0f s\n", i ? "factorized" : "direct",
-                eval_seconds[i], gen);
+  for (const int version : {1, 2}) {
+    double total = 0;
+    for (int i = 0; i < 2; ++i) {
+      const double gen = eval_seconds[version - 1][i] * 512 / 2;  // two threads, one network each
+      total += gen;
+      std::printf("  kernels v%d %-10s one evaluation %.3f s; one generation on 2 threads %.0f s\n", version,
+                  i ? "factorized" : "direct", eval_seconds[version - 1][i], gen);
+    }
+    // The small condition (d 4) is counted like the other two: an upper bound.
+    const double mean_gen = total / 2;
+    std::printf("  kernels v%d: 300 generations x 3 conditions x 7 trials at about %.0f s per generation: %.1f days "
+                "on 2 threads\n",
+                version, mean_gen, mean_gen * 300 * 3 * 7 / 86400);
   }
-  // The small condition (d 4) is counted like the other two: an upper bound.
-  const double mean_gen = total / 2;
-  std::printf("  300 generations x 3 conditions x 7 trials at about %.0f s per generation: %.1f days on 2 threads\n",
-              mean_gen, mean_gen * 300 * 3 * 7 / 86400);
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "common.hpp"
+#include "kernels/dispatch.hpp"
 #include "suggest.hpp"
 #include "util/error.hpp"
 
@@ -48,6 +49,8 @@ int main(int argc, char** argv) {
   const auto end_of_options = std::find(args.begin(), args.end(), std::string("--"));
   const bool json = std::find(args.begin(), end_of_options, std::string("--json")) != end_of_options;
   try {
+    // A bad SEEDLINE_KERNELS is refused before any command runs (docs/kernels.md).
+    kernels::check_environment();
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

@@ -1,9 +1,11 @@
 // seedline show EXPERIMENT|--experiment EXPERIMENT [--json]: the stored, resolved experiment:
 // every condition's network (each layer's defaults filled in), representation, task and ga
-// (report::resolved_settings), the settings that differ between conditions, and for an
-// `external` task every evaluator each run used.
+// (report::resolved_settings), the settings that differ between conditions, the noise and
+// kernel versions its runs compute with, and for an `external` task every evaluator each run
+// used.
 #include <algorithm>
 #include <iostream>
+#include <set>
 
 #include "common.hpp"
 #include "comparison_table.hpp"
@@ -37,8 +39,25 @@ void run_show(const GlobalOptions& global, const std::string& key, bool json) {
   const auto differences = report::differing_settings(resolved);
   const auto spec = stored_json(e.spec, "spec of experiment " + std::to_string(e.id));
   const auto evaluators = store::experiment_run_evaluators(db, e.id);
+  // Every run of an experiment is made at submission with the binary's newest versions, so
+  // one value each is the rule; a set shows it if that ever differs.
+  std::set<int> noise_versions, kernel_versions;
+  for (const auto& r : store::list_runs(db, e.id)) {
+    noise_versions.insert(r.noise_version);
+    kernel_versions.insert(r.kernel_version);
+  }
+  const auto joined = [](const std::set<int>& values) {
+    std::string out;
+    for (const int v : values) out.append(out.empty() ? "" : ", ").append(std::to_string(v));
+    return out;
+  };
   if (json) {
-    nlohmann::ordered_json out = {{"id", e.id}, {"name", e.name}, {"created_at", e.created_at}, {"spec", spec}};
+    nlohmann::ordered_json out = {{"id", e.id},
+                                  {"name", e.name},
+                                  {"created_at", e.created_at},
+                                  {"spec", spec},
+                                  {"noise_versions", noise_versions},
+                                  {"kernel_versions", kernel_versions}};
     out["conditions"] = nlohmann::ordered_json::array();
     for (size_t i = 0; i < conditions.size(); ++i) {
       out["conditions"].push_back({{"name", conditions[i].name}, {"position", conditions[i].position},
@@ -61,6 +80,10 @@ void run_show(const GlobalOptions& global, const std::string& key, bool json) {
             << conditions.size() << " condition" << (conditions.size() == 1 ? "" : "s");
   if (spec.contains("trials")) std::cout << " x " << spec["trials"].dump() << " trials";
   if (spec.contains("seed")) std::cout << ", master seed " << spec["seed"].dump();
+  if (!kernel_versions.empty()) {
+    std::cout << "\nruns compute with noise version " << joined(noise_versions) << ", kernel version "
+              << joined(kernel_versions) << " (docs/kernels.md)";
+  }
   std::cout << "\n\n";
   if (conditions.size() > 1) {
     if (differences.empty()) {

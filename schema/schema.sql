@@ -39,6 +39,7 @@ CREATE TABLE runs (
   message       TEXT,                -- why a run failed or paused
   created_at    TEXT NOT NULL,
   updated_at    TEXT NOT NULL,
+  kernel_version INTEGER NOT NULL DEFAULT 1,  -- 0008: evaluation arithmetic (docs/kernels.md)
   UNIQUE (condition_id, trial)
 );
 CREATE INDEX runs_by_experiment ON runs(experiment_id);

@@ -20,6 +20,7 @@ void ExecutorWorker::start_run(const RunStart& start) {
   setup_ = runner::RunSetup{};
   setup_.run_id = start.run_id;
   setup_.noise_version = static_cast<int>(start.noise_version);
+  setup_.kernel_version = static_cast<int>(start.kernel_version);
   try {
     setup_.condition = nlohmann::json::parse(start.config_json);
   } catch (const nlohmann::json::exception& e) {

@@ -85,6 +85,7 @@ void RemoteExecutor::begin_run(const runner::RunSetup& setup, std::span<const ru
   RunStart start;
   start.run_id = setup.run_id;
   start.noise_version = static_cast<uint32_t>(setup.noise_version);
+  start.kernel_version = static_cast<uint32_t>(setup.kernel_version);
   start.config_json = setup.condition.dump();
   std::vector<Genotype> genotypes;
   for (size_t k = 0; k < parents.size(); ++k) {

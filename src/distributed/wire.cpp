@@ -119,6 +119,7 @@ Bytes encode(const RunStart& m) {
   Writer w;
   w.varint(static_cast<uint64_t>(m.run_id));
   w.varint(m.noise_version);
+  w.varint(m.kernel_version);
   w.varint(m.parents);
   w.string(m.config_json);
   return w.take();
@@ -129,6 +130,7 @@ RunStart decode_run_start(std::span<const uint8_t> bytes) {
   RunStart m;
   m.run_id = read_run_id(r);
   m.noise_version = static_cast<uint32_t>(r.bounded(kMaxUint32, "noise version"));
+  m.kernel_version = static_cast<uint32_t>(r.bounded(kMaxUint32, "kernel version"));
   m.parents = static_cast<uint32_t>(r.bounded(kMaxUint32, "parents"));
   m.config_json = r.string();
   r.finish();

@@ -34,7 +34,7 @@
 namespace seedline::distributed {
 
 // Bumped whenever an encoding below changes; ranks of one job must agree (checked by Hello).
-inline constexpr uint32_t kWireVersion = 2;  // 2: ES members, updates and optimizer states
+inline constexpr uint32_t kWireVersion = 3;  // 2: ES members, updates and optimizer states; 3: kernel_version
 
 enum class MessageKind : uint8_t {
   kHello = 1,      // rank 0 -> worker, once per job: wire version, seedline version
@@ -93,6 +93,8 @@ struct RunStart {
   uint32_t noise_version = 0;
   uint32_t parents = 0;
   std::string config_json;  // the run's condition config (evolve::ConditionConfig::to_json)
+  // The run's evaluation arithmetic (kernels/version.hpp); on the wire right after noise_version.
+  uint32_t kernel_version = 1;
   bool operator==(const RunStart&) const = default;
 };
 

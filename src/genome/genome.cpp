@@ -11,6 +11,7 @@
 #include <cmath>
 #include <string>
 
+#include "kernels/version.hpp"
 #include "noise/noise.hpp"
 #include "util/error.hpp"
 
@@ -145,6 +146,11 @@ Genome::Genome(Architecture architecture, Representation representation, Mutatio
 const Architecture& Genome::architecture() const { return architecture_; }
 const Representation& Genome::representation() const { return representation_; }
 int Genome::noise_version() const { return noise_version_; }
+
+void Genome::set_kernel_version(int version) {
+  kernels::require_supported(version);
+  kernel_version_ = version;
+}
 const std::vector<Block>& Genome::blocks() const { return blocks_; }
 size_t Genome::genotype_size() const { return genotype_size_; }
 bool Genome::phenotype_is_genotype() const {

@@ -87,6 +87,12 @@ class Genome {
   const Architecture& architecture() const;
   const Representation& representation() const;
   int noise_version() const;
+  // The evaluation arithmetic of networks developed from this genome (kernels/version.hpp):
+  // 1 unless set_kernel_version was called (genome_for_condition sets the run's version).
+  int kernel_version() const { return kernel_version_; }
+  // Throws kUnimplemented for a version this binary lacks. Call right after construction,
+  // before the genome is shared between threads.
+  void set_kernel_version(int version);
   const std::vector<Block>& blocks() const;
   size_t genotype_size() const;
   size_t phenotype_size() const;  // architecture().parameter_count()
@@ -152,6 +158,7 @@ class Genome {
   Representation representation_;
   MutationSettings mutation_;
   int noise_version_;
+  int kernel_version_ = 1;
   std::vector<Block> blocks_;
   std::vector<TensorLayout> layout_;  // one per architecture tensor
   size_t genotype_size_ = 0;

@@ -1,6 +1,7 @@
 #include "genome/inspect.hpp"
 
 #include "genome/run_genome.hpp"
+#include "kernels/version.hpp"
 #include "noise/noise.hpp"
 
 namespace seedline::genome {
@@ -9,7 +10,7 @@ std::vector<ConditionReport> inspect_experiment(const evolve::ExperimentSpec& sp
   std::vector<ConditionReport> reports;
   for (const auto& c : spec.conditions) {
     // Counting needs no base file (init.from): inspect reads nothing.
-    const Genome genome = genome_for_condition(c, noise::kNewestVersion, BaseLoad::kSkip);
+    const Genome genome = genome_for_condition(c, noise::kNewestVersion, kernels::kNewestVersion, BaseLoad::kSkip);
     const Architecture& arch = genome.architecture();
     ConditionReport r;
     r.name = c.name;

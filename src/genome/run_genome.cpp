@@ -5,6 +5,7 @@
 
 #include "genome/pretrained.hpp"
 #include "genome/safetensors.hpp"
+#include "kernels/version.hpp"
 #include "noise/noise.hpp"
 #include "store/experiment_repo.hpp"
 #include "store/lineage_repo.hpp"
@@ -56,8 +57,10 @@ void add_network_metadata(store::Database& db, int64_t run_id, const Genome& gen
 
 }  // namespace
 
-Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_version, BaseLoad base) {
+Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_version, int kernel_version,
+                            BaseLoad base) {
   noise::require_supported(noise_version);
+  kernels::require_supported(kernel_version);
   // The genome needs the task's shape only, never its data.
   const auto task = tasks::make_task(config.task, tasks::TaskData::kSpecOnly);
   std::vector<int64_t> input_shape;
@@ -80,7 +83,9 @@ Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_ver
   std::optional<SafetensorsFile> file;
   if (config.init && base == BaseLoad::kVerify) file = load_init_file(*config.init);
   const BaseWeights weights{.declared = config.init.has_value(), .file = file ? &*file : nullptr};
-  return Genome(std::move(arch), std::move(rep), mutation, noise_version, weights);
+  Genome genome(std::move(arch), std::move(rep), mutation, noise_version, weights);
+  genome.set_kernel_version(kernel_version);
+  return genome;
 }
 
 Genome genome_for_run(store::Database& db, int64_t run_id) { return run_model(db, run_id).genome; }
@@ -89,6 +94,7 @@ RunModel run_model(store::Database& db, int64_t run_id) {
   const auto run = store::find_run(db, run_id);
   if (!run) not_found("run " + std::to_string(run_id) + " does not exist");
   noise::require_supported(run->noise_version);
+  kernels::require_supported(run->kernel_version);
   const auto condition = store::find_condition(db, run->condition_id);
   if (!condition) {
     corruption("run " + std::to_string(run_id) + ": its condition " + std::to_string(run->condition_id) +
@@ -96,7 +102,7 @@ RunModel run_model(store::Database& db, int64_t run_id) {
   }
   try {
     auto config = evolve::ConditionConfig::from_json(json::parse(condition->config));
-    Genome genome = genome_for_condition(config, run->noise_version);
+    Genome genome = genome_for_condition(config, run->noise_version, run->kernel_version);
     return RunModel{run_id, run->seed, std::move(config), std::move(genome)};
   } catch (const json::exception& e) {
     corruption("run " + std::to_string(run_id) + ": the stored config of condition '" + condition->name +

@@ -31,7 +31,10 @@ enum class BaseLoad {
 
 // The genome of a resolved condition config (builds the task to learn the input size). With
 // init.from and BaseLoad::kVerify the base file is read once here (pretrained.hpp).
-Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_version,
+// `kernel_version` is the run's evaluation arithmetic (kernels/version.hpp), carried by the genome
+// to the networks it develops; every caller in src/ passes the run's (1, the default, is what
+// runs made before kernel versions compute with).
+Genome genome_for_condition(const evolve::ConditionConfig& config, int noise_version, int kernel_version = 1,
                             BaseLoad base = BaseLoad::kVerify);
 // The genome of stored run `run_id`.
 Genome genome_for_run(store::Database& db, int64_t run_id);

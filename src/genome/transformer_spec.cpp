@@ -17,6 +17,7 @@ nn::TransformerWeights from_phenotype(const Genome& genome, std::span<const floa
   const Architecture& arch = genome.architecture();
   nn::TransformerWeights w;
   w.config = arch.layers[0].transformer;
+  w.kernel_version = genome.kernel_version();
   w.owned = genome.develop(genotype);
   std::map<std::string, std::pair<const float*, const TensorSpec*>> at;
   size_t offset = 0;
@@ -139,6 +140,7 @@ nn::TransformerWeights transformer_weights(const Genome& genome, std::span<const
 
   nn::TransformerWeights w;
   w.config = arch.layers[0].transformer;
+  w.kernel_version = genome.kernel_version();
   const int64_t C = w.config.d_model, V = w.config.vocab;
   // Layer norms are fixed at scale 1 and bias 0 (never evolved): one shared copy. A factorized
   // embedding is developed after them.

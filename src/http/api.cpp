@@ -78,6 +78,7 @@ Json run_json(const store::RunSummary& summary) {
           {"final_best", fitness(summary.final_best)},
           {"seed", seed_text(run.seed)},
           {"noise_version", run.noise_version},
+          {"kernel_version", run.kernel_version},
           {"message", optional(run.message)},
           {"heartbeat", optional(run.heartbeat)},
           {"evaluators", runner::evaluators_json(summary.evaluators)}};

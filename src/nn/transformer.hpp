@@ -15,6 +15,12 @@
 // 1/sqrt(HD); logits = e . embed^T + out.bias; the loss of position t is the cross-entropy of
 // x_{t+1} under log-softmax(logits_t), in nats, for t = 0..T-2.
 //
+// Kernel versions (docs/kernels.md): TransformerWeights::kernel_version 1 runs the Eigen code
+// (GEMMs, Eigen's exp and std::log), 2 the fixed-order kernels of src/kernels/ (GEMMs with a
+// fixed fma order, attention vectorized over queries, the output projection fused with the
+// log-softmax and the target pick), whose bits are the same on every instruction path.
+// Embedding, rotary positions, layer norm and activations are the same code in both.
+//
 // Thread-safety: TransformerWeights are read-only and may be shared; each thread needs its own
 // TransformerWorkspace. Failure: kInvalidArgument for a token id outside [0, V) or an empty
 // sequence list entry (a sequence needs at least 2 tokens to predict one); nothing else throws.
@@ -56,6 +62,9 @@ struct TransformerWeights {
   TransformerWeights& operator=(const TransformerWeights&) = delete;
 
   TransformerConfig config;
+  // The evaluation arithmetic (kernels/version.hpp): 1 is the Eigen code below, 2 the
+  // fixed-order kernels of src/kernels/ (the same bits on every x86-64 path).
+  int kernel_version = 1;
   const float* embed = nullptr;     // (V x C), also the tied output matrix
   std::vector<TransformerBlockWeights> blocks;
   const float* out_bias = nullptr;  // (V)
@@ -79,6 +88,12 @@ class TransformerWorkspace {
   std::vector<int64_t> starts;            // their sequence boundaries, from 0
   std::vector<float> rope_cos, rope_sin;  // (positions x HD/2)
   int64_t rope_positions = 0, rope_head_dim = 0;
+  // Kernel version 2 only (transformer.cpp): weights transposed and column-padded for
+  // kernels::gemm, one head's rotated q^T / k / v, attention and loss scratch, per-row targets
+  // and losses.
+  std::vector<float> packed, head_q, head_k, head_v, kernel_scratch, tile;
+  std::vector<int32_t> targets;
+  std::vector<double> losses;
 };
 
 // Sequences to score, packed: sequence s is tokens[offsets[s] .. offsets[s+1]), each laid out

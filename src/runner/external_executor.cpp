@@ -61,7 +61,7 @@ void ExternalExecutor::begin_run(const RunSetup& setup, std::span<const Genotype
   if (setup.genome != nullptr) {
     genome_ = setup.genome;
   } else {
-    own_genome_ = std::make_unique<genome::Genome>(genome::genome_for_condition(config, setup.noise_version));
+    own_genome_ = std::make_unique<genome::Genome>(genome::genome_for_condition(config, setup.noise_version, setup.kernel_version));
     genome_ = own_genome_.get();
   }
   const tasks::Task* task = setup.task;

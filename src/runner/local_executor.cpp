@@ -48,7 +48,7 @@ void LocalExecutor::begin_run(const RunSetup& setup, std::span<const GenotypePtr
     genome_ = setup.genome;
   } else {
     own_genome_ = std::make_unique<genome::Genome>(genome::genome_for_condition(
-        evolve::ConditionConfig::from_json(setup.condition), setup.noise_version));
+        evolve::ConditionConfig::from_json(setup.condition), setup.noise_version, setup.kernel_version));
     genome_ = own_genome_.get();
   }
   if (setup.task != nullptr) {

@@ -112,6 +112,7 @@ Reevaluation reevaluate(store::Database& db, int64_t individual, const Reevaluat
   setup.run_id = run->id;
   setup.condition = config.to_json();
   setup.noise_version = run->noise_version;
+  setup.kernel_version = run->kernel_version;
   setup.genome = &genome;
   setup.task = task.get();
   const std::vector<GenotypePtr> parents = {genotype};

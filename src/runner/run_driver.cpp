@@ -249,7 +249,7 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
   try {
     ctx.config = load_config(db, run);
     ctx.label.generations = ctx.config.ga.generations;
-    ctx.genome = std::make_unique<genome::Genome>(genome::genome_for_condition(ctx.config, run.noise_version));
+    ctx.genome = std::make_unique<genome::Genome>(genome::genome_for_condition(ctx.config, run.noise_version, run.kernel_version));
     ctx.task = options.make_task ? options.make_task(ctx.config.task) : tasks::make_task(ctx.config.task);
     if (options.executor == nullptr && dynamic_cast<const tasks::ExternalTask*>(ctx.task.get()) != nullptr) {
       external = std::make_unique<ExternalExecutor>(pool, co.interrupt_check());
@@ -274,6 +274,7 @@ RunResult drive_run(store::Database& db, const store::RunRow& claimed, const std
     setup.run_id = run.id;
     setup.condition = ctx.config.to_json();
     setup.noise_version = run.noise_version;
+    setup.kernel_version = run.kernel_version;
     setup.genome = ctx.genome.get();
     setup.task = ctx.task.get();
     setup.es_state = position.state;

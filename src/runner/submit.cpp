@@ -5,6 +5,7 @@
 
 #include "genome/pretrained.hpp"
 #include "genome/run_genome.hpp"
+#include "kernels/version.hpp"
 #include "noise/noise.hpp"
 #include "runner/local_executor.hpp"
 #include "store/experiment_repo.hpp"
@@ -109,7 +110,7 @@ void check_condition(evolve::ConditionConfig& c, size_t index, size_t count) {
       c.task["command"] = tasks::absolute_command(external->spec().command);
     }
     if (c.init) genome::record_init_file(*c.init);  // the base file's absolute path, size and xxh64
-    const auto genome = genome::genome_for_condition(c, noise::kNewestVersion);
+    const auto genome = genome::genome_for_condition(c, noise::kNewestVersion, kernels::kNewestVersion);
     check_runnable(c, *task, genome);
   } catch (const Error& e) {
     // The task and network may come from the top level; say which condition met the problem.
@@ -167,7 +168,8 @@ SubmittedExperiment submit_experiment(store::Database& db, evolve::ExperimentSpe
     out.conditions.push_back(c.name);
     std::vector<uint64_t> seeds;
     for (int trial = 0; trial < spec.trials; ++trial) seeds.push_back(evolve::run_seed(spec.seed, index, trial));
-    const auto ids = store::insert_queued_runs(db, out.experiment_id, condition_id, seeds, noise::kNewestVersion);
+    const auto ids = store::insert_queued_runs(db, out.experiment_id, condition_id, seeds, noise::kNewestVersion,
+                                                 kernels::kNewestVersion);
     out.runs.insert(out.runs.end(), ids.begin(), ids.end());
   }
   tx.commit();

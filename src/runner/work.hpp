@@ -87,12 +87,13 @@ struct EvaluatorInfo {
 };
 
 // What an executor needs to know about a run. Remote executors rebuild the genome and task
-// from `condition` and `noise_version`; in-process ones may use `genome` and `task`, which
+// from `condition`, `noise_version` and `kernel_version`; in-process ones may use `genome` and `task`, which
 // outlive the run (null when not available).
 struct RunSetup {
   int64_t run_id = 0;
   nlohmann::json condition;  // evolve::ConditionConfig::to_json() of the run, task defaults filled in
   int noise_version = 1;
+  int kernel_version = 1;  // the run's evaluation arithmetic (kernels/version.hpp)
   const genome::Genome* genome = nullptr;
   const tasks::Task* task = nullptr;
   // ES runs: the center's optimizer state (null: the initial state, generation 0).

@@ -107,15 +107,16 @@ int64_t insert_condition(Database& db, int64_t experiment_id, int position, cons
 }
 
 int64_t insert_run(Database& db, int64_t experiment_id, int64_t condition_id, int trial, uint64_t seed,
-                   int noise_version) {
-  db.prepare(std::string("INSERT INTO runs(experiment_id, condition_id, trial, seed, noise_version, state, "
-                         "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'queued', ") +
+                   int noise_version, int kernel_version) {
+  db.prepare(std::string("INSERT INTO runs(experiment_id, condition_id, trial, seed, noise_version, kernel_version, "
+                         "state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ") +
              kNow + ", " + kNow + ")")
       .bind(1, experiment_id)
       .bind(2, condition_id)
       .bind(3, trial)
       .bind(4, seed)
       .bind(5, noise_version)
+      .bind(6, kernel_version)
       .run();
   return db.last_insert_rowid();
 }
@@ -232,6 +233,7 @@ RunRow read_run(const Statement& st) {
   if (!st.is_null(10)) r.message = st.column_text(10);
   r.created_at = st.column_text(11);
   r.updated_at = st.column_text(12);
+  r.kernel_version = static_cast<int>(st.column_int64(13));
   return r;
 }
 

@@ -42,6 +42,7 @@ struct RunRow {
   int trial = 0;
   uint64_t seed = 0;
   int noise_version = 1;
+  int kernel_version = 1;  // the evaluation arithmetic (kernels/version.hpp)
   RunState state = RunState::kQueued;
   std::optional<std::string> owner;
   std::optional<double> heartbeat;
@@ -67,9 +68,10 @@ struct GenerationRow {
 int64_t insert_experiment(Database& db, const std::string& name, const std::string& spec);
 int64_t insert_condition(Database& db, int64_t experiment_id, int position, const std::string& name,
                          const std::string& config);
-// Inserts a queued run; returns its id.
+// Inserts a queued run; returns its id. kernel_version 1 is what every run made before kernel
+// versions existed computes with (the column's default).
 int64_t insert_run(Database& db, int64_t experiment_id, int64_t condition_id, int trial, uint64_t seed,
-                   int noise_version);
+                   int noise_version, int kernel_version = 1);
 void insert_generation(Database& db, const GenerationRow& row);
 
 std::optional<ExperimentRow> find_experiment(Database& db, int64_t id);

@@ -17,6 +17,7 @@ namespace seedline::store {
 
 // Inserts one queued run per seed, trial = its index in `seeds`; returns the run ids in order.
 std::vector<int64_t> insert_queued_runs(Database& db, int64_t experiment_id, int64_t condition_id,
-                                        const std::vector<uint64_t>& seeds, int noise_version);
+                                        const std::vector<uint64_t>& seeds, int noise_version,
+                                        int kernel_version);
 
 }  // namespace seedline::store

@@ -7,11 +7,11 @@
 
 namespace seedline::store::detail {
 
-// Selects the 13 RunRow columns from `runs r JOIN conditions c` (no FROM clause).
+// Selects the 14 RunRow columns from `runs r JOIN conditions c` (no FROM clause).
 inline constexpr const char* kRunSelectList =
     "r.id, r.experiment_id, r.condition_id, c.name, r.trial, r.seed, r.noise_version, r.state, r.owner, "
-    "r.heartbeat, r.message, r.created_at, r.updated_at";
-inline constexpr int kRunColumnCount = 13;
+    "r.heartbeat, r.message, r.created_at, r.updated_at, r.kernel_version";
+inline constexpr int kRunColumnCount = 14;
 
 // Reads the columns of kRunSelectList from the current row, starting at column 0.
 RunRow read_run(const Statement& st);

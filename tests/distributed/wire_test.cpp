@@ -47,10 +47,11 @@ TEST(Wire, RunStartBytesAreVarintsThenTheConfig) {
   RunStart m;
   m.run_id = 300;  // varint: 0xAC 0x02
   m.noise_version = 1;
+  m.kernel_version = 2;
   m.parents = 2;
   m.config_json = "{}";
   const auto b = encode(m);
-  EXPECT_EQ(b, bytes({0xAC, 0x02, 0x01, 0x02, 0x02, '{', '}'}));
+  EXPECT_EQ(b, bytes({0xAC, 0x02, 0x01, 0x02, 0x02, 0x02, '{', '}'}));
   EXPECT_EQ(decode_run_start(b), m);
 }
 

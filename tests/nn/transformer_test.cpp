@@ -3,7 +3,8 @@
 // the phenotype the genome develops: direct and factorized genomes, sequences of unequal
 // length packed several per pass and over more than one pass, and a context that cuts long
 // sequences. Tolerance: 1e-5 relative on every sequence's loss and on the mean loss; each
-// logit within 1e-5 x the largest |logit| of its row (float32 against float64).
+// logit within 1e-5 x the largest |logit| of its row (float32 against float64). Every case runs
+// at kernel version 1 (the Eigen code) and 2 (src/kernels/, docs/kernels.md).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -56,6 +57,7 @@ struct Case {
   const char* name;
   json layer;
   json representation;
+  int kernel = 1;  // TransformerWeights::kernel_version
 };
 
 class TransformerReference : public ::testing::TestWithParam<Case> {};
@@ -91,7 +93,8 @@ TEST_P(TransformerReference, LossAndLogitsEqualPyTorch) {
   write_file(dir / "data.tokens", text);
 
   const tasks::LanguageModelTask task(dir / "data.tokens", 0, std::nullopt, std::nullopt, true);
-  const auto weights = genome::transformer_weights(g, genotype);
+  auto weights = genome::transformer_weights(g, genotype);
+  weights.kernel_version = c.kernel;
   nn::TransformerWorkspace ws;
   std::vector<double> per_sequence(60);
   const nn::LossSum sum = nn::transformer_loss(weights, {task.fed_tokens(), task.offsets()}, ws, per_sequence);
@@ -136,8 +139,9 @@ TEST_P(TransformerReference, LossAndLogitsEqualPyTorch) {
     if (t.evolvable) flat.insert(flat.end(), developed.begin() + at, developed.begin() + at + t.size());
     at += static_cast<size_t>(t.size());
   }
-  const auto dense_logits = nn::transformer_logits(genome::transformer_weights(dense, flat),
-                                                   {task.fed_tokens(), task.offsets()}, ws);
+  auto dense_weights = genome::transformer_weights(dense, flat);
+  dense_weights.kernel_version = c.kernel;
+  const auto dense_logits = nn::transformer_logits(dense_weights, {task.fed_tokens(), task.offsets()}, ws);
   EXPECT_LT(worst_error([&](size_t i) { return static_cast<double>(logits[i] - dense_logits[i]); }), 1e-5);
 }
 
@@ -156,7 +160,14 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"factorized",
              kLayer,
              {{"type", "factorized"}, {"rank", 3}, {"embedding_rank", 5}, {"attention_rank", 2}, {"ff_rank", 4}}},
-        Case{"direct_context_12_tanh", with(with(kLayer, "context", 12), "activation", "tanh"), {{"type", "direct"}}}),
+        Case{"direct_context_12_tanh", with(with(kLayer, "context", 12), "activation", "tanh"), {{"type", "direct"}}},
+        Case{"direct_v2", kLayer, {{"type", "direct"}}, 2},
+        Case{"factorized_v2",
+             kLayer,
+             {{"type", "factorized"}, {"rank", 3}, {"embedding_rank", 5}, {"attention_rank", 2}, {"ff_rank", 4}},
+             2},
+        Case{"direct_context_12_tanh_v2", with(with(kLayer, "context", 12), "activation", "tanh"),
+             {{"type", "direct"}}, 2}),
     [](const ::testing::TestParamInfo<Case>& p) { return std::string(p.param.name); });
 
 }  // namespace

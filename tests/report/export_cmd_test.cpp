@@ -7,6 +7,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "kernels/version.hpp"
+#include "noise/noise.hpp"
 #include "store/experiment_repo.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/migrations.hpp"
@@ -206,7 +208,11 @@ TEST_F(ExportCommand, ShowPrintsTheResolvedSettingsAndWhatDiffers) {
 
   const auto text = run_seedline({"--db", db_, "show", "1"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
+  // New runs compute with the newest versions (docs/kernels.md).
+  EXPECT_EQ(doc["kernel_versions"], nlohmann::json::array({kernels::kNewestVersion}));
+  EXPECT_EQ(doc["noise_versions"], nlohmann::json::array({noise::kNewestVersion}));
   for (const char* part : {"experiment 1 'smoke'", "2 conditions x 2 trials", "settings that differ between conditions:",
+                           "runs compute with noise version 1, kernel version 2",
                            "representation.type", "\"factorized\"", "condition 'direct' (resolved):"}) {
     EXPECT_NE(text.out.find(part), std::string::npos) << part << "\n" << text.out;
   }

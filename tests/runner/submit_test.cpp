@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "evolve/seeds.hpp"
+#include "genome/run_genome.hpp"
+#include "kernels/version.hpp"
 #include "noise/noise.hpp"
 #include "runner_testing.hpp"
 #include "store/info.hpp"
@@ -37,7 +39,29 @@ TEST(Submit, StoresTheExperimentItsResolvedConditionsAndOneQueuedRunPerTrial) {
     EXPECT_EQ(runs[t].trial, t);
     EXPECT_EQ(runs[t].seed, evolve::run_seed(3, 0, t));
     EXPECT_EQ(runs[t].noise_version, noise::kNewestVersion);
+    EXPECT_EQ(runs[t].kernel_version, kernels::kNewestVersion);
     EXPECT_EQ(runs[t].state, store::RunState::kQueued);
+  }
+}
+
+// The genome of a stored run carries the run's kernel version to the networks it develops: a
+// new run's 2, a row of an older database's 1, and an unknown version is refused.
+TEST(Submit, TheRunsGenomeCarriesItsStoredKernelVersion) {
+  TempDir dir;
+  write_file(dir / "s.json", testing::kSphereExperiment);
+  auto db = store::open_database(dir / "s.db", store::OpenPurpose::kCreate);
+  const auto s = submit_file(db, dir / "s.json");
+  ASSERT_EQ(s.runs.size(), 2u);
+  EXPECT_EQ(genome::run_model(db, s.runs[0]).genome.kernel_version(), kernels::kNewestVersion);
+  db.exec("UPDATE runs SET kernel_version = 1 WHERE id = " + std::to_string(s.runs[0]));
+  EXPECT_EQ(genome::run_model(db, s.runs[0]).genome.kernel_version(), 1);
+  db.exec("UPDATE runs SET kernel_version = 3 WHERE id = " + std::to_string(s.runs[1]));
+  try {
+    genome::run_model(db, s.runs[1]);
+    FAIL() << "a run of kernel version 3 was built";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnimplemented);
+    EXPECT_NE(std::string(e.what()).find("kernel version 3"), std::string::npos) << e.what();
   }
 }
 

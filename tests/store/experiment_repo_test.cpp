@@ -38,6 +38,23 @@ TEST_F(ExperimentRepo, RowsRoundTrip) {
   EXPECT_EQ(list_runs(db_).size(), 1u);
 }
 
+// Migration 0007: a run records its kernel version; rows written without one (databases made
+// before kernel versions existed) read as version 1.
+TEST_F(ExperimentRepo, RunsKeepTheirKernelVersionAndOldRowsReadAsOne) {
+  const int64_t e = insert_experiment(db_, "demo", "{}");
+  const int64_t c = insert_condition(db_, e, 0, "direct", "{}");
+  const int64_t v2 = insert_run(db_, e, c, 0, 7, 1, 2);
+  const int64_t plain = insert_run(db_, e, c, 1, 8, 1);
+  db_.exec("INSERT INTO runs(experiment_id, condition_id, trial, seed, noise_version, created_at, updated_at) VALUES (" +
+           std::to_string(e) + ", " + std::to_string(c) + ", 2, 9, 1, 'x', 'x')");
+  EXPECT_EQ(find_run(db_, v2)->kernel_version, 2);
+  EXPECT_EQ(find_run(db_, plain)->kernel_version, 1);
+  const auto runs = list_runs(db_, e);
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[2].kernel_version, 1);
+  EXPECT_EQ(runs[2].noise_version, 1);
+}
+
 TEST_F(ExperimentRepo, GenerationSummariesKeepTheirParents) {
   const int64_t e = insert_experiment(db_, "demo", "{}");
   const int64_t c = insert_condition(db_, e, 0, "direct", "{}");

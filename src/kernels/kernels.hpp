@@ -1,0 +1,87 @@
+// The version-2 evaluation kernels (docs/kernels.md): the same bits on every instruction path
+// (kernels/dispatch.hpp) and every x86-64 machine.
+//
+// The rule that makes the bits independent of the vector width: vectorize across outputs,
+// never across a reduction. Every output is accumulated in an order fixed by the algorithm,
+// with explicit fused multiply-adds (one rounding each), and exp/log are seedline's own fixed
+// polynomials built from +, -, *, /, fma and exact bit manipulation. The only reduction
+// vectorized over its own index (the log-sum-exp over the vocabulary) uses 16 partial sums
+// fixed by the algorithm (partial l takes indices = l mod 16 in ascending order) combined by a
+// fixed tree, whatever the width of the path.
+//
+// Layouts: matrices are row-major with explicit row strides. A "column-padded" matrix has its
+// row stride a multiple of kPad (16) and zeros in the padding columns; a padded bias likewise.
+//
+// Thread-safety: pure functions over caller-owned memory; any number of threads may call them
+// on disjoint outputs. The path is read once per call (kernels::active_path()).
+// Failure: none (shapes are the caller's contract; no allocation).
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/dispatch.hpp"
+
+namespace seedline::kernels {
+
+// Column padding of weight layouts, and the fixed partial-sum count of the log-sum-exp.
+inline constexpr int64_t kPad = 16;
+// Rows of logits one loss_rows call computes at once (its `tile` holds kLossRows x ldw floats).
+inline constexpr int64_t kLossRows = 16;
+
+inline int64_t padded(int64_t n) { return (n + kPad - 1) / kPad * kPad; }
+
+// y[r][o] (r < n, o < m; row stride ldy) = bias[o] (0 when bias is null), then for kk = 0..k-1
+// in order: y = fma(x[r][kk], wt[kk][o], y). wt is (k x ldw) column-padded (ldw >= padded(m)),
+// bias padded to ldw. Only columns < m of y are written.
+void gemm(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
+          const float* bias, float* y, int64_t ldy);
+
+// Causal attention of one head of one sequence of T positions with head size HD:
+//   s[t][j] = (q[t].k[j]) * scale for j <= t, the dot as q_0*k_0 then fma over i = 1..HD-1;
+//   M_t = max_j s[t][j];  e[t][j] = exp(s[t][j] - M_t);  S_t = sum of e[t][j] over j = 0..t in order;
+//   out[t][i] = (sum over j = 0..t in order, by fma, of e[t][j] * v[j][i]) * (1 / S_t).
+// qt is q transposed (HD x ldq, ldq >= padded(T), zeros beyond T); k and v are (T x HD);
+// scratch holds T * kPad floats; out[t * ldo + i].
+void attention_head(const float* qt, int64_t ldq, const float* k, const float* v, int64_t T, int64_t HD, float scale,
+                    float* scratch, float* out, int64_t ldo);
+
+// The cross-entropy of each row's target under log-softmax of its logits, without keeping the
+// logits: for row r with targets[r] >= 0,
+//   l = gemm(x row r, wt, bias) (V logits, as gemm computes them), M = max l,
+//   S = the 16 partial sums of exp(l[v] - M) (v = l mod 16, ascending), combined as
+//       p[l] += p[l + 8] (l < 8), then += p[l + 4], p[l + 2], p[l + 1];
+//   loss[r] = double(M) + log_fixed(double(S)) - double(l[targets[r]]).
+// Rows with targets[r] < 0 get loss 0. tile holds kLossRows x ldw floats of scratch.
+void loss_rows(const float* x, int64_t ldx, int64_t rows, int64_t C, const float* wt, int64_t ldw, int64_t V,
+               const float* bias, const int32_t* targets, float* tile, double* loss);
+
+// exp of each x <= 0 (inputs below -87 are taken as -87): n = rint(x log2 e) by one fma with
+// 1.5 * 2^23, r = x - n ln2 (two fmas, ln 2 split in two), a degree-7 Taylor polynomial in r by
+// Horner fmas, times 2^n made from bits. What attention and the loss use, exposed for tests.
+void exp_nonpositive(const float* x, int64_t n, float* out);
+// The natural log of a double x > 0 by atanh series (+, -, *, / only); NaN and +inf pass
+// through, x <= 0 gives NaN. Scalar; the same code on every path.
+double log_fixed(double x);
+
+// The functions above through a given path (tests compare the paths' bits with them).
+void gemm_with(Path path, const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
+               const float* bias, float* y, int64_t ldy);
+void exp_nonpositive_with(Path path, const float* x, int64_t n, float* out);
+
+// One path's implementations (path_*.cpp).
+struct Table {
+  void (*gemm)(const float*, int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*, float*, int64_t);
+  void (*attention_head)(const float*, int64_t, const float*, const float*, int64_t, int64_t, float, float*, float*,
+                         int64_t);
+  void (*loss_rows)(const float*, int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*,
+                    const int32_t*, float*, double*);
+  void (*exp_nonpositive)(const float*, int64_t, float*);
+  // Benches: 16 independent fma chains of `iterations` steps; returns the FLOPs done.
+  int64_t (*fma_peak)(int64_t iterations, float* sink);
+};
+const Table& table_portable();
+const Table& table_avx2();
+const Table& table_avx512();
+const Table& table_for(Path path);
+
+}  // namespace seedline::kernels

@@ -1,0 +1,263 @@
+// The version-2 kernels written once over a vector type `Vec` (simd_*.hpp), included by each
+// path's translation unit (path_*.cpp) inside an anonymous namespace after it defines Vec,
+// kRows and kColVecs (its register blocking). Nothing here may depend on Vec::W except which
+// outputs share a vector: every output sees the same operations in the same order on every
+// path (kernels.hpp states each function's arithmetic). Internal linkage only, so no function
+// compiled with one path's instruction set can be picked by the linker for another.
+//
+// Vec provides: W, Mask, load, load_partial(p, n, fill), store, store_partial(p, n), set1,
+// iota(base) (lane l = base + l), + - * / (IEEE, rounded once), fma(a, b, c) = a*b+c rounded
+// once, max(a, b) = a > b ? a : b, le(a, b) (ordered a <= b), select(m, a, b) = m ? a : b,
+// pow2_from_magic(t) = the float 2^n for t = 1.5 * 2^23 + n (bits (bits(t) + 127) << 23).
+//
+// Thread-safety: pure functions.
+
+static_assert(kPad % Vec::W == 0, "a padded row holds whole vectors");
+constexpr int kGroups = static_cast<int>(kPad) / Vec::W;  // vectors per 16 fixed partial sums
+
+// ---- exp ----------------------------------------------------------------------------------
+
+constexpr float kMagic = 12582912.0f;          // 1.5 * 2^23
+constexpr float kLog2e = 1.44269502162933349609375f;
+constexpr float kLn2Hi = 0.693145751953125f;   // 0x3F317200: n * kLn2Hi is exact for |n| < 2^8
+constexpr float kLn2Lo = 1.428606765330187e-06f;
+constexpr float kExpFloor = -87.0f;            // 2^n stays a normal float
+
+inline Vec exp_nonpositive_vec(Vec x) {
+  x = Vec::max(Vec::set1(kExpFloor), x);  // NaN passes through (max returns its second operand)
+  const Vec t = Vec::fma(x, Vec::set1(kLog2e), Vec::set1(kMagic));
+  const Vec n = t - Vec::set1(kMagic);
+  Vec r = Vec::fma(n, Vec::set1(-kLn2Hi), x);
+  r = Vec::fma(n, Vec::set1(-kLn2Lo), r);
+  Vec p = Vec::set1(1.0f / 5040.0f);
+  p = Vec::fma(p, r, Vec::set1(1.0f / 720.0f));
+  p = Vec::fma(p, r, Vec::set1(1.0f / 120.0f));
+  p = Vec::fma(p, r, Vec::set1(1.0f / 24.0f));
+  p = Vec::fma(p, r, Vec::set1(1.0f / 6.0f));
+  p = Vec::fma(p, r, Vec::set1(0.5f));
+  p = Vec::fma(p, r, Vec::set1(1.0f));
+  p = Vec::fma(p, r, Vec::set1(1.0f));
+  return p * Vec::pow2_from_magic(t);
+}
+
+void exp_nonpositive_impl(const float* x, int64_t n, float* out) {
+  int64_t i = 0;
+  for (; i + Vec::W <= n; i += Vec::W) exp_nonpositive_vec(Vec::load(x + i)).store(out + i);
+  if (i < n) {
+    const int rest = static_cast<int>(n - i);
+    exp_nonpositive_vec(Vec::load_partial(x + i, rest, 0.0f)).store_partial(out + i, rest);
+  }
+}
+
+// Lanes [0, n) set.
+inline typename Vec::Mask lanes_below(int n) {
+  return Vec::le(Vec::iota(0.0f), Vec::set1(static_cast<float>(n - 1)));
+}
+
+// The x86 maxps rule over the lanes of v in lane order (the max is exact; the order only
+// matters for NaN, which makes the loss non-finite anyway).
+inline float lane_max(Vec v, float m) {
+  float lanes[Vec::W];
+  v.store(lanes);
+  for (int l = 0; l < Vec::W; ++l) m = m > lanes[l] ? m : lanes[l];
+  return m;
+}
+
+// ---- gemm ---------------------------------------------------------------------------------
+
+// Rows [0, R) x column vectors [0, CV) starting at column `col`; `last` valid lanes in the
+// last vector (W when full).
+template <int R, int CV>
+inline void gemm_block(const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw, const float* bias,
+                       int last, float* y, int64_t ldy) {
+  Vec acc[R][CV];
+  for (int c = 0; c < CV; ++c) {
+    const Vec b = bias != nullptr ? Vec::load(bias + c * Vec::W) : Vec::set1(0.0f);
+    for (int r = 0; r < R; ++r) acc[r][c] = b;
+  }
+  for (int64_t kk = 0; kk < k; ++kk) {
+    Vec w[CV];
+    for (int c = 0; c < CV; ++c) w[c] = Vec::load(wt + kk * ldw + c * Vec::W);
+    for (int r = 0; r < R; ++r) {
+      const Vec a = Vec::set1(x[r * ldx + kk]);
+      for (int c = 0; c < CV; ++c) acc[r][c] = Vec::fma(a, w[c], acc[r][c]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int c = 0; c < CV; ++c) {
+      if (c + 1 < CV || last == Vec::W) {
+        acc[r][c].store(y + r * ldy + c * Vec::W);
+      } else {
+        acc[r][c].store_partial(y + r * ldy + c * Vec::W, last);
+      }
+    }
+  }
+}
+
+// gemm_block<rows, CV> for rows <= R.
+template <int R, int CV>
+inline void gemm_rows(int rows, const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw,
+                      const float* bias, int last, float* y, int64_t ldy) {
+  if constexpr (R > 1) {
+    if (rows < R) return gemm_rows<R - 1, CV>(rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
+  }
+  gemm_block<R, CV>(x, ldx, k, wt, ldw, bias, last, y, ldy);
+}
+
+template <int CV>
+inline void gemm_cols(int cvs, int rows, const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw,
+                      const float* bias, int last, float* y, int64_t ldy) {
+  if constexpr (CV > 1) {
+    if (cvs < CV) return gemm_cols<CV - 1>(cvs, rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
+  }
+  gemm_rows<kRows, CV>(rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
+}
+
+void gemm_impl(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
+               const float* bias, float* y, int64_t ldy) {
+  constexpr int64_t kBlockCols = static_cast<int64_t>(kColVecs) * Vec::W;
+  for (int64_t col = 0; col < m; col += kBlockCols) {
+    const int64_t width = m - col < kBlockCols ? m - col : kBlockCols;
+    const int cvs = static_cast<int>((width + Vec::W - 1) / Vec::W);
+    const int last = static_cast<int>(width - static_cast<int64_t>(cvs - 1) * Vec::W);
+    for (int64_t row = 0; row < n; row += kRows) {
+      const int rows = static_cast<int>(n - row < kRows ? n - row : kRows);
+      gemm_cols<kColVecs>(cvs, rows, x + row * ldx, ldx, k, wt + col, ldw, bias != nullptr ? bias + col : nullptr,
+                          last, y + row * ldy + col, ldy);
+    }
+  }
+}
+
+// ---- attention ----------------------------------------------------------------------------
+
+void attention_head_impl(const float* qt, int64_t ldq, const float* k, const float* v, int64_t T, int64_t HD,
+                         float scale, float* scratch, float* out, int64_t ldo) {
+  constexpr int64_t W = Vec::W;
+  constexpr int kChunk = 8;  // head dimensions accumulated per pass over the keys
+  const Vec vscale = Vec::set1(scale);
+  const Vec minus_inf = Vec::set1(-__builtin_inff());
+  for (int64_t t0 = 0; t0 < T; t0 += W) {
+    const int64_t end = t0 + W < T ? t0 + W : T;  // keys [0, end) reach some query of the block
+    const Vec tpos = Vec::iota(static_cast<float>(t0));
+    // Pass 1: scores and their max per query (key j > t masked to -inf).
+    Vec m = minus_inf;
+    for (int64_t j = 0; j < end; ++j) {
+      const float* kj = k + j * HD;
+      Vec s = Vec::load(qt + t0) * Vec::set1(kj[0]);
+      for (int64_t i = 1; i < HD; ++i) s = Vec::fma(Vec::load(qt + i * ldq + t0), Vec::set1(kj[i]), s);
+      s = s * vscale;
+      if (j > t0) s = Vec::select(Vec::le(Vec::set1(static_cast<float>(j)), tpos), s, minus_inf);
+      s.store(scratch + j * W);
+      m = Vec::max(m, s);
+    }
+    // Pass 2: e = exp(s - M) (0 for masked keys) and its sum in key order.
+    Vec sum = Vec::set1(0.0f);
+    const Vec zero = Vec::set1(0.0f);
+    for (int64_t j = 0; j < end; ++j) {
+      Vec e = exp_nonpositive_vec(Vec::load(scratch + j * W) - m);
+      if (j > t0) e = Vec::select(Vec::le(Vec::set1(static_cast<float>(j)), tpos), e, zero);
+      e.store(scratch + j * W);
+      sum = sum + e;
+    }
+    const Vec inv = Vec::set1(1.0f) / sum;
+    // Pass 3: the weighted values, kChunk head dimensions at a time.
+    const int valid = static_cast<int>(end - t0);
+    for (int64_t i0 = 0; i0 < HD; i0 += kChunk) {
+      const int dims = static_cast<int>(HD - i0 < kChunk ? HD - i0 : kChunk);
+      Vec acc[kChunk];
+      for (int c = 0; c < kChunk; ++c) acc[c] = zero;
+      for (int64_t j = 0; j < end; ++j) {
+        const Vec e = Vec::load(scratch + j * W);
+        const float* vj = v + j * HD + i0;
+        if (j <= t0) {
+          for (int c = 0; c < dims; ++c) acc[c] = Vec::fma(e, Vec::set1(vj[c]), acc[c]);
+        } else {
+          const auto live = Vec::le(Vec::set1(static_cast<float>(j)), tpos);
+          for (int c = 0; c < dims; ++c) acc[c] = Vec::select(live, Vec::fma(e, Vec::set1(vj[c]), acc[c]), acc[c]);
+        }
+      }
+      for (int c = 0; c < dims; ++c) {
+        float lanes[Vec::W];
+        (acc[c] * inv).store(lanes);
+        for (int l = 0; l < valid; ++l) out[(t0 + l) * ldo + i0 + c] = lanes[l];
+      }
+    }
+  }
+}
+
+// ---- loss ---------------------------------------------------------------------------------
+
+// log-sum-exp pieces of one row of V logits: returns the max, *sum the fixed-order sum.
+inline float row_max_sumexp(const float* row, int64_t V, float* sum) {
+  Vec vm = Vec::set1(-__builtin_inff());
+  int64_t i = 0;
+  for (; i + Vec::W <= V; i += Vec::W) vm = Vec::max(vm, Vec::load(row + i));
+  float m = lane_max(vm, -__builtin_inff());
+  for (; i < V; ++i) m = m > row[i] ? m : row[i];
+  const Vec vmax = Vec::set1(m);
+  Vec part[kGroups];
+  for (int g = 0; g < kGroups; ++g) part[g] = Vec::set1(0.0f);
+  int64_t v0 = 0;
+  for (; v0 + kPad <= V; v0 += kPad) {
+    for (int g = 0; g < kGroups; ++g) {
+      part[g] = part[g] + exp_nonpositive_vec(Vec::load(row + v0 + g * Vec::W) - vmax);
+    }
+  }
+  for (int g = 0; g < kGroups; ++g) {
+    const int64_t n = V - v0 - g * Vec::W;
+    if (n <= 0) break;
+    if (n >= Vec::W) {
+      part[g] = part[g] + exp_nonpositive_vec(Vec::load(row + v0 + g * Vec::W) - vmax);
+    } else {
+      const int rest = static_cast<int>(n);
+      const Vec e = exp_nonpositive_vec(Vec::load_partial(row + v0 + g * Vec::W, rest, 0.0f) - vmax);
+      part[g] = part[g] + Vec::select(lanes_below(rest), e, Vec::set1(0.0f));
+    }
+  }
+  float p[kPad];
+  for (int g = 0; g < kGroups; ++g) part[g].store(p + g * Vec::W);
+  for (int w = static_cast<int>(kPad) / 2; w >= 1; w /= 2) {
+    for (int l = 0; l < w; ++l) p[l] = p[l] + p[l + w];
+  }
+  *sum = p[0];
+  return m;
+}
+
+void loss_rows_impl(const float* x, int64_t ldx, int64_t rows, int64_t C, const float* wt, int64_t ldw, int64_t V,
+                    const float* bias, const int32_t* targets, float* tile, double* loss) {
+  for (int64_t r0 = 0; r0 < rows; r0 += kLossRows) {
+    const int64_t n = rows - r0 < kLossRows ? rows - r0 : kLossRows;
+    gemm_impl(x + r0 * ldx, ldx, n, C, wt, ldw, V, bias, tile, ldw);
+    for (int64_t r = 0; r < n; ++r) {
+      const int32_t target = targets[r0 + r];
+      if (target < 0) {
+        loss[r0 + r] = 0.0;
+        continue;
+      }
+      const float* row = tile + r * ldw;
+      float sum = 0;
+      const float m = row_max_sumexp(row, V, &sum);
+      loss[r0 + r] = static_cast<double>(m) + log_fixed(static_cast<double>(sum)) - static_cast<double>(row[target]);
+    }
+  }
+}
+
+// ---- peak -----------------------------------------------------------------------------------
+
+// 16 independent fma chains (enough to cover the FMA latency x throughput of current cores),
+// `iterations` steps each; returns the FLOPs done (2 per lane per fma). The bench programs
+// time it for the FP32 peak the other figures are a fraction of.
+int64_t fma_peak_impl(int64_t iterations, float* sink) {
+  Vec acc[16];
+  for (int c = 0; c < 16; ++c) acc[c] = Vec::set1(static_cast<float>(c) * 1e-3f);
+  const Vec a = Vec::set1(0.999999f), b = Vec::set1(1e-7f);
+  for (int64_t i = 0; i < iterations; ++i) {
+    for (int c = 0; c < 16; ++c) acc[c] = Vec::fma(acc[c], a, b);
+  }
+  Vec total = acc[0];
+  for (int c = 1; c < 16; ++c) total = total + acc[c];
+  total.store_partial(sink, 1);
+  return iterations * 16 * Vec::W * 2;
+}
+
+const Table kTable = {gemm_impl, attention_head_impl, loss_rows_impl, exp_nonpositive_impl, fma_peak_impl};

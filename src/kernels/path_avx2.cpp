@@ -1,0 +1,23 @@
+// The avx2 path of the version-2 kernels: kernels_impl.hpp over simd_avx2.hpp, compiled with
+// -mavx2 -mfma (CMakeLists.txt sets this file's flags alone; the library stays baseline x86-64).
+// Register blocking: 4 rows x 3 vectors of outputs per microkernel call.
+//
+// Thread-safety: pure functions (kernels.hpp).
+#include <cstdint>
+
+#include "kernels/kernels.hpp"
+#include "kernels/simd_avx2.hpp"
+
+namespace seedline::kernels {
+namespace {
+
+constexpr int kRows = 4;
+constexpr int kColVecs = 3;
+
+#include "kernels/kernels_impl.hpp"
+
+}  // namespace
+
+const Table& table_avx2() { return kTable; }
+
+}  // namespace seedline::kernels

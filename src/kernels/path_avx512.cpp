@@ -1,0 +1,23 @@
+// The avx512 path of the version-2 kernels: kernels_impl.hpp over simd_avx512.hpp, compiled with
+// -mavx512f -mavx2 -mfma (CMakeLists.txt sets this file's flags alone; the library stays baseline x86-64).
+// Register blocking: 8 rows x 3 vectors of outputs per microkernel call.
+//
+// Thread-safety: pure functions (kernels.hpp).
+#include <cstdint>
+
+#include "kernels/kernels.hpp"
+#include "kernels/simd_avx512.hpp"
+
+namespace seedline::kernels {
+namespace {
+
+constexpr int kRows = 8;
+constexpr int kColVecs = 3;
+
+#include "kernels/kernels_impl.hpp"
+
+}  // namespace
+
+const Table& table_avx512() { return kTable; }
+
+}  // namespace seedline::kernels

@@ -1,0 +1,306 @@
+// The version-2 kernels (docs/kernels.md): every instruction path this CPU runs gives the same
+// bits (gemm with every tail shape, exp, and the Table 1 language models' fitness on a small
+// corpus), on any thread count; exp and log against the C library's double-precision functions
+// (the independent reference; tolerances stated at each check); SEEDLINE_KERNELS refuses what it
+// cannot honour, naming the variable and the paths the CPU has. The float64 PyTorch reference of
+// the version-2 transformer is in tests/nn/transformer_test.cpp.
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "genome/genome.hpp"
+#include "genome/transformer_spec.hpp"
+#include "kernels/dispatch.hpp"
+#include "kernels/kernels.hpp"
+#include "kernels/version.hpp"
+#include "nn/transformer.hpp"
+#include "noise/noise.hpp"
+#include "support/process.hpp"
+#include "util/error.hpp"
+
+namespace seedline::kernels {
+namespace {
+
+using nlohmann::json;
+
+// Restores the process-wide path after a test that forces one.
+class PathGuard {
+ public:
+  PathGuard() : saved_(active_path()) {}
+  ~PathGuard() { set_path(saved_); }
+  PathGuard(const PathGuard&) = delete;
+  PathGuard& operator=(const PathGuard&) = delete;
+
+ private:
+  Path saved_;
+};
+
+std::vector<uint32_t> bits(const std::vector<float>& v) {
+  std::vector<uint32_t> out;
+  for (const float f : v) out.push_back(std::bit_cast<uint32_t>(f));
+  return out;
+}
+
+TEST(KernelPaths, PortableIsAlwaysSupportedAndTheBestPathIsTheWidest) {
+  const auto paths = supported_paths();
+  ASSERT_FALSE(paths.empty());
+  EXPECT_EQ(paths.front(), Path::kPortable);
+  EXPECT_EQ(best_path(), paths.back());
+  // The project machine (and CI) has AVX-512; say so when a machine lacks a path, since the
+  // cross-path checks below then compare fewer paths.
+  if (paths.size() < 3) std::cerr << "note: this CPU runs " << paths.size() << " of the 3 kernel paths\n";
+}
+
+TEST(KernelVersions, OnlyKnownVersionsAreAccepted) {
+  EXPECT_TRUE(supports(1));
+  EXPECT_TRUE(supports(2));
+  EXPECT_FALSE(supports(0));
+  EXPECT_FALSE(supports(3));
+  try {
+    require_supported(3);
+    FAIL() << "kernel version 3 was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnimplemented);
+    EXPECT_NE(std::string(e.what()).find("kernel version 3 is not known to this seedline (it knows 1..2)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(KernelPaths, SeedlineRefusesAnUnknownOrUnsupportedPathAtStart) {
+  auto r = testing::run_seedline({"--version"}, "", {}, {"SEEDLINE_KERNELS=sse9"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("SEEDLINE_KERNELS: unknown kernel path 'sse9'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("this CPU has portable"), std::string::npos) << r.err;
+  for (const Path p : {Path::kPortable, Path::kAvx2, Path::kAvx512}) {
+    r = testing::run_seedline({"--version"}, "", {}, {std::string("SEEDLINE_KERNELS=") + path_name(p)});
+    if (path_supported(p)) {
+      EXPECT_EQ(r.exit_code, 0) << path_name(p) << ": " << r.err;
+    } else {
+      EXPECT_EQ(r.exit_code, 1) << path_name(p);
+      EXPECT_NE(r.err.find("SEEDLINE_KERNELS: this CPU cannot run"), std::string::npos) << r.err;
+    }
+  }
+}
+
+TEST(KernelPaths, TheEnvironmentPicksThePath) {
+  PathGuard guard;
+  ::setenv("SEEDLINE_KERNELS", "portable", 1);
+  check_environment();
+  EXPECT_EQ(active_path(), Path::kPortable);
+  ::setenv("SEEDLINE_KERNELS", "avx-512", 1);
+  EXPECT_THROW(check_environment(), Error);
+  ::unsetenv("SEEDLINE_KERNELS");
+  check_environment();
+  EXPECT_EQ(active_path(), best_path());
+}
+
+// exp on [-87, 0] against double-precision std::exp: within 2 ulp of float (relative 2.4e-7),
+// and the same bits on every path (x = 0 gives exactly 1).
+TEST(KernelExp, AccurateAndTheSameOnEveryPath) {
+  std::vector<float> x;
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> u(-87.0f, 0.0f);
+  for (int i = 0; i < 20000; ++i) x.push_back(u(rng));
+  for (const float f : {0.0f, -0.0f, -1e-30f, -0.34657359f, -0.34657360f, -1.0f, -86.99f, -87.0f}) x.push_back(f);
+  x.push_back(-1000.0f);  // below the floor: taken as -87
+  std::vector<float> reference;
+  for (const Path p : supported_paths()) {
+    std::vector<float> out(x.size());
+    exp_nonpositive_with(p, x.data(), static_cast<int64_t>(x.size()), out.data());
+    if (reference.empty()) {
+      reference = out;
+      double worst = 0;
+      for (size_t i = 0; i + 1 < x.size(); ++i) {
+        const double want = std::exp(static_cast<double>(x[i]));
+        worst = std::max(worst, std::abs(out[i] - want) / want);
+      }
+      EXPECT_LT(worst, 2.4e-7);
+      EXPECT_EQ(out[x.size() - 9], 1.0f);
+      EXPECT_EQ(out.back(), out[x.size() - 2]);  // -1000 reads as -87
+    } else {
+      EXPECT_EQ(bits(out), bits(reference)) << path_name(p);
+    }
+  }
+  // NaN passes through.
+  const float nan = std::nanf("");
+  float out = 0;
+  for (const Path p : supported_paths()) {
+    exp_nonpositive_with(p, &nan, 1, &out);
+    EXPECT_TRUE(std::isnan(out)) << path_name(p);
+  }
+}
+
+TEST(KernelLog, AgreesWithTheCLibraryToDoublePrecision) {
+  std::mt19937_64 rng(2);
+  for (int i = 0; i < 20000; ++i) {
+    const double x = std::ldexp(1.0 + static_cast<double>(rng() >> 11) * 0x1p-53, static_cast<int>(rng() % 200) - 100);
+    EXPECT_NEAR(log_fixed(x), std::log(x), 4e-16 * std::max(1.0, std::abs(std::log(x)))) << x;
+  }
+  EXPECT_EQ(log_fixed(1.0), 0.0);
+  EXPECT_NEAR(log_fixed(2051.0), std::log(2051.0), 1e-15);
+  EXPECT_NEAR(log_fixed(5e-324), std::log(5e-324), 1e-13);
+  EXPECT_TRUE(std::isnan(log_fixed(std::nan(""))));
+  EXPECT_TRUE(std::isnan(log_fixed(0.0)));
+  EXPECT_TRUE(std::isnan(log_fixed(-1.0)));
+  EXPECT_EQ(log_fixed(INFINITY), INFINITY);
+}
+
+// gemm: every path the same bits for shapes with every kind of tail (rows not a multiple of
+// the register block, columns not a multiple of any vector width), and each output equal to a
+// scalar fma chain in k order starting from the bias, which is the definition.
+TEST(KernelGemm, EveryPathComputesTheDefinedFmaChain) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  for (const auto& [n, k, m] : std::vector<std::array<int64_t, 3>>{
+           {1, 1, 1}, {7, 32, 16}, {13, 32, 4}, {9, 16, 32}, {33, 128, 32}, {5, 32, 128}, {17, 3, 2051}, {8, 5, 47}}) {
+    const int64_t ldw = padded(m);
+    std::vector<float> x(static_cast<size_t>(n * k)), wt(static_cast<size_t>(k * ldw), 0.0f),
+        bias(static_cast<size_t>(ldw), 0.0f);
+    for (auto& v : x) v = g(rng);
+    for (int64_t kk = 0; kk < k; ++kk) {
+      for (int64_t o = 0; o < m; ++o) wt[static_cast<size_t>(kk * ldw + o)] = g(rng);
+    }
+    for (int64_t o = 0; o < m; ++o) bias[static_cast<size_t>(o)] = g(rng);
+    std::vector<float> want(static_cast<size_t>(n * m));
+    for (int64_t r = 0; r < n; ++r) {
+      for (int64_t o = 0; o < m; ++o) {
+        float acc = bias[static_cast<size_t>(o)];
+        for (int64_t kk = 0; kk < k; ++kk) {
+          acc = std::fma(x[static_cast<size_t>(r * k + kk)], wt[static_cast<size_t>(kk * ldw + o)], acc);
+        }
+        want[static_cast<size_t>(r * m + o)] = acc;
+      }
+    }
+    for (const Path p : supported_paths()) {
+      // A sentinel column after each row checks that nothing beyond m is written.
+      std::vector<float> y(static_cast<size_t>(n * (m + 1)), 42.0f);
+      gemm_with(p, x.data(), k, n, k, wt.data(), ldw, m, bias.data(), y.data(), m + 1);
+      std::vector<float> got;
+      for (int64_t r = 0; r < n; ++r) {
+        got.insert(got.end(), y.begin() + r * (m + 1), y.begin() + r * (m + 1) + m);
+        EXPECT_EQ(y[static_cast<size_t>(r * (m + 1) + m)], 42.0f) << path_name(p) << " wrote past column " << m;
+      }
+      EXPECT_EQ(bits(got), bits(want)) << path_name(p) << " n=" << n << " k=" << k << " m=" << m;
+    }
+  }
+}
+
+// The Table 1 networks (examples/tinystories.json: direct, factorized, small) at kernel version 2.
+const json kTable1 = {{"type", "transformer"}, {"vocab", 2051}, {"d_model", 32}, {"blocks", 3},
+                      {"heads", 4},            {"head_dim", 4},  {"ff", 128},    {"activation", "relu"}};
+const json kSmall = {{"type", "transformer"}, {"vocab", 2051}, {"d_model", 4}, {"blocks", 3},
+                     {"heads", 4},            {"head_dim", 4},  {"ff", 16},    {"activation", "relu"}};
+const json kFactorized = {{"type", "factorized"}, {"rank", 4}, {"embedding_rank", 32}, {"attention_rank", 4},
+                          {"ff_rank", 4}};
+
+struct Corpus {
+  std::vector<int32_t> tokens;
+  std::vector<int64_t> offsets{0};
+};
+
+// 40 sequences of 2..70 fed tokens (lengths cover every tail of the 4-, 8- and 16-wide blocks).
+Corpus small_corpus() {
+  std::mt19937 rng(4);
+  Corpus c;
+  for (int s = 0; s < 40; ++s) {
+    const int len = 2 + static_cast<int>(rng() % 69);
+    c.tokens.push_back(nn::kStartToken);
+    for (int t = 1; t + 1 < len; ++t) c.tokens.push_back(nn::kFirstBpeToken + static_cast<int32_t>(rng() % 2048));
+    c.tokens.push_back(nn::kEndToken);
+    c.offsets.push_back(static_cast<int64_t>(c.tokens.size()));
+  }
+  return c;
+}
+
+struct Scored {
+  double nats = 0;
+  std::vector<double> per_sequence;
+};
+
+Scored score(const nn::TransformerWeights& w, const Corpus& c) {
+  nn::TransformerWorkspace ws;
+  Scored s;
+  s.per_sequence.resize(c.offsets.size() - 1);
+  s.nats = nn::transformer_loss(w, {c.tokens, c.offsets}, ws, s.per_sequence).nats;
+  return s;
+}
+
+class Table1Bits : public ::testing::TestWithParam<int> {};
+
+TEST_P(Table1Bits, FitnessIsTheSameOnEveryPathAndThreadCount) {
+  const int which = GetParam();  // 0 direct, 1 factorized, 2 small
+  const auto arch = genome::parse_architecture(json::array({which == 2 ? kSmall : kTable1}), std::nullopt);
+  genome::Genome g(arch, genome::parse_representation(which == 1 ? kFactorized : json{{"type", "direct"}}),
+                   {0.01, 0.01}, noise::kNewestVersion);
+  g.set_kernel_version(2);
+  std::vector<float> genotype = g.init(21);
+  g.mutate(genotype, 22);
+  const auto w = genome::transformer_weights(g, genotype);
+  ASSERT_EQ(w.kernel_version, 2);
+  const Corpus corpus = small_corpus();
+
+  PathGuard guard;
+  std::vector<std::pair<Path, Scored>> results;
+  for (const Path p : supported_paths()) {
+    set_path(p);
+    results.emplace_back(p, score(w, corpus));
+  }
+  const Scored& first = results.front().second;
+  ASSERT_TRUE(std::isfinite(first.nats));
+  EXPECT_GT(first.nats, 0.0);
+  for (const auto& [p, s] : results) {
+    EXPECT_EQ(std::bit_cast<uint64_t>(s.nats), std::bit_cast<uint64_t>(first.nats)) << path_name(p);
+    for (size_t i = 0; i < s.per_sequence.size(); ++i) {
+      EXPECT_EQ(std::bit_cast<uint64_t>(s.per_sequence[i]), std::bit_cast<uint64_t>(first.per_sequence[i]))
+          << path_name(p) << " sequence " << i;
+    }
+  }
+  // 1, 2 and 3 threads scoring the same network at once (the runner scores one network per
+  // thread, each with its own workspace): the same bits as one thread alone.
+  set_path(best_path());
+  for (const int threads : {1, 2, 3}) {
+    std::vector<Scored> got(static_cast<size_t>(threads));
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i) pool.emplace_back([&, i] { got[static_cast<size_t>(i)] = score(w, corpus); });
+    for (auto& t : pool) t.join();
+    for (const auto& s : got) {
+      EXPECT_EQ(std::bit_cast<uint64_t>(s.nats), std::bit_cast<uint64_t>(first.nats)) << threads << " threads";
+    }
+  }
+  // Version 1 scores the same network close to version 2 (both are float32 forward passes of
+  // the same model) but with its own arithmetic.
+  nn::TransformerWeights v1 = genome::transformer_weights(g, genotype);
+  v1.kernel_version = 1;
+  const Scored old = score(v1, corpus);
+  EXPECT_NEAR(old.nats, first.nats, 1e-5 * first.nats);
+}
+
+INSTANTIATE_TEST_SUITE_P(Nets, Table1Bits, ::testing::Values(0, 1, 2), [](const ::testing::TestParamInfo<int>& p) {
+  return std::string(p.param == 0 ? "direct" : p.param == 1 ? "factorized" : "small");
+});
+
+TEST(KernelVersions, ANetworkOfAnUnknownVersionIsRefused) {
+  const auto arch = genome::parse_architecture(json::array({kSmall}), std::nullopt);
+  genome::Genome g(arch, genome::parse_representation({{"type", "direct"}}), {0.01, 0.01}, noise::kNewestVersion);
+  EXPECT_THROW(g.set_kernel_version(3), Error);
+  EXPECT_EQ(g.kernel_version(), 1);
+  auto w = genome::transformer_weights(g, g.init(1));
+  w.kernel_version = 7;
+  const Corpus corpus = small_corpus();
+  nn::TransformerWorkspace ws;
+  try {
+    nn::transformer_loss(w, {corpus.tokens, corpus.offsets}, ws);
+    FAIL() << "kernel version 7 was run";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnimplemented);
+  }
+}
+
+}  // namespace
+}  // namespace seedline::kernels
