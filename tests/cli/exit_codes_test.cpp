@@ -60,7 +60,7 @@ TEST(ExitCodes, JsonErrorsAreOneObjectOnStderrWithTheSameCode) {
   const Case cases[] = {
       {{"status", "--experiment", "nosuch"}, 1, "no experiment named 'nosuch'"},
       {{"lineage", "424242"}, 1, "individual 424242 does not exist"},
-      {{"compare", "--experiment", "x", "--metric", "worst"}, 2, "--metric"},
+      {{"compare", "--experiment", "x", "--metric", "meen"}, 2, "--metric"},  // near a built-in name: a usage error
       {{"status", "--jsno"}, 2, "did you mean '--json'?"},
   };
   for (const auto& c : cases) {

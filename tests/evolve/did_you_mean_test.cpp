@@ -22,7 +22,7 @@ TEST(ExperimentDidYouMean, FieldsAndChoicesNameTheNearestKnownOne) {
        "representation.type: unknown representation 'factorised' (expected direct, factorized or lora); did you mean "
        "'factorized'?"},
       {"task type", R"({"task": {"type": "cartpol"}})",
-       "task.type: unknown task 'cartpol' (one of cartpole, pendulum, sphere, rastrigin, external, language_model); "
+       "task.type: unknown task 'cartpol' (one of cartpole, pendulum, sphere, rastrigin, external, language_model, mujoco); "
        "did you mean 'cartpole'?"},
       {"task field", R"({"task": {"type": "cartpole", "episode": 2}})", "did you mean 'episodes'?"},
       {"layer type", R"({"network": [{"type": "dens", "out": 2}]})", "did you mean 'dense'?"},
