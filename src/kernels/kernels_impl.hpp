@@ -137,6 +137,9 @@ void attention_head_impl(const float* qt, int64_t ldq, const float* k, const flo
   const Vec vscale = Vec::set1(scale);
   const Vec minus_inf = Vec::set1(-__builtin_inff());
   for (int64_t t0 = 0; t0 < T; t0 += W) {
+    // A long sequence's attention is quadratic (seconds per head at 100,000 tokens): a stop
+    // (util/stop_check.hpp) gets in every 64 query blocks. Polling touches no arithmetic.
+    if ((t0 / W) % 64 == 0) ::seedline::poll_stop();
     const int64_t end = t0 + W < T ? t0 + W : T;  // keys [0, end) reach some query of the block
     const Vec tpos = Vec::iota(static_cast<float>(t0));
     // Pass 1: scores and their max per query (key j > t masked to -inf).

@@ -8,6 +8,7 @@
 #include "kernels/kernels.hpp"
 #include "kernels/version.hpp"
 #include "util/error.hpp"
+#include "util/stop_check.hpp"
 
 namespace seedline::nn {
 namespace {
@@ -69,6 +70,10 @@ void rotary_forward(float* qk, int64_t T, int64_t NH, int64_t HD, const float* c
   }
 }
 
+// Query rows of attention between two stop polls (util/stop_check.hpp): a poll reads a
+// thread-local pointer; 256 rows of a 100,000-token sequence take milliseconds.
+constexpr int64_t kStopPollRows = 256;
+
 // out (T, NH*HD) = causal softmax(q . k^T / sqrt(HD)) . v per head, for one sequence whose
 // q, k, v are (T, NH*HD); scores (T) is scratch.
 void attention_forward(float* out, const float* q, const float* k, const float* v, int64_t T, int64_t NH, int64_t HD,
@@ -77,6 +82,8 @@ void attention_forward(float* out, const float* q, const float* k, const float* 
   const float scale = 1.0f / std::sqrt(static_cast<float>(HD));
   for (int64_t h = 0; h < NH; ++h) {
     for (int64_t t = 0; t < T; ++t) {
+      // A long sequence's attention is quadratic (minutes at 100,000 tokens): let a stop in.
+      if (t % kStopPollRows == 0) poll_stop();
       const float* qt = q + t * H + h * HD;
       float max = -INFINITY;
       for (int64_t j = 0; j <= t; ++j) {
@@ -186,7 +193,10 @@ int64_t gather_and_embed(const TransformerWeights& w, const PackedSequences& dat
 int64_t trunk_forward(const TransformerWeights& w, const PackedSequences& data, size_t first, size_t last,
                       TransformerWorkspace& ws) {
   const int64_t n = gather_and_embed(w, data, first, last, ws);
-  for (const auto& b : w.blocks) block_forward(w, b, ws.starts, n, ws);
+  for (const auto& b : w.blocks) {
+    poll_stop();
+    block_forward(w, b, ws.starts, n, ws);
+  }
   return n;
 }
 
@@ -213,6 +223,7 @@ void for_each_pass(const PackedSequences& data, int64_t context, Fn&& fn) {
   const size_t count = data.offsets.size() - 1;
   size_t first = 0;
   while (first < count) {
+    poll_stop();
     int64_t tokens = fed_length(data, first, context);
     size_t last = first + 1;
     while (last < count && tokens + fed_length(data, last, context) <= kTokenBudget) {
@@ -334,6 +345,8 @@ void attention_v2(const TransformerConfig& cfg, int64_t at, int64_t T, Transform
   float* kh = ws.head_k.data();
   float* vh = ws.head_v.data();
   for (int64_t h = 0; h < NH; ++h) {
+    // One head of a long sequence is quadratic work in one kernel call: let a stop in between.
+    poll_stop();
     std::fill_n(qt, HD * ldq, 0.0f);
     for (int64_t t = 0; t < T; ++t) {
       const float* q = ws.q.data() + (at + t) * H + h * HD;
@@ -377,7 +390,10 @@ void block_forward_v2(const TransformerWeights& w, const TransformerBlockWeights
 int64_t trunk_forward_v2(const TransformerWeights& w, const PackedModel& pm, const PackedSequences& data, size_t first,
                          size_t last, TransformerWorkspace& ws) {
   const int64_t n = gather_and_embed(w, data, first, last, ws);
-  for (size_t i = 0; i < w.blocks.size(); ++i) block_forward_v2(w, w.blocks[i], pm.blocks[i], n, ws);
+  for (size_t i = 0; i < w.blocks.size(); ++i) {
+    poll_stop();
+    block_forward_v2(w, w.blocks[i], pm.blocks[i], n, ws);
+  }
   return n;
 }
 

@@ -23,7 +23,9 @@
 //
 // Thread-safety: TransformerWeights are read-only and may be shared; each thread needs its own
 // TransformerWorkspace. Failure: kInvalidArgument for a token id outside [0, V) or an empty
-// sequence list entry (a sequence needs at least 2 tokens to predict one); nothing else throws.
+// sequence list entry (a sequence needs at least 2 tokens to predict one); nothing else throws,
+// except the thread's stop check (util/stop_check.hpp), polled between passes, between blocks
+// and every 256 query rows of attention, which the runner installs to stop a long forward.
 #pragma once
 
 #include <cstdint>
