@@ -11,6 +11,7 @@
 
 #include "tasks/episode_random.hpp"
 #include "util/error.hpp"
+#include "util/stop_check.hpp"
 
 namespace seedline::tasks {
 namespace {
@@ -220,6 +221,8 @@ EpisodeResult MujocoTask::run_episode(Policy& policy, uint64_t episode_seed) con
     for (int k = 0; k < spec_.frame_skip; ++k) mj_step(m, d);
     mj_kinematics(m, d);  // mj_step leaves xipos/xpos at the state before its last integration
     ++result.steps;
+    // max_steps may be far beyond 1,000 (about 0.3 s): a stop gets in as in the other episodes.
+    if (result.steps % kStopPollSteps == 0) poll_stop();
     // A diverged simulation (MuJoCo reset the state to qpos0 mid-step) earns nothing and ends.
     if (diverged(d)) break;
     const double x_after = com_x(m, d, total_mass_);
