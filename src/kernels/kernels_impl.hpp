@@ -104,31 +104,85 @@ inline void gemm_rows(int rows, const float* x, int64_t ldx, int64_t k, const fl
   gemm_block<R, CV>(x, ldx, k, wt, ldw, bias, last, y, ldy);
 }
 
+// Rows per microkernel call for CV column vectors: the accumulators of kRows x kColVecs
+// outputs, so narrow outputs (a rank-4 factor, 16 attention columns) keep as many registers
+// busy as wide ones.
+template <int CV>
+constexpr int rows_for() {
+  return kRows * kColVecs / CV;
+}
+
 template <int CV>
 inline void gemm_cols(int cvs, int rows, const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw,
                       const float* bias, int last, float* y, int64_t ldy) {
   if constexpr (CV > 1) {
     if (cvs < CV) return gemm_cols<CV - 1>(cvs, rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
   }
-  gemm_rows<kRows, CV>(rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
+  gemm_rows<rows_for<CV>(), CV>(rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
 }
 
+// Column vectors of the next block when `remaining` are left: kColVecs, except that a
+// remainder of one more vector than a multiple of kColVecs is split into two blocks of two
+// (3 + 1 becomes 2 + 2), so no wide output runs through a one-vector microkernel.
+inline int next_block_vectors(int remaining) {
+  if (remaining <= kColVecs) return remaining;
+  if (kColVecs == 3 && remaining == 4) return 2;
+  return kColVecs;
+}
+
+// Any blocking gives the same bits: every output is its own bias-then-fma chain over k.
 void gemm_impl(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
                const float* bias, float* y, int64_t ldy) {
-  constexpr int64_t kBlockCols = static_cast<int64_t>(kColVecs) * Vec::W;
-  for (int64_t col = 0; col < m; col += kBlockCols) {
-    const int64_t width = m - col < kBlockCols ? m - col : kBlockCols;
-    const int cvs = static_cast<int>((width + Vec::W - 1) / Vec::W);
+  const int total = static_cast<int>((m + Vec::W - 1) / Vec::W);
+  for (int done = 0; done < total;) {
+    const int cvs = next_block_vectors(total - done);
+    const int64_t col = static_cast<int64_t>(done) * Vec::W;
+    const int64_t width = m - col < static_cast<int64_t>(cvs) * Vec::W ? m - col : static_cast<int64_t>(cvs) * Vec::W;
     const int last = static_cast<int>(width - static_cast<int64_t>(cvs - 1) * Vec::W);
-    for (int64_t row = 0; row < n; row += kRows) {
-      const int rows = static_cast<int>(n - row < kRows ? n - row : kRows);
+    const int64_t block_rows = cvs == 1 ? rows_for<1>() : cvs == 2 ? rows_for<2>() : rows_for<kColVecs>();
+    for (int64_t row = 0; row < n; row += block_rows) {
+      const int rows = static_cast<int>(n - row < block_rows ? n - row : block_rows);
       gemm_cols<kColVecs>(cvs, rows, x + row * ldx, ldx, k, wt + col, ldw, bias != nullptr ? bias + col : nullptr,
                           last, y + row * ldy + col, ldy);
     }
+    done += cvs;
   }
 }
 
 // ---- attention ----------------------------------------------------------------------------
+
+// Passes 2 and 3 of attention_head_impl fused for a head of D dimensions: for each key j in
+// order, e = exp(s - M) (0 for a masked key), sum += e, acc[c] = fma(e, v[j][c], acc[c]);
+// out = acc * (1 / sum). The same operations as the separate passes.
+template <int D>
+inline void weigh_values(const float* scratch, Vec m, const float* v, int64_t t0, int64_t end, Vec tpos, float* out,
+                         int64_t ldo, int valid) {
+  constexpr int64_t W = Vec::W;
+  const Vec zero = Vec::set1(0.0f);
+  Vec sum = zero;
+  Vec acc[D];
+  for (int c = 0; c < D; ++c) acc[c] = zero;
+  const int64_t diag = t0 + 1 < end ? t0 + 1 : end;  // keys j <= t0 reach every query of the block
+  for (int64_t j = 0; j < diag; ++j) {
+    const Vec e = exp_nonpositive_vec(Vec::load(scratch + j * W) - m);
+    const float* vj = v + j * D;
+    sum = sum + e;
+    for (int c = 0; c < D; ++c) acc[c] = Vec::fma(e, Vec::set1(vj[c]), acc[c]);
+  }
+  for (int64_t j = diag; j < end; ++j) {
+    const auto live = Vec::le(Vec::set1(static_cast<float>(j)), tpos);
+    const Vec e = Vec::select(live, exp_nonpositive_vec(Vec::load(scratch + j * W) - m), zero);
+    const float* vj = v + j * D;
+    sum = sum + e;
+    for (int c = 0; c < D; ++c) acc[c] = Vec::select(live, Vec::fma(e, Vec::set1(vj[c]), acc[c]), acc[c]);
+  }
+  const Vec inv = Vec::set1(1.0f) / sum;
+  for (int c = 0; c < D; ++c) {
+    float lanes[Vec::W];
+    (acc[c] * inv).store(lanes);
+    for (int l = 0; l < valid; ++l) out[(t0 + l) * ldo + c] = lanes[l];
+  }
+}
 
 void attention_head_impl(const float* qt, int64_t ldq, const float* k, const float* v, int64_t T, int64_t HD,
                          float scale, float* scratch, float* out, int64_t ldo) {
@@ -153,9 +207,26 @@ void attention_head_impl(const float* qt, int64_t ldq, const float* k, const flo
       s.store(scratch + j * W);
       m = Vec::max(m, s);
     }
-    // Pass 2: e = exp(s - M) (0 for masked keys) and its sum in key order.
     Vec sum = Vec::set1(0.0f);
     const Vec zero = Vec::set1(0.0f);
+    const int valid = static_cast<int>(end - t0);
+    if (HD <= 8) {
+      // Passes 2 and 3 in one sweep over the keys (a head of at most 8 dimensions): e, its sum
+      // and the weighted values are the same operations in the same key order as below,
+      // without storing e and reading it back.
+      switch (HD) {
+        case 1: weigh_values<1>(scratch, m, v, t0, end, tpos, out, ldo, valid); break;
+        case 2: weigh_values<2>(scratch, m, v, t0, end, tpos, out, ldo, valid); break;
+        case 3: weigh_values<3>(scratch, m, v, t0, end, tpos, out, ldo, valid); break;
+        case 4: weigh_values<4>(scratch, m, v, t0, end, tpos, out, ldo, valid); break;
+        case 5: weigh_values<5>(scratch, m, v, t0, end, tpos, out, ldo, valid); break;
+        case 6: weigh_values<6>(scratch, m, v, t0, end, tpos, out, ldo, valid); break;
+        case 7: weigh_values<7>(scratch, m, v, t0, end, tpos, out, ldo, valid); break;
+        default: weigh_values<8>(scratch, m, v, t0, end, tpos, out, ldo, valid); break;
+      }
+      continue;
+    }
+    // Pass 2: e = exp(s - M) (0 for masked keys) and its sum in key order.
     for (int64_t j = 0; j < end; ++j) {
       Vec e = exp_nonpositive_vec(Vec::load(scratch + j * W) - m);
       if (j > t0) e = Vec::select(Vec::le(Vec::set1(static_cast<float>(j)), tpos), e, zero);
@@ -164,7 +235,6 @@ void attention_head_impl(const float* qt, int64_t ldq, const float* k, const flo
     }
     const Vec inv = Vec::set1(1.0f) / sum;
     // Pass 3: the weighted values, kChunk head dimensions at a time.
-    const int valid = static_cast<int>(end - t0);
     for (int64_t i0 = 0; i0 < HD; i0 += kChunk) {
       const int dims = static_cast<int>(HD - i0 < kChunk ? HD - i0 : kChunk);
       Vec acc[kChunk];
