@@ -22,6 +22,11 @@ void gemm(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, in
   table_for(active_path()).gemm(x, ldx, n, k, wt, ldw, m, bias, y, ldy);
 }
 
+void gemm_accumulate(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
+                     float* y, int64_t ldy) {
+  table_for(active_path()).gemm_accumulate(x, ldx, n, k, wt, ldw, m, y, ldy);
+}
+
 void attention_head(const float* qt, int64_t ldq, const float* k, const float* v, int64_t T, int64_t HD, float scale,
                     float* scratch, float* out, int64_t ldo) {
   table_for(active_path()).attention_head(qt, ldq, k, v, T, HD, scale, scratch, out, ldo);
@@ -37,6 +42,11 @@ void exp_nonpositive(const float* x, int64_t n, float* out) { table_for(active_p
 void gemm_with(Path path, const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
                const float* bias, float* y, int64_t ldy) {
   table_for(path).gemm(x, ldx, n, k, wt, ldw, m, bias, y, ldy);
+}
+
+void gemm_accumulate_with(Path path, const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw,
+                          int64_t m, float* y, int64_t ldy) {
+  table_for(path).gemm_accumulate(x, ldx, n, k, wt, ldw, m, y, ldy);
 }
 
 void exp_nonpositive_with(Path path, const float* x, int64_t n, float* out) {

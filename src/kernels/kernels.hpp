@@ -29,12 +29,22 @@ inline constexpr int64_t kPad = 16;
 inline constexpr int64_t kLossRows = 16;
 
 inline int64_t padded(int64_t n) { return (n + kPad - 1) / kPad * kPad; }
+// A row stride for a large weight operand: padded(n), plus kPad more when that is a multiple
+// of 128 floats. gemm walks a block of columns down k; rows 512 B or a multiple of it apart
+// fall into a few sets of the L1 cache and evict each other (a 4096-wide weight ran 35 % slower).
+inline int64_t padded_stride(int64_t n) { return padded(n) % 128 == 0 ? padded(n) + kPad : padded(n); }
 
 // y[r][o] (r < n, o < m; row stride ldy) = bias[o] (0 when bias is null), then for kk = 0..k-1
 // in order: y = fma(x[r][kk], wt[kk][o], y). wt is (k x ldw) column-padded (ldw >= padded(m)),
 // bias padded to ldw. Only columns < m of y are written.
 void gemm(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
           const float* bias, float* y, int64_t ldy);
+
+// The same chains continued from the values y holds instead of a bias:
+// for kk = 0..k-1 in order: y[r][o] = fma(x[r][kk], wt[kk][o], y[r][o]). gemm over k = k1 + k2
+// equals gemm over the first k1 followed by gemm_accumulate over the other k2, bit for bit.
+void gemm_accumulate(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
+                     float* y, int64_t ldy);
 
 // Causal attention of one head of one sequence of T positions with head size HD:
 //   s[t][j] = (q[t].k[j]) * scale for j <= t, the dot as q_0*k_0 then fma over i = 1..HD-1;
@@ -66,11 +76,14 @@ double log_fixed(double x);
 // The functions above through a given path (tests compare the paths' bits with them).
 void gemm_with(Path path, const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
                const float* bias, float* y, int64_t ldy);
+void gemm_accumulate_with(Path path, const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw,
+                          int64_t m, float* y, int64_t ldy);
 void exp_nonpositive_with(Path path, const float* x, int64_t n, float* out);
 
 // One path's implementations (path_*.cpp).
 struct Table {
   void (*gemm)(const float*, int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*, float*, int64_t);
+  void (*gemm_accumulate)(const float*, int64_t, int64_t, int64_t, const float*, int64_t, int64_t, float*, int64_t);
   void (*attention_head)(const float*, int64_t, const float*, const float*, int64_t, int64_t, float, float*, float*,
                          int64_t);
   void (*loss_rows)(const float*, int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*,

@@ -67,13 +67,24 @@ inline float lane_max(Vec v, float m) {
 
 // Rows [0, R) x column vectors [0, CV) starting at column `col`; `last` valid lanes in the
 // last vector (W when full).
+// With from_y the chains continue from the values y holds (a later block of k), else they
+// start at the bias (0 without one).
 template <int R, int CV>
 inline void gemm_block(const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw, const float* bias,
-                       int last, float* y, int64_t ldy) {
+                       bool from_y, int last, float* y, int64_t ldy) {
   Vec acc[R][CV];
-  for (int c = 0; c < CV; ++c) {
-    const Vec b = bias != nullptr ? Vec::load(bias + c * Vec::W) : Vec::set1(0.0f);
-    for (int r = 0; r < R; ++r) acc[r][c] = b;
+  if (from_y) {
+    for (int r = 0; r < R; ++r) {
+      for (int c = 0; c < CV; ++c) {
+        acc[r][c] = c + 1 < CV || last == Vec::W ? Vec::load(y + r * ldy + c * Vec::W)
+                                                 : Vec::load_partial(y + r * ldy + c * Vec::W, last, 0.0f);
+      }
+    }
+  } else {
+    for (int c = 0; c < CV; ++c) {
+      const Vec b = bias != nullptr ? Vec::load(bias + c * Vec::W) : Vec::set1(0.0f);
+      for (int r = 0; r < R; ++r) acc[r][c] = b;
+    }
   }
   for (int64_t kk = 0; kk < k; ++kk) {
     Vec w[CV];
@@ -97,11 +108,11 @@ inline void gemm_block(const float* x, int64_t ldx, int64_t k, const float* wt, 
 // gemm_block<rows, CV> for rows <= R.
 template <int R, int CV>
 inline void gemm_rows(int rows, const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw,
-                      const float* bias, int last, float* y, int64_t ldy) {
+                      const float* bias, bool from_y, int last, float* y, int64_t ldy) {
   if constexpr (R > 1) {
-    if (rows < R) return gemm_rows<R - 1, CV>(rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
+    if (rows < R) return gemm_rows<R - 1, CV>(rows, x, ldx, k, wt, ldw, bias, from_y, last, y, ldy);
   }
-  gemm_block<R, CV>(x, ldx, k, wt, ldw, bias, last, y, ldy);
+  gemm_block<R, CV>(x, ldx, k, wt, ldw, bias, from_y, last, y, ldy);
 }
 
 // Rows per microkernel call for CV column vectors: the accumulators of kRows x kColVecs
@@ -114,11 +125,11 @@ constexpr int rows_for() {
 
 template <int CV>
 inline void gemm_cols(int cvs, int rows, const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw,
-                      const float* bias, int last, float* y, int64_t ldy) {
+                      const float* bias, bool from_y, int last, float* y, int64_t ldy) {
   if constexpr (CV > 1) {
-    if (cvs < CV) return gemm_cols<CV - 1>(cvs, rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
+    if (cvs < CV) return gemm_cols<CV - 1>(cvs, rows, x, ldx, k, wt, ldw, bias, from_y, last, y, ldy);
   }
-  gemm_rows<rows_for<CV>(), CV>(rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
+  gemm_rows<rows_for<CV>(), CV>(rows, x, ldx, k, wt, ldw, bias, from_y, last, y, ldy);
 }
 
 // Column vectors of the next block when `remaining` are left: kColVecs, except that a
@@ -130,23 +141,49 @@ inline int next_block_vectors(int remaining) {
   return kColVecs;
 }
 
-// Any blocking gives the same bits: every output is its own bias-then-fma chain over k.
+// Cache blocking: panels of kRowPanel rows, and the input dimension in blocks of kKBlock;
+// each block of k continues the chains from the floats y holds (a float accumulator stored
+// and reloaded is the same float), so a large product is the same fma chain per output as a
+// small one. A panel's rows of x (kRowPanel x kKBlock floats) stay in L2 and one block of
+// weight columns (kKBlock x kColVecs vectors) in L1 while the panel's rows pass over it.
+constexpr int64_t kRowPanel = 192;  // a multiple of every rows_for<CV>()
+constexpr int64_t kKBlock = 256;
+
+// Any blocking gives the same bits: every output is its own bias-then-fma chain over k
+// (continuing from y's values when `accumulate`).
+void gemm_run(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
+              const float* bias, bool accumulate, float* y, int64_t ldy) {
+  const int total = static_cast<int>((m + Vec::W - 1) / Vec::W);
+  for (int64_t r0 = 0; r0 < n; r0 += kRowPanel) {
+    const int64_t panel = n - r0 < kRowPanel ? n - r0 : kRowPanel;
+    for (int64_t k0 = 0; k0 < k || k0 == 0; k0 += kKBlock) {
+      const int64_t kc = k - k0 < kKBlock ? k - k0 : kKBlock;
+      const bool from_y = accumulate || k0 > 0;
+      for (int done = 0; done < total;) {
+        const int cvs = next_block_vectors(total - done);
+        const int64_t col = static_cast<int64_t>(done) * Vec::W;
+        const int64_t width = m - col < static_cast<int64_t>(cvs) * Vec::W ? m - col : static_cast<int64_t>(cvs) * Vec::W;
+        const int last = static_cast<int>(width - static_cast<int64_t>(cvs - 1) * Vec::W);
+        const int64_t block_rows = cvs == 1 ? rows_for<1>() : cvs == 2 ? rows_for<2>() : rows_for<kColVecs>();
+        for (int64_t row = r0; row < r0 + panel; row += block_rows) {
+          const int rows = static_cast<int>(r0 + panel - row < block_rows ? r0 + panel - row : block_rows);
+          gemm_cols<kColVecs>(cvs, rows, x + row * ldx + k0, ldx, kc, wt + k0 * ldw + col, ldw,
+                              bias != nullptr ? bias + col : nullptr, from_y, last, y + row * ldy + col, ldy);
+        }
+        done += cvs;
+      }
+    }
+  }
+}
+
 void gemm_impl(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
                const float* bias, float* y, int64_t ldy) {
-  const int total = static_cast<int>((m + Vec::W - 1) / Vec::W);
-  for (int done = 0; done < total;) {
-    const int cvs = next_block_vectors(total - done);
-    const int64_t col = static_cast<int64_t>(done) * Vec::W;
-    const int64_t width = m - col < static_cast<int64_t>(cvs) * Vec::W ? m - col : static_cast<int64_t>(cvs) * Vec::W;
-    const int last = static_cast<int>(width - static_cast<int64_t>(cvs - 1) * Vec::W);
-    const int64_t block_rows = cvs == 1 ? rows_for<1>() : cvs == 2 ? rows_for<2>() : rows_for<kColVecs>();
-    for (int64_t row = 0; row < n; row += block_rows) {
-      const int rows = static_cast<int>(n - row < block_rows ? n - row : block_rows);
-      gemm_cols<kColVecs>(cvs, rows, x + row * ldx, ldx, k, wt + col, ldw, bias != nullptr ? bias + col : nullptr,
-                          last, y + row * ldy + col, ldy);
-    }
-    done += cvs;
-  }
+  gemm_run(x, ldx, n, k, wt, ldw, m, bias, false, y, ldy);
+}
+
+void gemm_accumulate_impl(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
+                          float* y, int64_t ldy) {
+  gemm_run(x, ldx, n, k, wt, ldw, m, nullptr, true, y, ldy);
 }
 
 // ---- attention ----------------------------------------------------------------------------
@@ -333,4 +370,5 @@ int64_t fma_peak_impl(int64_t iterations, float* sink) {
   return iterations * 16 * Vec::W * 2;
 }
 
-const Table kTable = {gemm_impl, attention_head_impl, loss_rows_impl, exp_nonpositive_impl, fma_peak_impl};
+const Table kTable = {gemm_impl, gemm_accumulate_impl, attention_head_impl, loss_rows_impl, exp_nonpositive_impl,
+                      fma_peak_impl};

@@ -6,15 +6,19 @@
 //   dense_forward:   Y = X . W^T (+ bias on every row)
 //   lowrank_forward: Y_p = X_p . W^T + scale_p * (X_p . B_p) . A_p^T (+ bias), where member p's
 //                    perturbation is scale_p * A_p . B_p^T with A_p (m x r), B_p (n x r).
-// The perturbed matrix W + scale_p A_p B_p^T is never formed: the shared X . W^T is one
-// large product over the whole population, and each member adds a rank-r correction costing
+// The perturbed matrix W + scale_p A_p B_p^T is never formed: W is packed once per call and
+// shared by every member's product X_p . W^T, and each member adds a rank-r correction costing
 // Bt * r * (m + n) multiply-adds. With es::Perturbation's factors and
 // scale_p = sign_p * sigma / sqrt(r), Y_p is the forward of member p's genotype (docs/es.md).
-// Results agree with the explicitly perturbed forward to float rounding (Eigen's products,
-// not bit-exact across CPUs: a forward pass is evaluation, not genotype arithmetic).
+// Both run on kernels::gemm (docs/kernels.md): each output is bias (0 without) then fused
+// multiply-adds over the input in order, and for lowrank_forward the member's rank-r
+// correction continues the same chain over (scale_p X_p B_p)'s r columns; so the results are
+// the same bits on every kernel path and x86-64 machine, and agree with the explicitly
+// perturbed forward to float rounding. Only bench/es_bench and the tests call these: runs
+// evaluate members through their tasks' networks.
 //
-// Thread-safety: pure functions over the caller's buffers; concurrent calls on disjoint
-// outputs are safe. Failure: kInvalidArgument naming the mismatched size.
+// Thread-safety: pure functions over the caller's buffers (the packed weights live in
+// thread-local scratch); concurrent calls on disjoint outputs are safe. Failure: kInvalidArgument naming the mismatched size.
 #pragma once
 
 #include <cstdint>

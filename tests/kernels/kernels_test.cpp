@@ -158,7 +158,9 @@ TEST(KernelGemm, EveryPathComputesTheDefinedFmaChain) {
   std::mt19937 rng(3);
   std::normal_distribution<float> g(0.0f, 1.0f);
   for (const auto& [n, k, m] : std::vector<std::array<int64_t, 3>>{
-           {1, 1, 1}, {7, 32, 16}, {13, 32, 4}, {9, 16, 32}, {33, 128, 32}, {5, 32, 128}, {17, 3, 2051}, {8, 5, 47}}) {
+           {1, 1, 1}, {7, 32, 16}, {13, 32, 4}, {9, 16, 32}, {33, 128, 32}, {5, 32, 128}, {17, 3, 2051}, {8, 5, 47},
+           // more than one row panel (192) and block of k (256): the chains continue across blocks
+           {200, 600, 41}, {197, 257, 9}, {3, 1000, 130}}) {
     const int64_t ldw = padded(m);
     std::vector<float> x(static_cast<size_t>(n * k)), wt(static_cast<size_t>(k * ldw), 0.0f),
         bias(static_cast<size_t>(ldw), 0.0f);
@@ -187,6 +189,13 @@ TEST(KernelGemm, EveryPathComputesTheDefinedFmaChain) {
         EXPECT_EQ(y[static_cast<size_t>(r * (m + 1) + m)], 42.0f) << path_name(p) << " wrote past column " << m;
       }
       EXPECT_EQ(bits(got), bits(want)) << path_name(p) << " n=" << n << " k=" << k << " m=" << m;
+      // The same product in two pieces: gemm over the first third of k, then gemm_accumulate
+      // continuing every chain over the rest.
+      const int64_t k1 = k / 3;
+      std::vector<float> split(static_cast<size_t>(n * m), 0.0f);
+      gemm_with(p, x.data(), k, n, k1, wt.data(), ldw, m, bias.data(), split.data(), m);
+      gemm_accumulate_with(p, x.data() + k1, k, n, k - k1, wt.data() + k1 * ldw, ldw, m, split.data(), m);
+      EXPECT_EQ(bits(split), bits(want)) << path_name(p) << " split at " << k1 << ", n=" << n << " k=" << k;
     }
   }
 }

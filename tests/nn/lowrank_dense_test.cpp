@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
+#include "kernels/dispatch.hpp"
 #include "noise/noise.hpp"
 #include "util/error.hpp"
 
@@ -79,6 +81,33 @@ TEST(LowRankForward, DenseForwardIsXTimesWTransposed) {
   std::vector<float> y(4);
   dense_forward({2, 1, 3, 2}, x, w, bias, y);
   EXPECT_THAT(y, ::testing::ElementsAre(7.5f, -1.5f, 1.5f, -1.5f));
+}
+
+// The forwards run on the fixed-order kernels: the same bits on every path this CPU runs.
+TEST(LowRankForward, TheSameBitsOnEveryKernelPath) {
+  const DenseShape shape{4, 3, 300, 37};
+  const auto x = gaussian(1, 4 * 3 * 300, 1.0f);
+  const auto w = gaussian(2, 37 * 300, 0.05f);
+  const auto bias = gaussian(3, 37, 0.1f);
+  const auto a = gaussian(4, 2 * 37 * 2, 1.0f);
+  const auto b = gaussian(5, 2 * 300 * 2, 1.0f);
+  const std::vector<float> scale{0.05f, -0.05f, 0.07f, -0.07f};
+  const kernels::Path saved = kernels::active_path();
+  std::vector<std::vector<float>> dense, lowrank;
+  for (const kernels::Path p : kernels::supported_paths()) {
+    kernels::set_path(p);
+    dense.emplace_back(4 * 3 * 37);
+    lowrank.emplace_back(4 * 3 * 37);
+    dense_forward(shape, x, w, bias, dense.back());
+    lowrank_forward(shape, x, w, bias, {2, true, a, b, scale}, lowrank.back());
+  }
+  kernels::set_path(saved);
+  for (size_t i = 1; i < dense.size(); ++i) {
+    EXPECT_EQ(0, std::memcmp(dense[i].data(), dense[0].data(), dense[0].size() * sizeof(float))) << "path " << i;
+    EXPECT_EQ(0, std::memcmp(lowrank[i].data(), lowrank[0].data(), lowrank[0].size() * sizeof(float)))
+        << "path " << i;
+  }
+  EXPECT_NE(dense[0], lowrank[0]);  // the perturbation changed the outputs
 }
 
 TEST(LowRankForward, WrongSizesAreErrors) {
