@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 
+#include "kernels/kernels.hpp"
 #include "util/error.hpp"
 
 namespace seedline::genome {
@@ -150,11 +151,23 @@ nn::TransformerWeights transformer_weights(const Genome& genome, std::span<const
   const float* ones = w.owned.data();
   const float* zeros = w.owned.data() + C;
   if (embed.size() == 2) {
-    using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     const int64_t k = embed[0]->shape[1];
-    Eigen::Map<RowMat> e(w.owned.data() + 2 * C, V, C);
-    e.noalias() = Eigen::Map<const RowMat>(data(embed[0]), V, k) * Eigen::Map<const RowMat>(data(embed[1]), k, C);
-    w.embed = e.data();
+    float* e = w.owned.data() + 2 * C;
+    if (w.kernel_version >= 3) {
+      // A (V x k) . B (k x C) on the fixed-order kernels: each entry an fma chain over the
+      // rank in order, the same bits on every machine (docs/kernels.md). B is already gemm's
+      // "k x outputs" operand; it only gets its padded row stride.
+      const int64_t ld = kernels::padded(C);
+      std::vector<float> bt(static_cast<size_t>(k * ld), 0.0f);
+      const float* b = data(embed[1]);
+      for (int64_t r = 0; r < k; ++r) std::copy(b + r * C, b + (r + 1) * C, bt.begin() + r * ld);
+      kernels::gemm(data(embed[0]), k, V, k, bt.data(), ld, C, nullptr, e, C);
+    } else {
+      using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+      Eigen::Map<RowMat> m(e, V, C);
+      m.noalias() = Eigen::Map<const RowMat>(data(embed[0]), V, k) * Eigen::Map<const RowMat>(data(embed[1]), k, C);
+    }
+    w.embed = e;
   } else {
     w.embed = data(embed[0]);
   }

@@ -73,6 +73,17 @@ void exp_nonpositive(const float* x, int64_t n, float* out);
 // through, x <= 0 gives NaN. Scalar; the same code on every path.
 double log_fixed(double x);
 
+// e^x of a double by seedline's own arithmetic (+, -, *, / and exact bit manipulation, the
+// same code on every path): x = n ln 2 + r (ln 2 split Cody-Waite style), e^r by its Taylor
+// series to r^17, times 2^n from bits. Within 2 ulp of the true value (tested against the C
+// library); NaN passes through, overflow gives +inf, x < -745 gives 0.
+double exp_fixed(double x);
+// sin x and cos x of a double, the same way: x = q pi/2 + r (pi/2 in three 33-bit parts,
+// exact products for |x| < 1.6e6), Taylor series in r to r^19 / r^20, the quadrant q mod 4
+// picks signs and roles. Within 1e-15 of the C library's for |x| <= 1e5 (tested). What the
+// rotary position table of kernel version 3 is made of (docs/kernels.md).
+void sincos_fixed(double x, double* sin_out, double* cos_out);
+
 // The functions above through a given path (tests compare the paths' bits with them).
 void gemm_with(Path path, const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
                const float* bias, float* y, int64_t ldy);

@@ -209,7 +209,7 @@ int64_t gather_and_embed(const TransformerWeights& w, const PackedSequences& dat
     ws.starts.push_back(static_cast<int64_t>(ws.tokens.size()));
   }
   const auto n = static_cast<int64_t>(ws.tokens.size());
-  ws.reserve(cfg, std::max(n, longest), max_rank(w));
+  ws.reserve(cfg, std::max(n, longest), max_rank(w), w.kernel_version);
   embedding_forward(ws.x.data(), ws.tokens.data(), n, w.embed, cfg.d_model);
   return n;
 }
@@ -424,7 +424,7 @@ int64_t trunk_forward_v2(const TransformerWeights& w, const PackedModel& pm, con
 
 }  // namespace
 
-void TransformerWorkspace::reserve(const TransformerConfig& c, int64_t n, int64_t rank) {
+void TransformerWorkspace::reserve(const TransformerConfig& c, int64_t n, int64_t rank, int kernel_version) {
   const int64_t H = c.heads * c.head_dim;
   grow(x, n * c.d_model);
   grow(proj, n * c.d_model);
@@ -434,20 +434,33 @@ void TransformerWorkspace::reserve(const TransformerConfig& c, int64_t n, int64_
   grow(logits, kLogitRows * c.vocab);
   grow(scores, n);
   const int64_t half = c.head_dim / 2;
-  if (rope_head_dim != c.head_dim || rope_positions < n) {
-    // Angles in double, like the reference implementations, rounded once to float.
+  const bool fixed = kernel_version >= 3;
+  if (rope_head_dim != c.head_dim || rope_positions < n || rope_fixed != fixed) {
+    // Angles in double, like the reference implementations, rounded once to float. Before
+    // kernel version 3 from the C library's pow/cos/sin; from it by seedline's own
+    // exp/log/sincos, so the table is the same bits on every machine (docs/kernels.md).
     rope_cos.assign(static_cast<size_t>(n * half), 0.0f);
     rope_sin.assign(static_cast<size_t>(n * half), 0.0f);
-    for (int64_t p = 0; p < n; ++p) {
-      for (int64_t i = 0; i < half; ++i) {
-        const double theta = std::pow(10000.0, -2.0 * static_cast<double>(i) / static_cast<double>(c.head_dim));
+    for (int64_t i = 0; i < half; ++i) {
+      const double exponent = -2.0 * static_cast<double>(i) / static_cast<double>(c.head_dim);
+      const double theta =
+          fixed ? kernels::exp_fixed(exponent * kernels::log_fixed(10000.0)) : std::pow(10000.0, exponent);
+      for (int64_t p = 0; p < n; ++p) {
         const double angle = static_cast<double>(p) * theta;
-        rope_cos[static_cast<size_t>(p * half + i)] = static_cast<float>(std::cos(angle));
-        rope_sin[static_cast<size_t>(p * half + i)] = static_cast<float>(std::sin(angle));
+        double sn = 0, cs = 0;
+        if (fixed) {
+          kernels::sincos_fixed(angle, &sn, &cs);
+        } else {
+          sn = std::sin(angle);
+          cs = std::cos(angle);
+        }
+        rope_cos[static_cast<size_t>(p * half + i)] = static_cast<float>(cs);
+        rope_sin[static_cast<size_t>(p * half + i)] = static_cast<float>(sn);
       }
     }
     rope_positions = n;
     rope_head_dim = c.head_dim;
+    rope_fixed = fixed;
   }
 }
 

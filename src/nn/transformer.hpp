@@ -82,14 +82,17 @@ class TransformerWorkspace {
   TransformerWorkspace& operator=(const TransformerWorkspace&) = delete;
 
   // Make room for `tokens` packed tokens (and positions < `tokens`) of a model with `config`
-  // whose factorized weights have rank <= `rank`.
-  void reserve(const TransformerConfig& config, int64_t tokens, int64_t rank);
+  // whose factorized weights have rank <= `rank`, computed at `kernel_version` (which picks
+  // how the rotary table's angles are made: the C library's cos/sin before version 3,
+  // kernels::sincos_fixed from it).
+  void reserve(const TransformerConfig& config, int64_t tokens, int64_t rank, int kernel_version = 1);
 
   std::vector<float> x, q, k, v, att, proj, hidden, low, logits, scores;  // see transformer.cpp
   std::vector<int32_t> tokens;            // the fed tokens of one pass
   std::vector<int64_t> starts;            // their sequence boundaries, from 0
   std::vector<float> rope_cos, rope_sin;  // (positions x HD/2)
   int64_t rope_positions = 0, rope_head_dim = 0;
+  bool rope_fixed = false;  // the table was made by sincos_fixed (kernel version >= 3)
   // Kernel version 2 only (transformer.cpp): weights transposed and column-padded for
   // kernels::gemm, one head's rotated q^T / k / v, attention and loss scratch, per-row targets
   // and losses.
