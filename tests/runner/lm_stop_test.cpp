@@ -15,6 +15,7 @@
 
 #include "runner/daemon.hpp"
 #include "runner/submit.hpp"
+#include "daemon_stop_testing.hpp"
 #include "runner_testing.hpp"
 #include "store/experiment_repo.hpp"
 #include "store/run_repo.hpp"
@@ -23,9 +24,13 @@
 namespace seedline::runner {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using seedline::testing::TempDir;
 using seedline::testing::write_file;
+using testing::last_generation;
+using testing::stop_after_first_commit;
+using testing::stop_latency;
+using testing::submitted;
+using testing::two_threads_once;
 
 // `lines` lines of `tokens` random token ids below 29 (a vocabulary of 32).
 void write_tokens(const std::filesystem::path& path, int lines, int tokens) {
@@ -53,40 +58,18 @@ std::string experiment(const std::filesystem::path& data, int population, int ge
   return spec.dump();
 }
 
-store::Database submitted(const std::filesystem::path& path, const std::string& text) {
-  auto db = store::open_database(path, store::OpenPurpose::kCreate);
-  submit_experiment(db, evolve::parse_experiment(text, "lm.json"), "lm.json");
-  return db;
-}
-
-int last_generation(const std::filesystem::path& path) {
-  auto db = store::open_database(path, store::OpenPurpose::kRead);
-  const auto last = store::last_generation(db, 1);
-  return last ? last->generation : -1;
-}
-
-DaemonOptions two_threads() {
-  DaemonOptions options;
-  options.threads = 2;
-  options.once = true;
-  return options;
-}
-
 TEST(StopLatency, ALanguageModelForwardOverOne100000TokenLineStopsWithinSeconds) {
   TempDir dir;
   write_tokens(dir / "long.tokens", 1, 100000);
   const auto path = dir / "long.db";
-  auto db = submitted(path, experiment(dir / "long.tokens", 4, 2));
+  auto db = submitted(path, experiment(dir / "long.tokens", 4, 2), "lm.json");
   std::atomic<bool> stop{false};
-  auto daemon = std::async(std::launch::async, [&] { return run_daemon(db, two_threads(), stop); });
+  auto daemon = std::async(std::launch::async, [&] { return run_daemon(db, two_threads_once(), stop); });
   // Inside generation 0's forward passes (one takes minutes: attention over 100,000 positions).
-  ASSERT_EQ(daemon.wait_for(std::chrono::milliseconds(1500)), std::future_status::timeout);
-  const auto asked = Clock::now();
-  stop = true;
-  ASSERT_EQ(daemon.wait_for(std::chrono::seconds(120)), std::future_status::ready) << "the stop was not honoured";
-  const double latency = std::chrono::duration<double>(Clock::now() - asked).count();
-  std::printf("stop latency inside a 100,000-token language-model forward: %.3f s\n", latency);
-  EXPECT_LT(latency, 5.0);
+  const auto latency = stop_latency(daemon, stop, std::chrono::milliseconds(1500), std::chrono::seconds(120));
+  ASSERT_TRUE(latency.has_value()) << "the daemon ended before the stop, or did not honour it within 120 s";
+  std::printf("stop latency inside a 100,000-token language-model forward: %.3f s\n", *latency);
+  EXPECT_LT(*latency, 5.0);
   const auto report = daemon.get();
   ASSERT_EQ(report.paused, std::vector<int64_t>{1});
   EXPECT_EQ(last_generation(path), -1);  // the interrupted generation 0 left nothing behind
@@ -98,22 +81,19 @@ TEST(StopLatency, ALanguageModelRunStoppedMidForwardResumesToTheUninterruptedHis
   write_tokens(dir / "data.tokens", 4, 2500);
   const std::string text = experiment(dir / "data.tokens", 4, 2);
   {
-    auto reference = submitted(dir / "reference.db", text);
+    auto reference = submitted(dir / "reference.db", text, "lm.json");
     std::atomic<bool> never{false};
-    ASSERT_EQ(run_daemon(reference, two_threads(), never).finished, std::vector<int64_t>{1});
+    ASSERT_EQ(run_daemon(reference, two_threads_once(), never).finished, std::vector<int64_t>{1});
   }
   const auto path = dir / "stopped.db";
-  auto db = submitted(path, text);
+  auto db = submitted(path, text, "lm.json");
   std::atomic<bool> stop{false};
-  auto daemon = std::async(std::launch::async, [&] { return run_daemon(db, two_threads(), stop); });
-  while (last_generation(path) < 0 && daemon.wait_for(std::chrono::milliseconds(5)) == std::future_status::timeout) {
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  stop = true;
+  auto daemon = std::async(std::launch::async, [&] { return run_daemon(db, two_threads_once(), stop); });
+  stop_after_first_commit(path, daemon, stop, std::chrono::milliseconds(20));
   const auto report = daemon.get();
   ASSERT_EQ(report.paused, std::vector<int64_t>{1}) << "the run finished before the stop";
   std::atomic<bool> never{false};
-  ASSERT_EQ(run_daemon(db, two_threads(), never).finished, std::vector<int64_t>{1});
+  ASSERT_EQ(run_daemon(db, two_threads_once(), never).finished, std::vector<int64_t>{1});
   const auto expected = testing::read_histories(dir / "reference.db");
   const auto actual = testing::read_histories(path);
   ASSERT_EQ(expected.size(), 1u);

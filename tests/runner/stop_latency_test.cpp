@@ -12,6 +12,7 @@
 
 #include "runner/daemon.hpp"
 #include "runner/submit.hpp"
+#include "daemon_stop_testing.hpp"
 #include "runner_testing.hpp"
 #include "store/experiment_repo.hpp"
 #include "store/run_repo.hpp"
@@ -21,14 +22,12 @@
 namespace seedline::runner {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using seedline::testing::TempDir;
-
-store::Database submitted(const std::filesystem::path& path, const std::string& text) {
-  auto db = store::open_database(path, store::OpenPurpose::kCreate);
-  submit_experiment(db, evolve::parse_experiment(text, "test.json"), "test.json");
-  return db;
-}
+using testing::last_generation;
+using testing::stop_after_first_commit;
+using testing::stop_latency;
+using testing::submitted;
+using testing::two_threads_once;
 
 // A pendulum experiment whose episodes run exactly `max_steps` steps (pendulum never ends early).
 std::string pendulum(int64_t max_steps, int generations) {
@@ -40,12 +39,6 @@ std::string pendulum(int64_t max_steps, int generations) {
          std::to_string(generations) + R"(, "mutation_rate": 0.05,
            "stages": [{"evaluations": 1, "keep": 2}]},
     "conditions": [{"name": "direct", "representation": {"type": "direct"}}]})";
-}
-
-int last_generation(const std::filesystem::path& path) {
-  auto db = store::open_database(path, store::OpenPurpose::kRead);
-  const auto last = store::last_generation(db, 1);
-  return last ? last->generation : -1;
 }
 
 TEST(StopCheck, PollRunsTheInstalledCheckOfThisThreadOnlyAndScopesNest) {
@@ -73,18 +66,12 @@ TEST(StopLatency, AStopEndsAnEpisodeOfABillionStepsWithinSeconds) {
   const auto path = dir / "long.db";
   auto db = submitted(path, pendulum(1000000000, 2));  // one episode: about 10 minutes or more
   std::atomic<bool> stop{false};
-  DaemonOptions options;
-  options.threads = 2;
-  options.once = true;
-  auto daemon = std::async(std::launch::async, [&] { return run_daemon(db, options, stop); });
+  auto daemon = std::async(std::launch::async, [&] { return run_daemon(db, two_threads_once(), stop); });
   // Well inside generation 0's first episodes.
-  ASSERT_EQ(daemon.wait_for(std::chrono::milliseconds(700)), std::future_status::timeout);
-  const auto asked = Clock::now();
-  stop = true;
-  ASSERT_EQ(daemon.wait_for(std::chrono::seconds(60)), std::future_status::ready) << "the stop was not honoured";
-  const double latency = std::chrono::duration<double>(Clock::now() - asked).count();
-  std::printf("stop latency inside a pendulum episode: %.3f s\n", latency);
-  EXPECT_LT(latency, 5.0);
+  const auto latency = stop_latency(daemon, stop, std::chrono::milliseconds(700), std::chrono::seconds(60));
+  ASSERT_TRUE(latency.has_value()) << "the daemon ended before the stop, or did not honour it within 60 s";
+  std::printf("stop latency inside a pendulum episode: %.3f s\n", *latency);
+  EXPECT_LT(*latency, 5.0);
   const auto report = daemon.get();
   EXPECT_TRUE(report.stopped);
   ASSERT_EQ(report.paused, std::vector<int64_t>{1});
@@ -97,29 +84,20 @@ TEST(StopLatency, ARunStoppedInsideAnEpisodeResumesToTheUninterruptedHistory) {
   const std::string text = pendulum(500000, 3);
   {
     auto reference = submitted(dir / "reference.db", text);
-    DaemonOptions options;
-    options.threads = 2;
-    options.once = true;
     std::atomic<bool> never{false};
-    ASSERT_EQ(run_daemon(reference, options, never).finished, std::vector<int64_t>{1});
+    ASSERT_EQ(run_daemon(reference, two_threads_once(), never).finished, std::vector<int64_t>{1});
   }
   const auto path = dir / "stopped.db";
   auto db = submitted(path, text);
-  DaemonOptions options;
-  options.threads = 2;
-  options.once = true;
   std::atomic<bool> stop{false};
-  auto daemon = std::async(std::launch::async, [&] { return run_daemon(db, options, stop); });
+  auto daemon = std::async(std::launch::async, [&] { return run_daemon(db, two_threads_once(), stop); });
   // Generation 0 committed, generation 1's episodes (500,000 steps each, a fraction of a second) under way.
-  while (last_generation(path) < 0 && daemon.wait_for(std::chrono::milliseconds(5)) == std::future_status::timeout) {
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
-  stop = true;
+  stop_after_first_commit(path, daemon, stop, std::chrono::milliseconds(30));
   const auto report = daemon.get();
   ASSERT_EQ(report.paused, std::vector<int64_t>{1}) << "the run finished before the stop";
   EXPECT_EQ(last_generation(path), 0);
   std::atomic<bool> never{false};
-  ASSERT_EQ(run_daemon(db, options, never).finished, std::vector<int64_t>{1});
+  ASSERT_EQ(run_daemon(db, two_threads_once(), never).finished, std::vector<int64_t>{1});
   const auto expected = testing::read_histories(dir / "reference.db");
   const auto actual = testing::read_histories(path);
   ASSERT_EQ(expected.size(), 1u);
