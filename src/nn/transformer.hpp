@@ -93,7 +93,7 @@ class TransformerWorkspace {
   std::vector<float> rope_cos, rope_sin;  // (positions x HD/2)
   int64_t rope_positions = 0, rope_head_dim = 0;
   bool rope_fixed = false;  // the table was made by sincos_fixed (kernel version >= 3)
-  // Kernel version 2 only (transformer.cpp): weights transposed and column-padded for
+  // Kernel versions >= 2 only (transformer_kernels.cpp): weights transposed and column-padded for
   // kernels::gemm, one head's rotated q^T / k / v, attention and loss scratch, per-row targets
   // and losses.
   std::vector<float> packed, head_q, head_k, head_v, kernel_scratch, tile;
