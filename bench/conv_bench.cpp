@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/wait.h>
+
 #include "genome/genome.hpp"
 #include "genome/policy_network.hpp"
 #include "nn/conv_net.hpp"
@@ -116,12 +118,13 @@ nlohmann::json torch_anchor(const std::string& python, const char* network, cons
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   const int status = ::pclose(p);
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : status;
   try {
     auto j = nlohmann::json::parse(out);
     if (j.is_object() && (j.contains("unavailable") || j.contains("frames_per_second"))) return j;
   } catch (...) {
   }
-  return {{"unavailable", "PyTorch not available (conv_torch.py exited with status " + std::to_string(status) +
+  return {{"unavailable", "PyTorch not available (conv_torch.py exited with status " + std::to_string(code) +
                               " and no figures)"}};
 }
 
@@ -139,10 +142,13 @@ void torch_comparison(const std::string& python, const char* name, const char* n
     guard += out[0];
   });
   std::printf("%-16s seedline %8.0f frames/s", name, ours);
+  std::string missing;  // the reason of the last unavailable anchor, printed once
   for (const char* mode : {"fair", "plain"}) {
     const auto t = torch_anchor(python, network, input, reps, mode);
     if (t.contains("unavailable")) {
-      std::printf(" | %s PyTorch: %s", mode, t.value("unavailable", std::string()).c_str());
+      const auto why = t.value("unavailable", std::string());
+      if (why != missing) std::printf(" | %s PyTorch: %s", mode, why.c_str());
+      missing = why;
       continue;
     }
     const double theirs = t.value("frames_per_second", 0.0);

@@ -103,8 +103,9 @@ void report(const std::string& python, size_t n, int items) {
   std::printf("  %-58s %10.0f items/s  %9.1f us/item\n", "(a) built-in sphere, in-process", in_process.items_per_second,
               in_process.seconds_per_item * 1e6);
   const auto python_row = [&](const char* label, const Figures& f) {
+    const double rate = f.seconds_per_item > 0 ? static_cast<double>(n) * 4 / f.seconds_per_item / 1e9 : 0.0;
     std::printf("  %-58s %10.0f items/s  %9.1f us/item  %6.2f GB/s\n", label, f.items_per_second,
-                f.seconds_per_item * 1e6, f.seconds_per_item > 0 ? static_cast<double>(n) * 4 / f.seconds_per_item / 1e9 : 0.0);
+                f.seconds_per_item * 1e6, rate);
   };
   python_row("(b1) Python shared_memory + 12-byte Pipe message (fair)", shm);
   python_row("(b2) Python Pipe send_bytes/recv_bytes_into (fair)", bytes);

@@ -20,6 +20,8 @@
 //      TinyStories-like lengths (uniform 100..340 fed tokens, mean 220: an assumption,
 //      TinyStories is not shipped), and extrapolated to 300 generations x 3 conditions x 7 trials.
 // Usage: lm_bench [B (64)] [T (241)] [PYTHON (/usr/bin/python3)]
+#include <sys/wait.h>
+
 #include <Eigen/Core>
 #include <chrono>
 #include <cstdio>
@@ -158,12 +160,13 @@ json torch_figures(const std::string& python, int batch, int length, int threads
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   const int status = ::pclose(p);
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : status;
   try {
     json j = json::parse(out);
     if (j.is_object() && (j.contains("unavailable") || j.contains("tokens_per_second"))) return j;
   } catch (...) {
   }
-  return json{{"unavailable", "PyTorch not available (" + cmd + " exited with status " + std::to_string(status) +
+  return json{{"unavailable", "PyTorch not available (" + cmd + " exited with status " + std::to_string(code) +
                                   " and no figures)"}};
 }
 
