@@ -5,9 +5,14 @@
 //      version 1 (Eigen) and version 2 (src/kernels/, on the path in use, and on every other
 //      path this CPU runs, 1 thread) on 1 and 2 threads, on a batch of B sequences of T fed
 //      tokens (default 64 x 241, random ids), and the same figure for PyTorch (bench/lm_torch.py:
-//      same model, same batch, same thread count, torch.inference_mode) with the ratio.
-//      seedline runs one network per thread (how the runner evaluates a population), so its
-//      2-thread figure is two networks at once; PyTorch's is one batch on 2 intra-op threads.
+//      same model, same batch, same thread count, torch.inference_mode, warm-up) run twice, with
+//      the ratio against each: first the fair anchor (jemalloc keeping freed memory, so no page
+//      faults per pass; F.linear, baddbmm attention, a preallocated logits output), then the plain
+//      one (glibc malloc, which page-faults every pass's fresh tensors: the anchor before issue 19).
+//      Each PyTorch run's minor page faults and its loss against tests/nn/reference/transformer_ref.py
+//      are printed under the table. seedline runs one network per thread (how the runner evaluates a
+//      population), so its 2-thread figure is two networks at once; PyTorch's is one batch on 2
+//      intra-op threads.
 //   2. the same as GFLOP/s (FLOPs counted from the shapes) and as a fraction of the measured
 //      FP32 peak of the path in use (times the threads).
 //   3. the wall time of one Table 1 generation (512 individuals x 1024 sequences) on 2 threads
@@ -15,6 +20,8 @@
 //      TinyStories-like lengths (uniform 100..340 fed tokens, mean 220: an assumption,
 //      TinyStories is not shipped), and extrapolated to 300 generations x 3 conditions x 7 trials.
 // Usage: lm_bench [B (64)] [T (241)] [PYTHON (/usr/bin/python3)]
+#include <sys/wait.h>
+
 #include <Eigen/Core>
 #include <chrono>
 #include <cstdio>
@@ -138,23 +145,42 @@ double peak_gflops(kernels::Path path) {
   return best;
 }
 
-json torch_figures(const std::string& python, int batch, int length, int threads, bool factorized) {
+// bench/lm_torch.py's JSON for `mode` ("fair" or "plain"); {"unavailable": why} when PyTorch
+// (or Python, or the fair anchor's jemalloc) is missing or the script fails.
+json torch_figures(const std::string& python, int batch, int length, int threads, bool factorized,
+                   const std::string& mode) {
   const std::string script = std::string(SEEDLINE_SOURCE_DIR) + "/bench/lm_torch.py";
   const std::string cmd = python + " " + script + " --batch " + std::to_string(batch) + " --length " +
                           std::to_string(length) + " --threads " + std::to_string(threads) +
-                          (factorized ? " --factorized" : "") + " 2>/dev/null";
+                          (factorized ? " --factorized" : "") + " --mode " + mode + " 2>/dev/null";
   FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return json();
+  if (p == nullptr) return json{{"unavailable", "PyTorch not available (could not start " + python + ")"}};
   std::string out;
   char buf[4096];
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  if (::pclose(p) != 0) return json();
+  const int status = ::pclose(p);
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : status;
   try {
-    return json::parse(out);
+    json j = json::parse(out);
+    if (j.is_object() && (j.contains("unavailable") || j.contains("tokens_per_second"))) return j;
   } catch (...) {
-    return json();
   }
+  return json{{"unavailable", "PyTorch not available (" + cmd + " exited with status " + std::to_string(code) +
+                                  " and no figures)"}};
+}
+
+double torch_rate(const json& t) { return t.contains("tokens_per_second") ? t.value("tokens_per_second", 0.0) : 0.0; }
+
+// "  12345  6.1x" or "    n/a    -" when PyTorch's figure is missing.
+std::string rate_and_ratio(double ours, double theirs) {
+  char buf[64];
+  if (theirs > 0) {
+    std::snprintf(buf, sizeof buf, "%14.0f %6.2fx", theirs, ours / theirs);
+  } else {
+    std::snprintf(buf, sizeof buf, "%14s %7s", "n/a", "-");
+  }
+  return buf;
 }
 
 }  // namespace
@@ -184,8 +210,9 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 1024; ++i) lengths.push_back(100 + static_cast<int64_t>(rng() % 241));
   const Data table1 = make_data(lengths, 3);
 
-  std::printf("%-11s %-13s %7s %14s %14s %7s %9s %8s\n", "condition", "kernels", "threads", "seedline tok/s",
-              "pytorch tok/s", "ratio", "GFLOP/s", "of peak");
+  std::printf("%-11s %-13s %7s %14s %14s %7s %14s %7s %9s %8s\n", "condition", "kernels", "threads",
+              "seedline tok/s", "fair torch", "ratio", "plain torch", "ratio", "GFLOP/s", "of peak");
+  std::vector<std::string> torch_notes;
   double eval_seconds[2][2] = {{0, 0}, {0, 0}};  // [version - 1][factorized]
   for (const bool factorized : {false, true}) {
     genome::Genome g(arch, genome::parse_representation(factorized ? kFactorized : json{{"type", "direct"}}),
@@ -195,15 +222,30 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 2; ++i) genotypes.push_back(g.init(static_cast<uint64_t>(10 + i)));
     for (auto& gt : genotypes) nets.push_back(genome::transformer_weights(g, gt));
     const double f = flops(g, batch_data) / static_cast<double>(batch_data.tokens.size());
-    double torch[3] = {0, 0, 0};
+    double fair[3] = {0, 0, 0}, plain[3] = {0, 0, 0};
     for (const int threads : {1, 2}) {
-      const json t = torch_figures(python, batch, length, threads, factorized);
-      torch[threads] = t.is_object() ? t.value("tokens_per_second", 0.0) : 0.0;
+      for (const char* mode : {"fair", "plain"}) {
+        const json t = torch_figures(python, batch, length, threads, factorized, mode);
+        (std::string(mode) == "fair" ? fair : plain)[threads] = torch_rate(t);
+        char note[512];
+        if (t.contains("unavailable")) {
+          std::snprintf(note, sizeof note, "%s %s, %d thread(s): %s", factorized ? "factorized" : "direct", mode,
+                        threads, t.value("unavailable", std::string()).c_str());
+        } else {
+          std::snprintf(note, sizeof note,
+                        "%s %s, %d thread(s): %s; minor page faults %.0f per timed pass, %.0f in the whole process; "
+                        "loss vs transformer_ref.py (float64) %.1e relative",
+                        factorized ? "factorized" : "direct", mode, threads,
+                        t.value("allocator", std::string()).c_str(), t.value("minor_faults_per_pass", 0.0),
+                        t.value("minor_faults_total", 0.0), t.value("reference_max_rel", 0.0));
+        }
+        torch_notes.emplace_back(note);
+      }
     }
     const auto row = [&](const std::string& label, int threads, double ours) {
-      const double theirs = torch[threads];
-      std::printf("%-11s %-13s %7d %14.0f %14.0f %6.1fx %9.1f %7.1f%%\n", factorized ? "factorized" : "direct",
-                  label.c_str(), threads, ours, theirs, theirs > 0 ? ours / theirs : 0.0, ours * f / 1e9,
+      std::printf("%-11s %-13s %7d %14.0f %s %s %9.1f %7.1f%%\n", factorized ? "factorized" : "direct",
+                  label.c_str(), threads, ours, rate_and_ratio(ours, fair[threads]).c_str(),
+                  rate_and_ratio(ours, plain[threads]).c_str(), ours * f / 1e9,
                   100.0 * ours * f / 1e9 / (peak * threads));
     };
     for (const int version : {1, 2}) {
@@ -227,6 +269,9 @@ int main(int argc, char** argv) {
       eval_seconds[version - 1][factorized ? 1 : 0] = seconds_since(t0);
     }
   }
+  std::printf("\nPyTorch (bench/lm_torch.py; fair: jemalloc keeping freed memory, inference mode, 2 warm-up passes, "
+              "best of 5; plain: glibc malloc, 1 warm-up, best of 3):\n");
+  for (const auto& note : torch_notes) std::printf("  %s\n", note.c_str());
   std::printf("\nTable 1 generation: 512 individuals x 1024 sequences (%.0f fed tokens each, lengths 100..340)\n",
               static_cast<double>(table1.tokens.size()));
   for (const int version : {1, 2}) {

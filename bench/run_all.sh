@@ -20,7 +20,7 @@ section "Deep GA scale: 4,000,000 parameters at population 1,000 (targets: peak 
 "$build/bench/deep_ga_bench"
 section "runner: database share, thread scaling, steps per generation"
 "$build/bench/runner_bench"
-section "pixel networks: Table 2 forward pass, one thread"
+section "pixel networks: Table 2 forward pass, one thread, and batch-1 frames/s vs the fair PyTorch (target >= 1.5x on Atari)"
 "$build/bench/conv_bench"
 section "external evaluators: overhead per item and weights delivered (targets <= 50 us at 10k, >= 2 GB/s at 1M)"
 "$build/bench/external_bench"
@@ -38,5 +38,5 @@ if [ -d "$root/web/node_modules/playwright-core" ] && [ -x /usr/bin/chromium ]; 
 fi
 section "ES generation on one dense layer: full-rank vs EGGROLL vs plain forward (targets: EGGROLL r=1 >= 10x full-rank at 4096, >= 50% of plain forward)"
 "$build/bench/es_bench"
-section "language model: forward + loss tokens/s vs PyTorch (target >= 3x on 1 thread), Table 1 generation time"
+section "language model: forward + loss tokens/s vs the fair PyTorch, then the plain one (target >= 3x the fair on 1 thread), Table 1 generation time"
 "$build/bench/lm_bench"

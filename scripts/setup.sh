@@ -16,8 +16,9 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 python3 python3-numpy python3-scipy wrk
   # the language model's PyTorch reference (tests) and comparison (bench); OpenBLAS so that
-  # Debian's PyTorch does not run on the reference BLAS; fortunes: the demo corpus
-  python3-torch libopenblas0 fortunes
+  # Debian's PyTorch does not run on the reference BLAS; jemalloc: the benches' fair PyTorch
+  # anchor (bench/torch_fair.py); fortunes: the demo corpus
+  python3-torch libopenblas0 libjemalloc2 fortunes
   # dashboard build and browser test
   chromium
 )
