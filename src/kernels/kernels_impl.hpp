@@ -1,4 +1,4 @@
-// The version-2 kernels written once over a vector type `Vec` (simd_*.hpp), included by each
+// The kernels of versions 2 and 3 written once over a vector type `Vec` (simd_*.hpp), included by each
 // path's translation unit (path_*.cpp) inside an anonymous namespace after it defines Vec,
 // kRows and kColVecs (its register blocking). Nothing here may depend on Vec::W except which
 // outputs share a vector: every output sees the same operations in the same order on every
@@ -66,14 +66,22 @@ inline float lane_max(Vec v, float m) {
 // ---- gemm ---------------------------------------------------------------------------------
 
 // Rows [0, R) x column vectors [0, CV) starting at column `col`; `last` valid lanes in the
-// last vector (W when full).
-template <int R, int CV>
+// last vector (W when full). kRowBias: bias[r] starts every output of row r (gemm_bias_rows);
+// else bias[column] (gemm). Either way one value, then the same fma chain.
+template <int R, int CV, bool kRowBias = false>
 inline void gemm_block(const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw, const float* bias,
                        int last, float* y, int64_t ldy) {
   Vec acc[R][CV];
-  for (int c = 0; c < CV; ++c) {
-    const Vec b = bias != nullptr ? Vec::load(bias + c * Vec::W) : Vec::set1(0.0f);
-    for (int r = 0; r < R; ++r) acc[r][c] = b;
+  if constexpr (kRowBias) {
+    for (int r = 0; r < R; ++r) {
+      const Vec b = Vec::set1(bias != nullptr ? bias[r] : 0.0f);
+      for (int c = 0; c < CV; ++c) acc[r][c] = b;
+    }
+  } else {
+    for (int c = 0; c < CV; ++c) {
+      const Vec b = bias != nullptr ? Vec::load(bias + c * Vec::W) : Vec::set1(0.0f);
+      for (int r = 0; r < R; ++r) acc[r][c] = b;
+    }
   }
   for (int64_t kk = 0; kk < k; ++kk) {
     Vec w[CV];
@@ -95,26 +103,27 @@ inline void gemm_block(const float* x, int64_t ldx, int64_t k, const float* wt, 
 }
 
 // gemm_block<rows, CV> for rows <= R.
-template <int R, int CV>
+template <int R, int CV, bool kRowBias>
 inline void gemm_rows(int rows, const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw,
                       const float* bias, int last, float* y, int64_t ldy) {
   if constexpr (R > 1) {
-    if (rows < R) return gemm_rows<R - 1, CV>(rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
+    if (rows < R) return gemm_rows<R - 1, CV, kRowBias>(rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
   }
-  gemm_block<R, CV>(x, ldx, k, wt, ldw, bias, last, y, ldy);
+  gemm_block<R, CV, kRowBias>(x, ldx, k, wt, ldw, bias, last, y, ldy);
 }
 
-template <int CV>
+template <int CV, bool kRowBias>
 inline void gemm_cols(int cvs, int rows, const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw,
                       const float* bias, int last, float* y, int64_t ldy) {
   if constexpr (CV > 1) {
-    if (cvs < CV) return gemm_cols<CV - 1>(cvs, rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
+    if (cvs < CV) return gemm_cols<CV - 1, kRowBias>(cvs, rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
   }
-  gemm_rows<kRows, CV>(rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
+  gemm_rows<kRows, CV, kRowBias>(rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
 }
 
-void gemm_impl(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
-               const float* bias, float* y, int64_t ldy) {
+template <bool kRowBias>
+void gemm_any(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
+              const float* bias, float* y, int64_t ldy) {
   constexpr int64_t kBlockCols = static_cast<int64_t>(kColVecs) * Vec::W;
   for (int64_t col = 0; col < m; col += kBlockCols) {
     const int64_t width = m - col < kBlockCols ? m - col : kBlockCols;
@@ -122,9 +131,64 @@ void gemm_impl(const float* x, int64_t ldx, int64_t n, int64_t k, const float* w
     const int last = static_cast<int>(width - static_cast<int64_t>(cvs - 1) * Vec::W);
     for (int64_t row = 0; row < n; row += kRows) {
       const int rows = static_cast<int>(n - row < kRows ? n - row : kRows);
-      gemm_cols<kColVecs>(cvs, rows, x + row * ldx, ldx, k, wt + col, ldw, bias != nullptr ? bias + col : nullptr,
-                          last, y + row * ldy + col, ldy);
+      const float* b = bias == nullptr ? nullptr : kRowBias ? bias + row : bias + col;
+      gemm_cols<kColVecs, kRowBias>(cvs, rows, x + row * ldx, ldx, k, wt + col, ldw, b, last, y + row * ldy + col,
+                                    ldy);
     }
+  }
+}
+
+void gemm_impl(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
+               const float* bias, float* y, int64_t ldy) {
+  gemm_any<false>(x, ldx, n, k, wt, ldw, m, bias, y, ldy);
+}
+
+void gemm_bias_rows_impl(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
+                         const float* bias, float* y, int64_t ldy) {
+  gemm_any<true>(x, ldx, n, k, wt, ldw, m, bias, y, ldy);
+}
+
+// ---- gemv ---------------------------------------------------------------------------------
+
+// One input row: up to kGemvVecs vectors of outputs at once, so a layer of 8 vectors keeps
+// 8 independent fma chains in flight (the register-blocked gemm holds only kColVecs for one row).
+constexpr int kGemvVecs = 8;
+
+template <int CV>
+inline void gemv_block(const float* x, int64_t k, const float* wt, int64_t ldw, const float* bias, int last,
+                       float* y) {
+  Vec acc[CV];
+  for (int c = 0; c < CV; ++c) acc[c] = bias != nullptr ? Vec::load(bias + c * Vec::W) : Vec::set1(0.0f);
+  for (int64_t kk = 0; kk < k; ++kk) {
+    const Vec a = Vec::set1(x[kk]);
+    const float* w = wt + kk * ldw;
+    for (int c = 0; c < CV; ++c) acc[c] = Vec::fma(a, Vec::load(w + c * Vec::W), acc[c]);
+  }
+  for (int c = 0; c < CV; ++c) {
+    if (c + 1 < CV || last == Vec::W) {
+      acc[c].store(y + c * Vec::W);
+    } else {
+      acc[c].store_partial(y + c * Vec::W, last);
+    }
+  }
+}
+
+template <int CV>
+inline void gemv_cols(int cvs, const float* x, int64_t k, const float* wt, int64_t ldw, const float* bias, int last,
+                      float* y) {
+  if constexpr (CV > 1) {
+    if (cvs < CV) return gemv_cols<CV - 1>(cvs, x, k, wt, ldw, bias, last, y);
+  }
+  gemv_block<CV>(x, k, wt, ldw, bias, last, y);
+}
+
+void gemv_impl(const float* x, int64_t k, const float* wt, int64_t ldw, int64_t m, const float* bias, float* y) {
+  constexpr int64_t kBlockCols = static_cast<int64_t>(kGemvVecs) * Vec::W;
+  for (int64_t col = 0; col < m; col += kBlockCols) {
+    const int64_t width = m - col < kBlockCols ? m - col : kBlockCols;
+    const int cvs = static_cast<int>((width + Vec::W - 1) / Vec::W);
+    const int last = static_cast<int>(width - static_cast<int64_t>(cvs - 1) * Vec::W);
+    gemv_cols<kGemvVecs>(cvs, x, k, wt + col, ldw, bias != nullptr ? bias + col : nullptr, last, y + col);
   }
 }
 
@@ -263,4 +327,5 @@ int64_t fma_peak_impl(int64_t iterations, float* sink) {
   return iterations * 16 * Vec::W * 2;
 }
 
-const Table kTable = {gemm_impl, attention_head_impl, loss_rows_impl, exp_nonpositive_impl, fma_peak_impl};
+const Table kTable = {gemm_impl,      attention_head_impl, loss_rows_impl, exp_nonpositive_impl,
+                      fma_peak_impl,  gemm_bias_rows_impl, gemv_impl};

@@ -438,7 +438,7 @@ LossSum transformer_loss(const TransformerWeights& w, const PackedSequences& dat
   LossSum total;
   const int64_t V = w.config.vocab, C = w.config.d_model;
   kernels::require_supported(w.kernel_version);
-  if (w.kernel_version == 2) {
+  if (w.kernel_version >= 2) {
     const PackedModel pm = pack_model(w, ws);
     grow(ws.tile, kernels::kLossRows * pm.ld_vocab);
     for_each_pass(data, w.config.context, [&](size_t first, size_t last) {
@@ -490,7 +490,7 @@ std::vector<float> transformer_logits(const TransformerWeights& w, const PackedS
   const int64_t V = w.config.vocab;
   std::vector<float> out;
   kernels::require_supported(w.kernel_version);
-  if (w.kernel_version == 2) {
+  if (w.kernel_version >= 2) {
     const PackedModel pm = pack_model(w, ws);
     for_each_pass(data, w.config.context, [&](size_t first, size_t last) {
       const int64_t n = trunk_forward_v2(w, pm, data, first, last, ws);
