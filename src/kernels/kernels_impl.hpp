@@ -66,13 +66,23 @@ inline float lane_max(Vec v, float m) {
 // ---- gemm ---------------------------------------------------------------------------------
 
 // Rows [0, R) x column vectors [0, CV) starting at column `col`; `last` valid lanes in the
-// last vector (W when full). kRowBias: bias[r] starts every output of row r (gemm_bias_rows);
-// else bias[column] (gemm). Either way one value, then the same fma chain.
-template <int R, int CV, bool kRowBias = false>
+// last vector (W when full). What each output starts from, by kStart: kBiasCols bias[column]
+// (gemm), kBiasRows bias[r] (gemm_bias_rows), kResume the value y already holds (a chain
+// continued over the next block of k: stored and reloaded exactly, so blocking k changes no bit).
+constexpr int kBiasCols = 0, kBiasRows = 1, kResume = 2;
+
+template <int R, int CV, int kStart = kBiasCols>
 inline void gemm_block(const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw, const float* bias,
                        int last, float* y, int64_t ldy) {
   Vec acc[R][CV];
-  if constexpr (kRowBias) {
+  if constexpr (kStart == kResume) {
+    for (int r = 0; r < R; ++r) {
+      for (int c = 0; c < CV; ++c) {
+        acc[r][c] = c + 1 < CV || last == Vec::W ? Vec::load(y + r * ldy + c * Vec::W)
+                                                 : Vec::load_partial(y + r * ldy + c * Vec::W, last, 0.0f);
+      }
+    }
+  } else if constexpr (kStart == kBiasRows) {
     for (int r = 0; r < R; ++r) {
       const Vec b = Vec::set1(bias != nullptr ? bias[r] : 0.0f);
       for (int c = 0; c < CV; ++c) acc[r][c] = b;
@@ -103,25 +113,25 @@ inline void gemm_block(const float* x, int64_t ldx, int64_t k, const float* wt, 
 }
 
 // gemm_block<rows, CV> for rows <= R.
-template <int R, int CV, bool kRowBias>
+template <int R, int CV, int kStart>
 inline void gemm_rows(int rows, const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw,
                       const float* bias, int last, float* y, int64_t ldy) {
   if constexpr (R > 1) {
-    if (rows < R) return gemm_rows<R - 1, CV, kRowBias>(rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
+    if (rows < R) return gemm_rows<R - 1, CV, kStart>(rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
   }
-  gemm_block<R, CV, kRowBias>(x, ldx, k, wt, ldw, bias, last, y, ldy);
+  gemm_block<R, CV, kStart>(x, ldx, k, wt, ldw, bias, last, y, ldy);
 }
 
-template <int CV, bool kRowBias>
+template <int CV, int kStart>
 inline void gemm_cols(int cvs, int rows, const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw,
                       const float* bias, int last, float* y, int64_t ldy) {
   if constexpr (CV > 1) {
-    if (cvs < CV) return gemm_cols<CV - 1, kRowBias>(cvs, rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
+    if (cvs < CV) return gemm_cols<CV - 1, kStart>(cvs, rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
   }
-  gemm_rows<kRows, CV, kRowBias>(rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
+  gemm_rows<kRows, CV, kStart>(rows, x, ldx, k, wt, ldw, bias, last, y, ldy);
 }
 
-template <bool kRowBias>
+template <int kStart>
 void gemm_any(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
               const float* bias, float* y, int64_t ldy) {
   constexpr int64_t kBlockCols = static_cast<int64_t>(kColVecs) * Vec::W;
@@ -131,8 +141,8 @@ void gemm_any(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt
     const int last = static_cast<int>(width - static_cast<int64_t>(cvs - 1) * Vec::W);
     for (int64_t row = 0; row < n; row += kRows) {
       const int rows = static_cast<int>(n - row < kRows ? n - row : kRows);
-      const float* b = bias == nullptr ? nullptr : kRowBias ? bias + row : bias + col;
-      gemm_cols<kColVecs, kRowBias>(cvs, rows, x + row * ldx, ldx, k, wt + col, ldw, b, last, y + row * ldy + col,
+      const float* b = bias == nullptr ? nullptr : kStart == kBiasRows ? bias + row : bias + col;
+      gemm_cols<kColVecs, kStart>(cvs, rows, x + row * ldx, ldx, k, wt + col, ldw, b, last, y + row * ldy + col,
                                     ldy);
     }
   }
@@ -140,12 +150,23 @@ void gemm_any(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt
 
 void gemm_impl(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
                const float* bias, float* y, int64_t ldy) {
-  gemm_any<false>(x, ldx, n, k, wt, ldw, m, bias, y, ldy);
+  gemm_any<kBiasCols>(x, ldx, n, k, wt, ldw, m, bias, y, ldy);
 }
 
 void gemm_bias_rows_impl(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
                          const float* bias, float* y, int64_t ldy) {
-  gemm_any<true>(x, ldx, n, k, wt, ldw, m, bias, y, ldy);
+  // k in blocks of kKBlock, so a block of wt's columns (kKBlock x kColVecs vectors) stays in
+  // L1 while every block of rows passes over it: the conv's patch matrix is MBs (Atari's first
+  // layer: 768 x 400 floats). Each chain continues exactly where the previous block left it.
+  constexpr int64_t kKBlock = 128;
+  for (int64_t k0 = 0; k0 < k || k0 == 0; k0 += kKBlock) {
+    const int64_t kb = k - k0 < kKBlock ? k - k0 : kKBlock;
+    if (k0 == 0) {
+      gemm_any<kBiasRows>(x, ldx, n, kb, wt, ldw, m, bias, y, ldy);
+    } else {
+      gemm_any<kResume>(x + k0, ldx, n, kb, wt + k0 * ldw, ldw, m, nullptr, y, ldy);
+    }
+  }
 }
 
 // ---- gemv ---------------------------------------------------------------------------------
