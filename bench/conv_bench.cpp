@@ -1,11 +1,13 @@
-// Forward pass of the paper's Table 2 pixel networks (docs/networks.md), one thread: the
-// whole nn::ConvNet forward, and its conv layers by the im2col + GEMM path against the same
-// convolutions computed loop by loop (nn::conv2d_forward_reference, the definition), both
-// measured in the same run.
-// Usage: conv_bench [REPS]   (default 20; the best of REPS timings is reported) [PYTHON (/usr/bin/python3)]
-// Prints one line per network: parameters, ms per forward, ms of the conv layers per path
-// and the speed-up of im2col + GEMM over the loops; then seedline's frames/s (batch 1, one
-// thread) beside PyTorch's on the same network (bench/conv_torch.py), the fair anchor first.
+// Forward pass of the paper's Table 2 pixel networks (docs/networks.md), one thread, measured
+// side by side in one run: the whole nn::ConvNet forward at kernel version 1 (Eigen; also its
+// conv layers by im2col + GEMM against the same convolutions computed loop by loop,
+// nn::conv2d_forward_reference, the definition) and at kernel version 3 (src/kernels/, on
+// every instruction path this CPU runs), as ms, frames/s, GFLOP/s (FLOPs counted from the
+// shapes) and % of the core's FP32 peak measured first (kernels::Table::fma_peak, as
+// bench/lm_bench does), and version 3's speed-up over version 1; then seedline's frames/s
+// (batch 1, one thread, the newest kernel version) beside PyTorch's on the same network
+// (bench/conv_torch.py), the fair anchor first.
+// Usage: conv_bench [REPS (default 20; the best of REPS timings is reported)] [PYTHON (/usr/bin/python3)]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +20,9 @@
 
 #include "genome/genome.hpp"
 #include "genome/policy_network.hpp"
+#include "kernels/dispatch.hpp"
+#include "kernels/kernels.hpp"
+#include "kernels/version.hpp"
 #include "nn/conv_net.hpp"
 
 namespace {
@@ -52,19 +57,52 @@ float conv_layers(const nn::ConvNet& net, const std::vector<float>& obs, std::ve
   return x[0];
 }
 
-void run(const char* name, const char* network, std::vector<int64_t> input, int reps) {
+// FLOPs of one forward (2 per multiply-add): the convs' GEMMs and the dense head's GEMVs.
+double forward_flops(const genome::Architecture& arch, const nn::ConvNet& net) {
+  double flops = 0;
+  for (const auto& c : net.convs()) {
+    flops += 2.0 * static_cast<double>(c.geometry.out_channels * c.geometry.out_h * c.geometry.out_w) *
+             static_cast<double>(c.geometry.patch_size());
+  }
+  for (const auto& t : arch.tensors) {
+    if (t.kind == genome::TensorKind::kDenseWeight) flops += 2.0 * static_cast<double>(t.shape[0] * t.shape[1]);
+  }
+  return flops;
+}
+
+// GFLOP/s of 16 independent FMA chains on one core through `path`: best of 5.
+double peak_gflops(kernels::Path path) {
+  float sink = 0;
+  double best = 0;
+  for (int r = 0; r < 5; ++r) {
+    const auto t0 = Clock::now();
+    const int64_t flops = kernels::table_for(path).fma_peak(int64_t{1} << 24, &sink);
+    best = std::max(best, static_cast<double>(flops) / std::chrono::duration<double>(Clock::now() - t0).count() / 1e9);
+  }
+  if (sink == 12345.f) std::puts("");
+  return best;
+}
+
+void run(const char* name, const char* network, std::vector<int64_t> input, int reps,
+         const std::vector<std::pair<kernels::Path, double>>& peaks) {
   const auto arch = genome::parse_architecture(nlohmann::json::parse(network), input);
   const genome::Genome g(arch, {}, {0.01, 0.01}, 1);
-  const auto net = genome::build_conv_net(arch, g.develop(g.init(1)));
+  const auto phenotype = g.develop(g.init(1));
+  const auto net = genome::build_conv_net(arch, phenotype, 1);
+  const auto net3 = genome::build_conv_net(arch, phenotype, 3);
+  const double flops = forward_flops(arch, net);
   std::vector<float> obs(static_cast<size_t>(net.input_size()));
   for (size_t i = 0; i < obs.size(); ++i) obs[i] = static_cast<float>((i * 2654435761u) % 1000) / 1000.0f;
   std::vector<float> out(static_cast<size_t>(net.output_size()));
-  auto scratch = net.make_scratch();
   float guard = 0;
-  const double whole = best_seconds(reps, [&] {
-    net.forward(obs, out, scratch);
-    guard += out[0];
-  });
+  const auto time_forward = [&](const nn::ConvNet& n) {
+    auto scratch = n.make_scratch();
+    return best_seconds(reps, [&] {
+      n.forward(obs, out, scratch);
+      guard += out[0];
+    });
+  };
+  const double whole = time_forward(net);
   std::vector<float> a, b, cols;
   const double gemm = best_seconds(reps, [&] {
     guard += conv_layers(net, obs, a, b, [&](const nn::ConvLayer& c, const float* x, float* y) {
@@ -77,9 +115,24 @@ void run(const char* name, const char* network, std::vector<int64_t> input, int 
       nn::conv2d_forward_reference(c.geometry, x, c.kernel.data(), c.bias.data(), c.activation, y);
     });
   });
-  std::printf("%-16s %8lld params  forward %7.3f ms | conv layers: im2col+GEMM %7.3f ms, loops %8.3f ms = %5.1fx  (%g)\n",
-              name, static_cast<long long>(arch.parameter_count()), whole * 1e3, gemm * 1e3, loops * 1e3,
-              loops / gemm, static_cast<double>(guard));
+  std::printf("%-16s %8lld params, %.1f MFLOP per forward\n", name, static_cast<long long>(arch.parameter_count()),
+              flops / 1e6);
+  const double peak1 = peaks.back().second;
+  std::printf("  version 1 (Eigen)        %8.3f ms  %8.0f frames/s  %6.1f GFLOP/s (%4.1f%% of the %s peak) | conv "
+              "layers: im2col+GEMM %7.3f ms, loops %8.3f ms = %5.1fx\n",
+              whole * 1e3, 1.0 / whole, flops / whole / 1e9, 100.0 * flops / whole / 1e9 / peak1,
+              kernels::path_name(peaks.back().first), gemm * 1e3, loops * 1e3, loops / gemm);
+  const kernels::Path active = kernels::active_path();
+  for (const auto& [path, peak] : peaks) {
+    kernels::set_path(path);
+    const double t = time_forward(net3);
+    std::printf("  version 3 (%-8s)     %8.3f ms  %8.0f frames/s  %6.1f GFLOP/s (%4.1f%% of the %s peak) = %5.2fx "
+                "version 1\n",
+                kernels::path_name(path), t * 1e3, 1.0 / t, flops / t / 1e9, 100.0 * flops / t / 1e9 / peak,
+                kernels::path_name(path), whole / t);
+  }
+  kernels::set_path(active);
+  if (guard == 12345.f) std::puts("");
 }
 
 const char* kCarRacing = R"([
@@ -133,7 +186,7 @@ void torch_comparison(const std::string& python, const char* name, const char* n
                       int reps) {
   const auto arch = genome::parse_architecture(nlohmann::json::parse(network), input);
   const genome::Genome g(arch, {}, {0.01, 0.01}, 1);
-  const auto net = genome::build_conv_net(arch, g.develop(g.init(1)));
+  const auto net = genome::build_conv_net(arch, g.develop(g.init(1)), kernels::kNewestVersion);
   std::vector<float> obs(static_cast<size_t>(net.input_size()), 0.5f), out(static_cast<size_t>(net.output_size()));
   auto scratch = net.make_scratch();
   float guard = 0;
@@ -163,10 +216,16 @@ void torch_comparison(const std::string& python, const char* name, const char* n
 
 int main(int argc, char** argv) {
   const int reps = argc > 1 ? std::max(1, std::atoi(argv[1])) : 20;
-  std::printf("one forward pass, one thread, best of %d (loops: best of %d)\n", reps, std::max(2, reps / 5));
-  run("CarRacing", kCarRacing, {12, 64, 64}, reps);
-  run("CarRacing small", kCarRacingSmall, {12, 64, 64}, reps);
-  run("Atari", kAtari, {12, 84, 84}, reps);
+  std::vector<std::pair<kernels::Path, double>> peaks;
+  std::printf("FP32 peak of one core (16 independent FMA chains):");
+  for (const kernels::Path p : kernels::supported_paths()) {
+    peaks.emplace_back(p, peak_gflops(p));
+    std::printf(" %s %.1f GFLOP/s", kernels::path_name(p), peaks.back().second);
+  }
+  std::printf("\none forward pass, one thread, best of %d (loops: best of %d)\n", reps, std::max(2, reps / 5));
+  run("CarRacing", kCarRacing, {12, 64, 64}, reps, peaks);
+  run("CarRacing small", kCarRacingSmall, {12, 64, 64}, reps, peaks);
+  run("Atari", kAtari, {12, 84, 84}, reps, peaks);
   // PyTorch anchor (bench/conv_torch.py): fair = jemalloc keeping freed memory, 50 warm-up
   // forwards, the fastest of eager MKLDNN on/off and a frozen TorchScript graph; plain = glibc,
   // eager defaults. Batch 1, one thread, best of REPS, as above.

@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   const auto& task = dynamic_cast<const tasks::MujocoTask&>(*task_ptr);
   const auto genome = genome::genome_for_condition(condition, 1);
   const auto phenotype = genome.develop(genome.init(2017));
-  const auto network = genome::build_policy_network(genome.architecture(), phenotype);
+  const auto network = genome::build_policy_network(genome.architecture(), phenotype, genome.kernel_version());
   const mjModel* m = task.model();
   const int frame_skip = task.spec().frame_skip;
 

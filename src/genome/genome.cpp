@@ -376,7 +376,7 @@ lineage::GenomeOps Genome::ops(ParallelPieces parallel) const {
   return ops;
 }
 
-nn::Mlp build_mlp(const Architecture& architecture, std::span<const float> phenotype) {
+nn::Mlp build_mlp(const Architecture& architecture, std::span<const float> phenotype, int kernel_version) {
   if (!architecture.is_mlp()) {
     invalid_argument("build_mlp: only an architecture of dense layers runs as an MLP");
   }
@@ -402,7 +402,7 @@ nn::Mlp build_mlp(const Architecture& architecture, std::span<const float> pheno
     }
     layers.push_back(std::move(layer));
   }
-  return nn::Mlp(std::move(layers));
+  return nn::Mlp(std::move(layers), kernel_version);
 }
 
 }  // namespace seedline::genome

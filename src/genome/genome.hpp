@@ -169,8 +169,9 @@ class Genome {
   std::shared_ptr<const std::vector<float>> frozen_;
 };
 
-// An nn::Mlp from an all-dense architecture and its phenotype. Throws kInvalidArgument when
-// the architecture is not an MLP or the phenotype has the wrong size.
-nn::Mlp build_mlp(const Architecture& architecture, std::span<const float> phenotype);
+// An nn::Mlp from an all-dense architecture and its phenotype, computing with the given kernel
+// version (the run's: Genome::kernel_version()). Throws kInvalidArgument when the architecture
+// is not an MLP or the phenotype has the wrong size, kUnimplemented for an unknown version.
+nn::Mlp build_mlp(const Architecture& architecture, std::span<const float> phenotype, int kernel_version);
 
 }  // namespace seedline::genome

@@ -42,7 +42,7 @@ std::string layer_name(size_t i) { return "network[" + std::to_string(i) + "]"; 
 
 }  // namespace
 
-nn::ConvNet build_conv_net(const Architecture& architecture, std::span<const float> phenotype) {
+nn::ConvNet build_conv_net(const Architecture& architecture, std::span<const float> phenotype, int kernel_version) {
   if (phenotype.size() != static_cast<size_t>(architecture.parameter_count())) {
     invalid_argument("build_conv_net: the phenotype has " + std::to_string(phenotype.size()) +
                      " values; the architecture has " + std::to_string(architecture.parameter_count()));
@@ -97,13 +97,15 @@ nn::ConvNet build_conv_net(const Architecture& architecture, std::span<const flo
                        " layer cannot run in a policy network (conv, flatten and dense layers can)");
     }
   }
-  return nn::ConvNet(std::move(convs), std::move(head));
+  return nn::ConvNet(std::move(convs), std::move(head), kernel_version);
 }
 
 std::unique_ptr<const PolicyNetwork> build_policy_network(const Architecture& architecture,
-                                                          std::span<const float> phenotype) {
-  if (architecture.is_mlp()) return std::make_unique<MlpNetwork>(build_mlp(architecture, phenotype));
-  return std::make_unique<ConvNetwork>(build_conv_net(architecture, phenotype));
+                                                          std::span<const float> phenotype, int kernel_version) {
+  if (architecture.is_mlp()) {
+    return std::make_unique<MlpNetwork>(build_mlp(architecture, phenotype, kernel_version));
+  }
+  return std::make_unique<ConvNetwork>(build_conv_net(architecture, phenotype, kernel_version));
 }
 
 }  // namespace seedline::genome

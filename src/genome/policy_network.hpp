@@ -8,7 +8,7 @@
 // Failure: build_policy_network / build_conv_net throw seedline::Error(kInvalidArgument)
 // naming the layer ("network[2]: ...") when the architecture cannot run in process (an
 // embedding or layer-norm layer, a conv without an image input, a conv after a dense layer)
-// or when the phenotype has the wrong size.
+// or when the phenotype has the wrong size; kUnimplemented for an unknown kernel version.
 #pragma once
 
 #include <cstdint>
@@ -30,12 +30,14 @@ class PolicyNetwork {
   virtual int64_t output_size() const = 0;
 };
 
+// kernel_version: the run's evaluation arithmetic (Genome::kernel_version(), docs/kernels.md);
+// every network of a run is built with it.
 std::unique_ptr<const PolicyNetwork> build_policy_network(const Architecture& architecture,
-                                                          std::span<const float> phenotype);
+                                                          std::span<const float> phenotype, int kernel_version);
 
 // An nn::ConvNet from an architecture of conv layers (each with a C x H x W input), then
 // optionally a flatten and dense layers, and its phenotype (tensors in architecture order,
 // row-major: conv kernels (out, in, h, w), dense weights (out, in)).
-nn::ConvNet build_conv_net(const Architecture& architecture, std::span<const float> phenotype);
+nn::ConvNet build_conv_net(const Architecture& architecture, std::span<const float> phenotype, int kernel_version);
 
 }  // namespace seedline::genome

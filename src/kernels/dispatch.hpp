@@ -1,4 +1,4 @@
-// The instruction path the version-2 kernels run on, picked at run time (docs/kernels.md):
+// The instruction path the kernels (versions 2 and 3) run on, picked at run time (docs/kernels.md):
 //   portable  scalar C++ for baseline x86-64 (std::fma, a correctly rounded fused multiply-add)
 //   avx2      AVX2 + FMA, 8 lanes
 //   avx512    AVX-512F, 16 lanes
@@ -32,7 +32,7 @@ Path best_path();
 // Reads SEEDLINE_KERNELS (unset or empty: best_path()) and makes it the active path; throws
 // for a bad value. Called by the seedline command at start; active_path() calls it on first use.
 void check_environment();
-// The path the version-2 kernels use now.
+// The path the kernels use now.
 Path active_path();
 // Forces a path for the whole process (tests compare the paths' bits with it).
 void set_path(Path path);

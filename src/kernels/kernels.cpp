@@ -49,6 +49,25 @@ void gemm_accumulate_with(Path path, const float* x, int64_t ldx, int64_t n, int
   table_for(path).gemm_accumulate(x, ldx, n, k, wt, ldw, m, y, ldy);
 }
 
+void gemm_bias_rows(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
+                    const float* bias, float* y, int64_t ldy) {
+  table_for(active_path()).gemm_bias_rows(x, ldx, n, k, wt, ldw, m, bias, y, ldy);
+}
+
+void gemv(const float* x, int64_t k, const float* wt, int64_t ldw, int64_t m, const float* bias, float* y) {
+  table_for(active_path()).gemv(x, k, wt, ldw, m, bias, y);
+}
+
+void gemm_bias_rows_with(Path path, const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw,
+                         int64_t m, const float* bias, float* y, int64_t ldy) {
+  table_for(path).gemm_bias_rows(x, ldx, n, k, wt, ldw, m, bias, y, ldy);
+}
+
+void gemv_with(Path path, const float* x, int64_t k, const float* wt, int64_t ldw, int64_t m, const float* bias,
+               float* y) {
+  table_for(path).gemv(x, k, wt, ldw, m, bias, y);
+}
+
 void exp_nonpositive_with(Path path, const float* x, int64_t n, float* out) {
   table_for(path).exp_nonpositive(x, n, out);
 }

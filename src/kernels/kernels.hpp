@@ -1,4 +1,4 @@
-// The version-2 evaluation kernels (docs/kernels.md): the same bits on every instruction path
+// The evaluation kernels of kernel versions 2 and 3 (docs/kernels.md): the same bits on every instruction path
 // (kernels/dispatch.hpp) and every x86-64 machine.
 //
 // The rule that makes the bits independent of the vector width: vectorize across outputs,
@@ -46,6 +46,17 @@ void gemm(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, in
 void gemm_accumulate(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
                      float* y, int64_t ldy);
 
+// gemm with the bias per row instead of per column: y[r][o] = bias[r] (0 when bias is null;
+// bias holds n values, no padding), then the same fma chain over kk = 0..k-1 in order. The
+// version-3 conv forward (nn/conv.hpp): rows are output channels, columns output positions.
+void gemm_bias_rows(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
+                    const float* bias, float* y, int64_t ldy);
+
+// One row of gemm (n = 1, the version-3 dense forward of one observation): y[o] = bias[o] (0
+// when bias is null), then for kk = 0..k-1 in order y = fma(x[kk], wt[kk][o], y); o < m. wt
+// and bias padded as for gemm. The same bits as gemm with n = 1, blocked for more fma chains.
+void gemv(const float* x, int64_t k, const float* wt, int64_t ldw, int64_t m, const float* bias, float* y);
+
 // Causal attention of one head of one sequence of T positions with head size HD:
 //   s[t][j] = (q[t].k[j]) * scale for j <= t, the dot as q_0*k_0 then fma over i = 1..HD-1;
 //   M_t = max_j s[t][j];  e[t][j] = exp(s[t][j] - M_t);  S_t = sum of e[t][j] over j = 0..t in order;
@@ -90,6 +101,10 @@ void gemm_with(Path path, const float* x, int64_t ldx, int64_t n, int64_t k, con
 void gemm_accumulate_with(Path path, const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw,
                           int64_t m, float* y, int64_t ldy);
 void exp_nonpositive_with(Path path, const float* x, int64_t n, float* out);
+void gemm_bias_rows_with(Path path, const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw,
+                         int64_t m, const float* bias, float* y, int64_t ldy);
+void gemv_with(Path path, const float* x, int64_t k, const float* wt, int64_t ldw, int64_t m, const float* bias,
+               float* y);
 
 // One path's implementations (path_*.cpp).
 struct Table {
@@ -102,6 +117,9 @@ struct Table {
   void (*exp_nonpositive)(const float*, int64_t, float*);
   // Benches: 16 independent fma chains of `iterations` steps; returns the FLOPs done.
   int64_t (*fma_peak)(int64_t iterations, float* sink);
+  void (*gemm_bias_rows)(const float*, int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*,
+                         float*, int64_t);
+  void (*gemv)(const float*, int64_t, const float*, int64_t, int64_t, const float*, float*);
 };
 const Table& table_portable();
 const Table& table_avx2();

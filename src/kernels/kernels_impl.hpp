@@ -66,10 +66,11 @@ inline float lane_max(Vec v, float m) {
 // ---- gemm ---------------------------------------------------------------------------------
 
 // Rows [0, R) x column vectors [0, CV) starting at column `col`; `last` valid lanes in the
-// last vector (W when full).
-// With from_y the chains continue from the values y holds (a later block of k), else they
-// start at the bias (0 without one).
-template <int R, int CV>
+// last vector (W when full). With from_y the chains continue from the values y holds (a later
+// block of k), else they start at the bias (0 without one): kRowBias: bias[r] starts every
+// output of row r (gemm_bias_rows); else bias[column] (gemm). Either way one value, then the
+// same fma chain.
+template <int R, int CV, bool kRowBias = false>
 inline void gemm_block(const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw, const float* bias,
                        bool from_y, int last, float* y, int64_t ldy) {
   Vec acc[R][CV];
@@ -79,6 +80,11 @@ inline void gemm_block(const float* x, int64_t ldx, int64_t k, const float* wt, 
         acc[r][c] = c + 1 < CV || last == Vec::W ? Vec::load(y + r * ldy + c * Vec::W)
                                                  : Vec::load_partial(y + r * ldy + c * Vec::W, last, 0.0f);
       }
+    }
+  } else if constexpr (kRowBias) {
+    for (int r = 0; r < R; ++r) {
+      const Vec b = Vec::set1(bias != nullptr ? bias[r] : 0.0f);
+      for (int c = 0; c < CV; ++c) acc[r][c] = b;
     }
   } else {
     for (int c = 0; c < CV; ++c) {
@@ -106,13 +112,13 @@ inline void gemm_block(const float* x, int64_t ldx, int64_t k, const float* wt, 
 }
 
 // gemm_block<rows, CV> for rows <= R.
-template <int R, int CV>
+template <int R, int CV, bool kRowBias>
 inline void gemm_rows(int rows, const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw,
                       const float* bias, bool from_y, int last, float* y, int64_t ldy) {
   if constexpr (R > 1) {
-    if (rows < R) return gemm_rows<R - 1, CV>(rows, x, ldx, k, wt, ldw, bias, from_y, last, y, ldy);
+    if (rows < R) return gemm_rows<R - 1, CV, kRowBias>(rows, x, ldx, k, wt, ldw, bias, from_y, last, y, ldy);
   }
-  gemm_block<R, CV>(x, ldx, k, wt, ldw, bias, from_y, last, y, ldy);
+  gemm_block<R, CV, kRowBias>(x, ldx, k, wt, ldw, bias, from_y, last, y, ldy);
 }
 
 // Rows per microkernel call for CV column vectors: the accumulators of kRows x kColVecs
@@ -123,13 +129,13 @@ constexpr int rows_for() {
   return kRows * kColVecs / CV;
 }
 
-template <int CV>
+template <int CV, bool kRowBias>
 inline void gemm_cols(int cvs, int rows, const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw,
                       const float* bias, bool from_y, int last, float* y, int64_t ldy) {
   if constexpr (CV > 1) {
-    if (cvs < CV) return gemm_cols<CV - 1>(cvs, rows, x, ldx, k, wt, ldw, bias, from_y, last, y, ldy);
+    if (cvs < CV) return gemm_cols<CV - 1, kRowBias>(cvs, rows, x, ldx, k, wt, ldw, bias, from_y, last, y, ldy);
   }
-  gemm_rows<rows_for<CV>(), CV>(rows, x, ldx, k, wt, ldw, bias, from_y, last, y, ldy);
+  gemm_rows<rows_for<CV>(), CV, kRowBias>(rows, x, ldx, k, wt, ldw, bias, from_y, last, y, ldy);
 }
 
 // Column vectors of the next block when `remaining` are left: kColVecs, except that a
@@ -151,6 +157,7 @@ constexpr int64_t kKBlock = 256;
 
 // Any blocking gives the same bits: every output is its own bias-then-fma chain over k
 // (continuing from y's values when `accumulate`).
+template <bool kRowBias>
 void gemm_run(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
               const float* bias, bool accumulate, float* y, int64_t ldy) {
   const int total = static_cast<int>((m + Vec::W - 1) / Vec::W);
@@ -167,8 +174,9 @@ void gemm_run(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt
         const int64_t block_rows = cvs == 1 ? rows_for<1>() : cvs == 2 ? rows_for<2>() : rows_for<kColVecs>();
         for (int64_t row = r0; row < r0 + panel; row += block_rows) {
           const int rows = static_cast<int>(r0 + panel - row < block_rows ? r0 + panel - row : block_rows);
-          gemm_cols<kColVecs>(cvs, rows, x + row * ldx + k0, ldx, kc, wt + k0 * ldw + col, ldw,
-                              bias != nullptr ? bias + col : nullptr, from_y, last, y + row * ldy + col, ldy);
+          const float* b = bias == nullptr ? nullptr : kRowBias ? bias + row : bias + col;
+          gemm_cols<kColVecs, kRowBias>(cvs, rows, x + row * ldx + k0, ldx, kc, wt + k0 * ldw + col, ldw, b, from_y,
+                                        last, y + row * ldy + col, ldy);
         }
         done += cvs;
       }
@@ -178,12 +186,60 @@ void gemm_run(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt
 
 void gemm_impl(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
                const float* bias, float* y, int64_t ldy) {
-  gemm_run(x, ldx, n, k, wt, ldw, m, bias, false, y, ldy);
+  gemm_run<false>(x, ldx, n, k, wt, ldw, m, bias, false, y, ldy);
 }
 
 void gemm_accumulate_impl(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
                           float* y, int64_t ldy) {
-  gemm_run(x, ldx, n, k, wt, ldw, m, nullptr, true, y, ldy);
+  gemm_run<false>(x, ldx, n, k, wt, ldw, m, nullptr, true, y, ldy);
+}
+
+void gemm_bias_rows_impl(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
+                         const float* bias, float* y, int64_t ldy) {
+  gemm_run<true>(x, ldx, n, k, wt, ldw, m, bias, false, y, ldy);
+}
+// ---- gemv ---------------------------------------------------------------------------------
+
+// One input row: up to kGemvVecs vectors of outputs at once, so a layer of 8 vectors keeps
+// 8 independent fma chains in flight (the register-blocked gemm holds only kColVecs for one row).
+constexpr int kGemvVecs = 8;
+
+template <int CV>
+inline void gemv_block(const float* x, int64_t k, const float* wt, int64_t ldw, const float* bias, int last,
+                       float* y) {
+  Vec acc[CV];
+  for (int c = 0; c < CV; ++c) acc[c] = bias != nullptr ? Vec::load(bias + c * Vec::W) : Vec::set1(0.0f);
+  for (int64_t kk = 0; kk < k; ++kk) {
+    const Vec a = Vec::set1(x[kk]);
+    const float* w = wt + kk * ldw;
+    for (int c = 0; c < CV; ++c) acc[c] = Vec::fma(a, Vec::load(w + c * Vec::W), acc[c]);
+  }
+  for (int c = 0; c < CV; ++c) {
+    if (c + 1 < CV || last == Vec::W) {
+      acc[c].store(y + c * Vec::W);
+    } else {
+      acc[c].store_partial(y + c * Vec::W, last);
+    }
+  }
+}
+
+template <int CV>
+inline void gemv_cols(int cvs, const float* x, int64_t k, const float* wt, int64_t ldw, const float* bias, int last,
+                      float* y) {
+  if constexpr (CV > 1) {
+    if (cvs < CV) return gemv_cols<CV - 1>(cvs, x, k, wt, ldw, bias, last, y);
+  }
+  gemv_block<CV>(x, k, wt, ldw, bias, last, y);
+}
+
+void gemv_impl(const float* x, int64_t k, const float* wt, int64_t ldw, int64_t m, const float* bias, float* y) {
+  constexpr int64_t kBlockCols = static_cast<int64_t>(kGemvVecs) * Vec::W;
+  for (int64_t col = 0; col < m; col += kBlockCols) {
+    const int64_t width = m - col < kBlockCols ? m - col : kBlockCols;
+    const int cvs = static_cast<int>((width + Vec::W - 1) / Vec::W);
+    const int last = static_cast<int>(width - static_cast<int64_t>(cvs - 1) * Vec::W);
+    gemv_cols<kGemvVecs>(cvs, x, k, wt + col, ldw, bias != nullptr ? bias + col : nullptr, last, y + col);
+  }
 }
 
 // ---- attention ----------------------------------------------------------------------------
@@ -370,5 +426,5 @@ int64_t fma_peak_impl(int64_t iterations, float* sink) {
   return iterations * 16 * Vec::W * 2;
 }
 
-const Table kTable = {gemm_impl, gemm_accumulate_impl, attention_head_impl, loss_rows_impl, exp_nonpositive_impl,
-                      fma_peak_impl};
+const Table kTable = {gemm_impl,       gemm_accumulate_impl, attention_head_impl, loss_rows_impl,
+                      exp_nonpositive_impl, fma_peak_impl, gemm_bias_rows_impl, gemv_impl};

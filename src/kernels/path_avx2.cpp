@@ -1,4 +1,4 @@
-// The avx2 path of the version-2 kernels: kernels_impl.hpp over simd_avx2.hpp, compiled with
+// The avx2 path of the kernels (versions 2 and 3): kernels_impl.hpp over simd_avx2.hpp, compiled with
 // -mavx2 -mfma (CMakeLists.txt sets this file's flags alone; the library stays baseline x86-64).
 // Register blocking: 4 rows x 3 vectors of outputs per microkernel call.
 //

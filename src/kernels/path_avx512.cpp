@@ -1,4 +1,4 @@
-// The avx512 path of the version-2 kernels: kernels_impl.hpp over simd_avx512.hpp, compiled with
+// The avx512 path of the kernels (versions 2 and 3): kernels_impl.hpp over simd_avx512.hpp, compiled with
 // -mavx512f -mavx2 -mfma (CMakeLists.txt sets this file's flags alone; the library stays baseline x86-64).
 // Register blocking: 8 rows x 3 vectors of outputs per microkernel call.
 //

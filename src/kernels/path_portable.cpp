@@ -1,4 +1,4 @@
-// The portable path of the version-2 kernels: kernels_impl.hpp over simd_portable.hpp, compiled with
+// The portable path of the kernels (versions 2 and 3): kernels_impl.hpp over simd_portable.hpp, compiled with
 // baseline x86-64 (no extra flags) (CMakeLists.txt sets this file's flags alone; the library stays baseline x86-64).
 // Register blocking: 4 rows x 2 vectors of outputs per microkernel call.
 //

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "kernels/kernels.hpp"
 #include "util/error.hpp"
 
 namespace seedline::nn {
@@ -17,14 +18,16 @@ int64_t out_extent(int64_t in, int64_t kernel, int64_t stride, int64_t pad) {
   return padded < kernel ? 0 : (padded - kernel) / stride + 1;
 }
 
-// cols[(c*KH + u)*KW + v][i*OW + j] = x[c][i*SH - PH + u][j*SW - PW + v], 0 outside the image.
-void im2col(const ConvGeometry& g, const float* x, float* cols) {
+// cols[(c*KH + u)*KW + v][i*OW + j] = x[c][i*SH - PH + u][j*SW - PW + v], 0 outside the image;
+// rows `ld` floats apart, columns [OH*OW, ld) set to 0.
+void im2col(const ConvGeometry& g, const float* x, float* cols, int64_t ld) {
   const int64_t n = g.out_h * g.out_w;
   for (int64_t c = 0; c < g.channels; ++c) {
     const float* plane = x + c * g.height * g.width;
     for (int64_t u = 0; u < g.kernel_h; ++u) {
       for (int64_t v = 0; v < g.kernel_w; ++v) {
-        float* row = cols + ((c * g.kernel_h + u) * g.kernel_w + v) * n;
+        float* row = cols + ((c * g.kernel_h + u) * g.kernel_w + v) * ld;
+        std::fill(row + n, row + ld, 0.0f);
         // The output columns j whose input column j*SW - PW + v lies inside [0, W).
         const int64_t first_j = v >= g.pad_w ? 0 : (g.pad_w - v + g.stride_w - 1) / g.stride_w;
         const int64_t last_x = g.width - 1 + g.pad_w - v;  // j*SW <= last_x
@@ -75,10 +78,23 @@ ConvGeometry ConvGeometry::make(int64_t channels, int64_t height, int64_t width,
   return g;
 }
 
+int64_t ConvGeometry::cols_size(int kernel_version) const {
+  const int64_t n = out_h * out_w;
+  return patch_size() * (kernel_version >= 3 ? kernels::padded(n) : n);
+}
+
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* kernel, const float* bias,
-                    Activation activation, float* y, float* cols) {
+                    Activation activation, float* y, float* cols, int kernel_version) {
   const Eigen::Index n = g.out_h * g.out_w;
-  im2col(g, x, cols);
+  if (kernel_version >= 3) {
+    const int64_t ld = kernels::padded(n);
+    im2col(g, x, cols, ld);
+    kernels::gemm_bias_rows(kernel, g.patch_size(), g.out_channels, g.patch_size(), cols, ld, n, bias, y, n);
+    Eigen::Map<Eigen::VectorXf> flat(y, g.output_size());
+    apply_activation(activation, flat);
+    return;
+  }
+  im2col(g, x, cols, n);
   const Eigen::Map<const RowMajor> k(kernel, g.out_channels, g.patch_size());
   const Eigen::Map<const RowMajor> patches(cols, g.patch_size(), n);
   Eigen::Map<RowMajor> out(y, g.out_channels, n);

@@ -8,10 +8,14 @@
 //   kernel (O, C, KH, KW)       the genome's conv weight tensor, as developed
 //   bias   (O) or null
 //   y      (O, OH, OW)
-//   cols   (C*KH*KW, OH*OW)     scratch: the input patches (im2col)
+//   cols   (C*KH*KW, OH*OW)     scratch: the input patches (im2col); at kernel version 3 each
+//                               row padded to kernels::padded(OH*OW) columns
 // y[o, i, j] = bias[o] + sum over c, u, v of kernel[o, c, u, v] * x[c, i*SH - PH + u, j*SW - PW + v]
-// (x read as 0 outside the image), then the activation. Computed as im2col and one GEMM
-// (kernel viewed as an O x C*KH*KW matrix, times cols) through Eigen.
+// (x read as 0 outside the image), then the activation. Computed as im2col (exact copies) and
+// one GEMM (kernel viewed as an O x C*KH*KW matrix, times cols). Kernel versions
+// (docs/kernels.md): at 1 and 2 the GEMM is Eigen's and the bias is added after it; at 3 it is
+// kernels::gemm_bias_rows: each output is bias[o] then fma over the rows of cols (c, then u,
+// then v) in order, vectorized across output positions, the same bits on every instruction path.
 //
 // Stateless: safe from any thread as long as each thread passes its own buffers.
 // Failure: ConvGeometry::make throws seedline::Error(kInvalidArgument) naming the bad value
@@ -40,14 +44,16 @@ struct ConvGeometry {
   int64_t input_size() const { return channels * height * width; }
   int64_t output_size() const { return out_channels * out_h * out_w; }
   int64_t patch_size() const { return channels * kernel_h * kernel_w; }   // rows of cols
-  int64_t cols_size() const { return patch_size() * out_h * out_w; }
+  // The cols scratch conv2d_forward needs at this kernel version.
+  int64_t cols_size(int kernel_version = 1) const;
   int64_t kernel_size() const { return out_channels * patch_size(); }
 };
 
 // y = act(conv2d(x, kernel) + bias); see the header comment for shapes. `cols` must hold
-// g.cols_size() floats; x, y and cols must not overlap.
+// g.cols_size(kernel_version) floats; x, y and cols must not overlap. kernel_version must be
+// one this binary knows (the caller's contract: nn::ConvNet checks it at construction).
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* kernel, const float* bias,
-                    Activation activation, float* y, float* cols);
+                    Activation activation, float* y, float* cols, int kernel_version = 1);
 
 // The same computed directly from the definition, loop by loop: the reference the GEMM
 // path is tested against (slow; for tests and benchmarks).

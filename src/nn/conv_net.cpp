@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <string>
 
+#include "kernels/version.hpp"
 #include "util/error.hpp"
 
 namespace seedline::nn {
 
-ConvNet::ConvNet(std::vector<ConvLayer> convs, std::vector<DenseLayer> head) : convs_(std::move(convs)) {
+ConvNet::ConvNet(std::vector<ConvLayer> convs, std::vector<DenseLayer> head, int kernel_version)
+    : convs_(std::move(convs)), kernel_version_(kernel_version) {
+  kernels::require_supported(kernel_version_);
   if (convs_.empty() && head.empty()) invalid_argument("convnet: needs at least one layer");
   for (size_t i = 0; i < convs_.size(); ++i) {
     const ConvLayer& c = convs_[i];
@@ -39,11 +42,11 @@ ConvNet::ConvNet(std::vector<ConvLayer> convs, std::vector<DenseLayer> head) : c
       }
     }
     max_activation_ = std::max(max_activation_, g.output_size());
-    max_cols_ = std::max(max_cols_, g.cols_size());
+    max_cols_ = std::max(max_cols_, g.cols_size(kernel_version_));
   }
   const int64_t flat = convs_.empty() ? 0 : convs_.back().geometry.output_size();
   if (!head.empty()) {
-    head_.emplace(std::move(head));
+    head_.emplace(std::move(head), kernel_version_);
     if (!convs_.empty() && head_->input_size() != flat) {
       invalid_argument("convnet: the dense head takes " + std::to_string(head_->input_size()) +
                        " inputs but the flattened conv output has " + std::to_string(flat));
@@ -86,7 +89,7 @@ void ConvNet::forward(std::span<const float> input, std::span<float> output, Con
     const ConvLayer& c = convs_[i];
     float* y = (i % 2 == 0 ? scratch.front : scratch.back).data();
     conv2d_forward(c.geometry, x, c.kernel.data(), c.bias.empty() ? nullptr : c.bias.data(), c.activation, y,
-                   scratch.cols.data());
+                   scratch.cols.data(), kernel_version_);
     x = y;
   }
   // Flatten is free: (C, H, W) row-major is already the channel-major flat vector.

@@ -6,12 +6,16 @@
 // layer, Mlp::forward for the head): no allocation once the ConvNetScratch has its size
 // (make_scratch() returns one that has).
 //
+// kernel_version (docs/kernels.md) picks the arithmetic of every layer, conv and dense head
+// alike: Eigen at 1 and 2, the fixed-order kernels at 3 (nn/conv.hpp, nn/mlp.hpp).
+//
 // Thread-safety: immutable after construction; forward() is const and may run concurrently
 // as long as each thread passes its own ConvNetScratch.
 // Failure: the constructor throws seedline::Error(kInvalidArgument) naming the layer when
 // shapes do not chain (a conv's input is not the previous conv's output, the head's input
 // width is not the flattened conv output, a kernel or bias of the wrong length); forward()
-// throws the same code when the input or output span has the wrong length.
+// throws the same code when the input or output span has the wrong length; kUnimplemented for a
+// kernel version this binary lacks.
 #pragma once
 
 #include <optional>
@@ -39,12 +43,13 @@ struct ConvNetScratch {
 
 class ConvNet {
  public:
-  ConvNet(std::vector<ConvLayer> convs, std::vector<DenseLayer> head);
+  ConvNet(std::vector<ConvLayer> convs, std::vector<DenseLayer> head, int kernel_version = 1);
 
   int64_t input_size() const { return input_size_; }
   int64_t output_size() const { return output_size_; }
   const std::vector<ConvLayer>& convs() const { return convs_; }
   int64_t parameter_count() const;
+  int kernel_version() const { return kernel_version_; }
 
   ConvNetScratch make_scratch() const;
 
@@ -59,6 +64,7 @@ class ConvNet {
   int64_t output_size_ = 0;
   int64_t max_activation_ = 0;  // largest conv output
   int64_t max_cols_ = 0;        // largest im2col buffer
+  int kernel_version_ = 1;
 };
 
 }  // namespace seedline::nn

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "kernels/kernels.hpp"
+#include "kernels/version.hpp"
 #include "util/error.hpp"
 
 namespace seedline::nn {
@@ -18,7 +20,9 @@ std::string shape(Eigen::Index rows, Eigen::Index cols) {
 
 }  // namespace
 
-Mlp::Mlp(std::vector<DenseLayer> layers) : layers_(std::move(layers)) {
+Mlp::Mlp(std::vector<DenseLayer> layers, int kernel_version)
+    : layers_(std::move(layers)), kernel_version_(kernel_version) {
+  kernels::require_supported(kernel_version_);
   if (layers_.empty()) invalid_argument("mlp: needs at least one layer");
   for (size_t i = 0; i < layers_.size(); ++i) {
     const DenseLayer& layer = layers_[i];
@@ -38,6 +42,22 @@ Mlp::Mlp(std::vector<DenseLayer> layers) : layers_(std::move(layers)) {
                        " does not match " + std::to_string(layer.weight.rows()) + " outputs");
     }
     max_width_ = std::max(max_width_, static_cast<int>(layer.weight.rows()));
+    if (kernel_version_ >= 3) {
+      Packed p;
+      const Eigen::Index out = layer.weight.rows(), in = layer.weight.cols();
+      p.ldw = kernels::padded(out);
+      p.wt.assign(static_cast<size_t>(in * p.ldw), 0.0f);
+      for (Eigen::Index k = 0; k < in; ++k) {
+        for (Eigen::Index o = 0; o < out; ++o) p.wt[static_cast<size_t>(k * p.ldw + o)] = layer.weight(o, k);
+      }
+      if (layer.bias.size() != 0) {
+        p.bias.assign(static_cast<size_t>(p.ldw), 0.0f);
+        std::copy_n(layer.bias.data(), out, p.bias.begin());
+      }
+      packed_.push_back(std::move(p));
+      transposed_.emplace_back();
+      continue;
+    }
     transposed_.push_back(layer.weight.rows() <= kDotProductMaxOutputs ? Eigen::MatrixXf(layer.weight.transpose())
                                                                         : Eigen::MatrixXf());
   }
@@ -69,6 +89,21 @@ void Mlp::forward(std::span<const float> input, std::span<float> output, Scratch
   }
   if (scratch.front.size() < max_width_) scratch.front.resize(max_width_);
   if (scratch.back.size() < max_width_) scratch.back.resize(max_width_);
+
+  if (kernel_version_ >= 3) {
+    const float* in = input.data();
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      const DenseLayer& layer = layers_[i];
+      const Packed& p = packed_[i];
+      Eigen::VectorXf& dst = (i % 2 == 0) ? scratch.front : scratch.back;
+      kernels::gemv(in, layer.weight.cols(), p.wt.data(), p.ldw, layer.weight.rows(),
+                    p.bias.empty() ? nullptr : p.bias.data(), dst.data());
+      apply_activation(layer.activation, dst.head(layer.weight.rows()));
+      in = dst.data();
+    }
+    std::copy_n(in, output_size_, output.data());
+    return;
+  }
 
   const Eigen::Map<const Eigen::VectorXf> x(input.data(), input_size_);
   Eigen::VectorXf* src = nullptr;  // null while the layer reads the caller's input

@@ -6,10 +6,16 @@
 // change what W(r, c) means. A genome's dense weight "out x in" maps onto W element for
 // element when its rows are copied into W's rows.
 //
+// Kernel versions (docs/kernels.md): at versions 1 and 2 a layer is Eigen's GEMV (or per-output
+// dot products for a layer of <= 4 outputs), then the bias; at version 3 it is kernels::gemv
+// over W transposed and column-padded at construction: each output is bias then fma over the
+// inputs in order, the same bits on every instruction path. The activation is the same code at
+// every version (nn/activation.hpp).
+//
 // Thread-safety: an Mlp is immutable after construction; forward() is const and may run
 // concurrently on many threads as long as each thread passes its own Scratch.
 // Failure: the constructor throws seedline::Error(kInvalidArgument) naming the layer index
-// when the shapes do not chain; forward() throws the same code when the input or output span
+// when the shapes do not chain, kUnimplemented for a kernel version this binary lacks; forward() throws the same code when the input or output span
 // has the wrong length. forward() does not allocate once its Scratch has grown to size
 // (make_scratch() returns one that already has).
 #pragma once
@@ -39,11 +45,13 @@ class Mlp {
  public:
   // Takes ownership of the layers. Requires at least one layer, every layer with in >= 1 and
   // out >= 1, layer i's in == layer i-1's out, and a bias either empty or of length out.
-  explicit Mlp(std::vector<DenseLayer> layers);
+  // kernel_version: the run's evaluation arithmetic (kernels/version.hpp).
+  explicit Mlp(std::vector<DenseLayer> layers, int kernel_version = 1);
 
   int input_size() const { return input_size_; }
   int output_size() const { return output_size_; }
   const std::vector<DenseLayer>& layers() const { return layers_; }
+  int kernel_version() const { return kernel_version_; }
   // Number of weights and biases, for reports.
   int64_t parameter_count() const;
 
@@ -59,6 +67,15 @@ class Mlp {
   // one contiguous dot product per output beats Eigen's GEMV kernel, whose setup dominates
   // there. Empty for the other layers.
   std::vector<Eigen::MatrixXf> transposed_;
+  // Version 3: per layer W transposed (in x ldw, row-major, ldw = kernels::padded(out), zeros
+  // in the padding) and the bias padded to ldw (empty for a layer without bias).
+  struct Packed {
+    std::vector<float> wt;
+    std::vector<float> bias;
+    int64_t ldw = 0;
+  };
+  std::vector<Packed> packed_;
+  int kernel_version_ = 1;
   int input_size_ = 0;
   int output_size_ = 0;
   int max_width_ = 0;  // widest hidden/output layer: the size of each scratch buffer

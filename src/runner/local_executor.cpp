@@ -32,6 +32,10 @@ std::vector<MemberT> group_by_member(std::span<const WorkItem> items) {
   return members;
 }
 
+// Copies of its weights a built policy network holds: version 3 adds the kernels' transposed,
+// padded layout of each dense layer next to the weights themselves (nn/mlp.hpp).
+size_t network_copies(int kernel_version) { return kernel_version >= 3 ? 2 : 1; }
+
 }  // namespace
 
 LocalExecutor::LocalExecutor(ThreadPool& pool, std::function<bool()> interrupted)
@@ -168,7 +172,8 @@ void LocalExecutor::score_networks(const std::vector<Member>& members, std::span
 
 void LocalExecutor::run_episodes(const std::vector<Member>& members, std::span<const WorkItem> items,
                                  std::span<ItemResult> results) {
-  const size_t net_bytes = std::max<size_t>(1, genome_->phenotype_size() * sizeof(float));
+  const size_t net_bytes =
+      std::max<size_t>(1, genome_->phenotype_size() * sizeof(float) * network_copies(genome_->kernel_version()));
   const size_t chunk = std::max<size_t>(static_cast<size_t>(pool_.size()), options_.network_budget_bytes / net_bytes);
   std::vector<std::unique_ptr<const genome::PolicyNetwork>> nets;  // an nn::Mlp, or an nn::ConvNet
   std::vector<std::pair<size_t, size_t>> episodes;  // (member in chunk, item index)
@@ -180,7 +185,8 @@ void LocalExecutor::run_episodes(const std::vector<Member>& members, std::span<c
       check_interrupt();
       const Member& m = members[first + k];
       try {
-        nets[k] = genome::build_policy_network(genome_->architecture(), phenotype_of(m.source, worker));
+        nets[k] = genome::build_policy_network(genome_->architecture(), phenotype_of(m.source, worker),
+                                               genome_->kernel_version());
       } catch (...) {
         rethrow_for_item(items[m.items.front()], std::current_exception());
       }
@@ -236,9 +242,10 @@ double LocalExecutor::memory_bytes(const genome::Genome& genome, const evolve::G
   double bytes = 2.0 * ga.truncation * g + w * scratch;
   if (!scores_phenotype) {
     // Networks in flight: a chunk of max(threads, budget / network) members, at most the population.
-    const double chunk =
-        std::min<double>(ga.population, std::max(w, std::floor(static_cast<double>(options.network_budget_bytes) / p)));
-    bytes += chunk * p;
+    const double net = p * network_copies(genome.kernel_version());
+    const double chunk = std::min<double>(
+        ga.population, std::max(w, std::floor(static_cast<double>(options.network_budget_bytes) / net)));
+    bytes += chunk * net;
   }
   return bytes;
 }

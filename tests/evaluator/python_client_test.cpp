@@ -47,7 +47,7 @@ TEST(PythonClient, BuildPolicyFromTheHelloComputesWhatSeedlinesMlpComputes) {
         std::span<const Item>(&item, 1), [&](int) { return std::span<const float>(phenotype); },
         [](size_t) { return std::string("the test individual"); }, {});
   }
-  const auto mlp = genome::build_mlp(arch, phenotype);
+  const auto mlp = genome::build_mlp(arch, phenotype, 1);
   const std::vector<float> obs = {0.1f, 0.2f, 0.3f};
   std::vector<float> expected(2);
   nn::Scratch scratch;

@@ -253,21 +253,25 @@ TEST(Genome, BuildMlpMapsRowMajorWeights) {
       json::parse(R"([{"type": "dense", "in": 3, "out": 2, "activation": "relu"}, {"type": "dense", "out": 1, "bias": false}])"),
       std::nullopt);
   const std::vector<float> p = {1, 2, 3, 4, 5, 6, 0.5f, -100, 2, -1};
-  const auto mlp = build_mlp(arch, p);
-  ASSERT_EQ(mlp.layers().size(), 2u);
-  EXPECT_EQ(mlp.layers()[0].weight(0, 2), 3.0f);
-  EXPECT_EQ(mlp.layers()[0].weight(1, 0), 4.0f);
-  EXPECT_EQ(mlp.layers()[0].bias(1), -100.0f);
-  EXPECT_EQ(mlp.layers()[1].bias.size(), 0);
-  const std::vector<float> in = {1, 1, 1};
-  std::vector<float> out(1);
-  auto scratch = mlp.make_scratch();
-  mlp.forward(in, out, scratch);
-  // relu([6.5, -85]) = [6.5, 0]; 2 * 6.5 - 1 * 0 = 13.
-  EXPECT_EQ(out[0], 13.0f);
-  EXPECT_THROW(build_mlp(arch, std::vector<float>(9)), Error);
+  for (const int version : {1, 3}) {  // Eigen, and the version-3 kernels: both exact here
+    const auto mlp = build_mlp(arch, p, version);
+    EXPECT_EQ(mlp.kernel_version(), version);
+    ASSERT_EQ(mlp.layers().size(), 2u);
+    EXPECT_EQ(mlp.layers()[0].weight(0, 2), 3.0f);
+    EXPECT_EQ(mlp.layers()[0].weight(1, 0), 4.0f);
+    EXPECT_EQ(mlp.layers()[0].bias(1), -100.0f);
+    EXPECT_EQ(mlp.layers()[1].bias.size(), 0);
+    const std::vector<float> in = {1, 1, 1};
+    std::vector<float> out(1);
+    auto scratch = mlp.make_scratch();
+    mlp.forward(in, out, scratch);
+    // relu([6.5, -85]) = [6.5, 0]; 2 * 6.5 - 1 * 0 = 13.
+    EXPECT_EQ(out[0], 13.0f) << "version " << version;
+  }
+  EXPECT_THROW(build_mlp(arch, std::vector<float>(9), 3), Error);
+  EXPECT_THROW(build_mlp(arch, p, 4), Error);  // an unknown kernel version
   const auto conv = parse_architecture(json::parse(R"([{"type": "conv", "in": 1, "out": 1, "kernel": 1}])"), 1);
-  EXPECT_THROW(build_mlp(conv, std::vector<float>(2)), Error);
+  EXPECT_THROW(build_mlp(conv, std::vector<float>(2), 3), Error);
 }
 
 // Golden checksums of init + three mutations on a small architecture, direct and factorized

@@ -1,11 +1,14 @@
-// The version-2 kernels (docs/kernels.md): every instruction path this CPU runs gives the same
-// bits (gemm with every tail shape, exp, and the Table 1 language models' fitness on a small
-// corpus), on any thread count; exp and log against the C library's double-precision functions
+// The kernels of versions 2 and 3 (docs/kernels.md): every instruction path this CPU runs gives
+// the same bits (gemm, gemm_bias_rows and gemv with every tail shape, exp, the Table 1 language
+// models' fitness on a small corpus, and version-3 MLP and conv policy outputs), on any thread
+// count; exp and log against the C library's double-precision functions
 // (the independent reference; tolerances stated at each check); SEEDLINE_KERNELS refuses what it
 // cannot honour, naming the variable and the paths the CPU has. The float64 PyTorch reference of
 // the version-2 transformer is in tests/nn/transformer_test.cpp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdlib>
@@ -14,6 +17,7 @@
 #include <thread>
 
 #include "genome/genome.hpp"
+#include "genome/policy_network.hpp"
 #include "genome/transformer_spec.hpp"
 #include "kernels/dispatch.hpp"
 #include "kernels/kernels.hpp"
@@ -59,14 +63,15 @@ TEST(KernelPaths, PortableIsAlwaysSupportedAndTheBestPathIsTheWidest) {
 TEST(KernelVersions, OnlyKnownVersionsAreAccepted) {
   EXPECT_TRUE(supports(1));
   EXPECT_TRUE(supports(2));
+  EXPECT_TRUE(supports(3));
   EXPECT_FALSE(supports(0));
-  EXPECT_FALSE(supports(3));
+  EXPECT_FALSE(supports(4));
   try {
-    require_supported(3);
-    FAIL() << "kernel version 3 was accepted";
+    require_supported(4);
+    FAIL() << "kernel version 4 was accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kUnimplemented);
-    EXPECT_NE(std::string(e.what()).find("kernel version 3 is not known to this seedline (it knows 1..2)"),
+    EXPECT_NE(std::string(e.what()).find("kernel version 4 is not known to this seedline (it knows 1..3)"),
               std::string::npos)
         << e.what();
   }
@@ -243,6 +248,149 @@ TEST(KernelGemm, EveryPathComputesTheDefinedFmaChain) {
   }
 }
 
+// gemm_bias_rows (the version-3 conv) and gemv (the version-3 dense layer): every path the same
+// bits as the definition, a scalar fma chain in k order from the bias (per row for
+// gemm_bias_rows, per column for gemv), with tails of every width and no bias.
+TEST(KernelGemm, BiasRowsAndGemvComputeTheDefinedFmaChainOnEveryPath) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  for (const auto& [n, k, m] : std::vector<std::array<int64_t, 3>>{
+           {1, 1, 1}, {32, 768, 400}, {64, 512, 81}, {5, 9, 49}, {3, 4, 64}, {1, 64, 2}, {7, 3, 129}, {9, 17, 200}}) {
+    const int64_t ldw = padded(m);
+    std::vector<float> x(static_cast<size_t>(n * k)), wt(static_cast<size_t>(k * ldw), 0.0f);
+    for (auto& v : x) v = g(rng);
+    for (int64_t kk = 0; kk < k; ++kk) {
+      for (int64_t o = 0; o < m; ++o) wt[static_cast<size_t>(kk * ldw + o)] = g(rng);
+    }
+    std::vector<float> row_bias(static_cast<size_t>(n)), col_bias(static_cast<size_t>(ldw), 0.0f);
+    for (auto& v : row_bias) v = g(rng);
+    for (int64_t o = 0; o < m; ++o) col_bias[static_cast<size_t>(o)] = g(rng);
+    for (const bool with_bias : {true, false}) {
+      std::vector<float> want_rows(static_cast<size_t>(n * m)), want_gemv(static_cast<size_t>(m));
+      for (int64_t r = 0; r < n; ++r) {
+        for (int64_t o = 0; o < m; ++o) {
+          float acc = with_bias ? row_bias[static_cast<size_t>(r)] : 0.0f;
+          float acc1 = with_bias ? col_bias[static_cast<size_t>(o)] : 0.0f;
+          for (int64_t kk = 0; kk < k; ++kk) {
+            acc = std::fma(x[static_cast<size_t>(r * k + kk)], wt[static_cast<size_t>(kk * ldw + o)], acc);
+            acc1 = std::fma(x[static_cast<size_t>(kk)], wt[static_cast<size_t>(kk * ldw + o)], acc1);
+          }
+          want_rows[static_cast<size_t>(r * m + o)] = acc;
+          if (r == 0) want_gemv[static_cast<size_t>(o)] = acc1;
+        }
+      }
+      for (const Path p : supported_paths()) {
+        const std::string where = std::string(path_name(p)) + " n=" + std::to_string(n) + " k=" + std::to_string(k) +
+                                  " m=" + std::to_string(m) + (with_bias ? "" : " without bias");
+        std::vector<float> y(static_cast<size_t>(n * (m + 1)), 42.0f);
+        gemm_bias_rows_with(p, x.data(), k, n, k, wt.data(), ldw, m, with_bias ? row_bias.data() : nullptr, y.data(),
+                            m + 1);
+        std::vector<float> got;
+        for (int64_t r = 0; r < n; ++r) {
+          got.insert(got.end(), y.begin() + r * (m + 1), y.begin() + r * (m + 1) + m);
+          EXPECT_EQ(y[static_cast<size_t>(r * (m + 1) + m)], 42.0f) << where << " wrote past column " << m;
+        }
+        EXPECT_EQ(bits(got), bits(want_rows)) << "gemm_bias_rows " << where;
+        std::vector<float> v(static_cast<size_t>(m + 1), 42.0f);
+        gemv_with(p, x.data(), k, wt.data(), ldw, m, with_bias ? col_bias.data() : nullptr, v.data());
+        EXPECT_EQ(v.back(), 42.0f) << "gemv " << where << " wrote past " << m;
+        v.pop_back();
+        EXPECT_EQ(bits(v), bits(want_gemv)) << "gemv " << where;
+        // gemv is gemm with one row.
+        std::vector<float> one(static_cast<size_t>(m));
+        gemm_with(p, x.data(), k, 1, k, wt.data(), ldw, m, with_bias ? col_bias.data() : nullptr, one.data(), m);
+        EXPECT_EQ(bits(one), bits(want_gemv)) << "gemm n=1 " << where;
+      }
+    }
+  }
+}
+
+// Version-3 policy networks (docs/kernels.md): a CartPole-sized MLP, a wider MLP with every
+// activation, and a small Table 2-like conv net give the same output bits on every path this
+// CPU runs and on 1, 2 and 3 threads at once; version 1 (Eigen) stays within float32 rounding.
+struct PolicyCase {
+  const char* name;
+  const char* network;
+  std::vector<int64_t> input;
+};
+
+class PolicyBits : public ::testing::TestWithParam<int> {};
+
+const PolicyCase kPolicyCases[] = {
+    {"cartpole_mlp", R"([{"type": "dense", "out": 64, "activation": "tanh"},
+                         {"type": "dense", "out": 64, "activation": "tanh"}, {"type": "dense", "out": 2}])",
+     {4}},
+    {"wide_mlp", R"([{"type": "dense", "out": 150, "activation": "relu"},
+                     {"type": "dense", "out": 37, "activation": "sigmoid"},
+                     {"type": "dense", "out": 9, "activation": "tanh", "bias": false}, {"type": "dense", "out": 3}])",
+     {300}},
+    {"conv_net", R"([{"type": "conv", "out": 8, "kernel": 8, "stride": 4, "activation": "relu"},
+                     {"type": "conv", "out": 16, "kernel": 4, "stride": 2, "padding": 1, "activation": "relu"},
+                     {"type": "conv", "out": 16, "kernel": 3, "stride": 1, "activation": "tanh"},
+                     {"type": "flatten"}, {"type": "dense", "out": 32, "activation": "relu"},
+                     {"type": "dense", "out": 6}])",
+     {4, 52, 52}},
+};
+
+TEST_P(PolicyBits, OutputsAreTheSameOnEveryPathAndThreadCount) {
+  const PolicyCase& c = kPolicyCases[GetParam()];
+  const auto arch = genome::parse_architecture(json::parse(c.network), c.input);
+  genome::Genome g(arch, genome::parse_representation({{"type", "direct"}}), {0.01, 0.01}, noise::kNewestVersion);
+  std::vector<float> genotype = g.init(31);
+  g.mutate(genotype, 32);
+  const auto phenotype = g.develop(genotype);
+  const auto net = genome::build_policy_network(arch, phenotype, 3);
+  std::mt19937 rng(33);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<std::vector<float>> observations(4);
+  for (auto& obs : observations) {
+    obs.resize(static_cast<size_t>(net->input_size()));
+    for (auto& v : obs) v = normal(rng);
+  }
+  const auto outputs = [&] {
+    std::vector<float> all;
+    const auto policy = net->make_policy();
+    for (const auto& obs : observations) {
+      std::vector<float> out(static_cast<size_t>(net->output_size()));
+      policy->act(obs, out);
+      all.insert(all.end(), out.begin(), out.end());
+    }
+    return all;
+  };
+  PathGuard guard;
+  std::vector<float> first;
+  for (const Path p : supported_paths()) {
+    set_path(p);
+    const auto got = outputs();
+    if (first.empty()) {
+      first = got;
+    } else {
+      EXPECT_EQ(bits(got), bits(first)) << path_name(p);
+    }
+  }
+  set_path(best_path());
+  for (const int threads : {1, 2, 3}) {
+    std::vector<std::vector<float>> got(static_cast<size_t>(threads));
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i) pool.emplace_back([&, i] { got[static_cast<size_t>(i)] = outputs(); });
+    for (auto& t : pool) t.join();
+    for (const auto& o : got) EXPECT_EQ(bits(o), bits(first)) << threads << " threads";
+  }
+  // Version 1 computes the same network in another order: close, not necessarily equal.
+  const auto v1 = genome::build_policy_network(arch, phenotype, 1);
+  const auto policy = v1->make_policy();
+  double scale = 0;
+  for (const float f : first) scale = std::max(scale, std::fabs(static_cast<double>(f)));
+  for (size_t o = 0; o < observations.size(); ++o) {
+    std::vector<float> out(static_cast<size_t>(v1->output_size()));
+    policy->act(observations[o], out);
+    for (size_t i = 0; i < out.size(); ++i) EXPECT_NEAR(out[i], first[o * out.size() + i], 1e-5 * scale) << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Nets, PolicyBits, ::testing::Values(0, 1, 2),
+                         [](const ::testing::TestParamInfo<int>& p) { return std::string(kPolicyCases[p.param].name); });
+
 // The Table 1 networks (examples/tinystories.json: direct, factorized, small) at kernel version 2.
 const json kTable1 = {{"type", "transformer"}, {"vocab", 2051}, {"d_model", 32}, {"blocks", 3},
                       {"heads", 4},            {"head_dim", 4},  {"ff", 128},    {"activation", "relu"}};
@@ -331,6 +479,25 @@ TEST_P(Table1Bits, FitnessIsTheSameOnEveryPathAndThreadCount) {
       EXPECT_EQ(std::bit_cast<uint64_t>(s.nats), std::bit_cast<uint64_t>(first.nats)) << threads << " threads";
     }
   }
+  // Version 3 (its own rotary table; a factorized embedding developed on the kernels): the
+  // same bits on every path, close to version 2.
+  genome::Genome g3 = g;
+  g3.set_kernel_version(3);
+  const auto w3 = genome::transformer_weights(g3, genotype);
+  ASSERT_EQ(w3.kernel_version, 3);
+  std::vector<Scored> v3;
+  for (const Path p : supported_paths()) {
+    set_path(p);
+    v3.push_back(score(w3, corpus));
+  }
+  set_path(best_path());
+  for (const Scored& s : v3) {
+    EXPECT_EQ(std::bit_cast<uint64_t>(s.nats), std::bit_cast<uint64_t>(v3.front().nats));
+    for (size_t i = 0; i < s.per_sequence.size(); ++i) {
+      EXPECT_EQ(std::bit_cast<uint64_t>(s.per_sequence[i]), std::bit_cast<uint64_t>(v3.front().per_sequence[i]));
+    }
+  }
+  EXPECT_NEAR(v3.front().nats, first.nats, 1e-5 * first.nats);
   // Version 1 scores the same network close to version 2 (both are float32 forward passes of
   // the same model) but with its own arithmetic.
   nn::TransformerWeights v1 = genome::transformer_weights(g, genotype);
@@ -346,7 +513,7 @@ INSTANTIATE_TEST_SUITE_P(Nets, Table1Bits, ::testing::Values(0, 1, 2), [](const 
 TEST(KernelVersions, ANetworkOfAnUnknownVersionIsRefused) {
   const auto arch = genome::parse_architecture(json::array({kSmall}), std::nullopt);
   genome::Genome g(arch, genome::parse_representation({{"type", "direct"}}), {0.01, 0.01}, noise::kNewestVersion);
-  EXPECT_THROW(g.set_kernel_version(3), Error);
+  EXPECT_THROW(g.set_kernel_version(4), Error);
   EXPECT_EQ(g.kernel_version(), 1);
   auto w = genome::transformer_weights(g, g.init(1));
   w.kernel_version = 7;

@@ -1,7 +1,8 @@
 // nn::conv2d_forward and nn::ConvNet against PyTorch (tests/nn/reference/conv_reference.py,
 // torch.nn.functional.conv2d / linear in float64) for several kernel/stride/padding
-// combinations and a whole small Table 2-like network built through the genome, plus the
-// GEMM path against the plain loops and the shape checks.
+// combinations and a whole small Table 2-like network built through the genome, at kernel
+// versions 1 (Eigen) and 3 (src/kernels/), the dense policies likewise, plus the GEMM path
+// against the plain loops, version 3 against its defined fma order, and the shape checks.
 //
 // Tolerance: every output element within 1e-5 relative of PyTorch's, where "relative" is
 // to max(|torch value|, largest |value| of that output): float32 sums of a few hundred
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -24,6 +26,7 @@
 
 #include "genome/genome.hpp"
 #include "genome/policy_network.hpp"
+#include "kernels/dispatch.hpp"
 #include "nn/conv_net.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -122,12 +125,19 @@ ConvData make_data(const ConvCase& c, uint32_t seed) {
   return d;
 }
 
-std::vector<float> run_conv(const ConvData& d, Activation act) {
+std::vector<float> run_conv(const ConvData& d, Activation act, int kernel_version = 1) {
   std::vector<float> y(static_cast<size_t>(d.g.output_size()));
-  std::vector<float> cols(static_cast<size_t>(d.g.cols_size()));
+  // NaN in the scratch: whatever conv2d_forward reads must be what it wrote (the padding too).
+  std::vector<float> cols(static_cast<size_t>(d.g.cols_size(kernel_version)), std::nanf(""));
   conv2d_forward(d.g, d.x.data(), d.kernel.data(), d.bias.empty() ? nullptr : d.bias.data(), act, y.data(),
-                 cols.data());
+                 cols.data(), kernel_version);
   return y;
+}
+
+std::vector<uint32_t> bits(const std::vector<float>& v) {
+  std::vector<uint32_t> out;
+  for (const float f : v) out.push_back(std::bit_cast<uint32_t>(f));
+  return out;
 }
 
 TEST(Conv2d, OutputSizeFollowsTheFormula) {
@@ -156,13 +166,52 @@ TEST(Conv2d, GemmPathEqualsTheLoops) {
   }
 }
 
+// Kernel version 3 (docs/kernels.md): each output is exactly bias[o], then one fma per row of
+// cols (c, then u, then v; a zero for a position outside the image) in order, then the
+// activation; the same bits on every instruction path.
+TEST(Conv2d, Version3IsTheDefinedFmaChainOnEveryPath) {
+  uint32_t seed = 300;
+  for (const auto& c : kConvCases) {
+    const ConvData d = make_data(c, seed += 10);
+    const ConvGeometry& g = d.g;
+    std::vector<float> want(static_cast<size_t>(g.output_size()));
+    for (int64_t o = 0; o < g.out_channels; ++o) {
+      for (int64_t i = 0; i < g.out_h; ++i) {
+        for (int64_t j = 0; j < g.out_w; ++j) {
+          float acc = d.bias.empty() ? 0.0f : d.bias[static_cast<size_t>(o)];
+          for (int64_t ch = 0; ch < g.channels; ++ch) {
+            for (int64_t u = 0; u < g.kernel_h; ++u) {
+              for (int64_t v = 0; v < g.kernel_w; ++v) {
+                const int64_t iy = i * g.stride_h - g.pad_h + u, ix = j * g.stride_w - g.pad_w + v;
+                const bool inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
+                const float xv = inside ? d.x[static_cast<size_t>((ch * g.height + iy) * g.width + ix)] : 0.0f;
+                acc = std::fma(d.kernel[static_cast<size_t>(((o * g.channels + ch) * g.kernel_h + u) * g.kernel_w + v)],
+                               xv, acc);
+              }
+            }
+          }
+          want[static_cast<size_t>((o * g.out_h + i) * g.out_w + j)] = acc;
+        }
+      }
+    }
+    apply_activation(c.activation, Eigen::Map<Eigen::VectorXf>(want.data(), g.output_size()));
+    const kernels::Path saved = kernels::active_path();
+    for (const kernels::Path p : kernels::supported_paths()) {
+      kernels::set_path(p);
+      EXPECT_EQ(bits(run_conv(d, c.activation, 3)), bits(want)) << c.name << " on " << kernels::path_name(p);
+    }
+    kernels::set_path(saved);
+  }
+}
+
 TEST(Conv2d, MatchesPyTorchConv2d) {
   json cases = json::array();
-  std::vector<std::vector<float>> ours;
+  std::vector<std::vector<float>> ours, ours_v3;
   uint32_t seed = 1;
   for (const auto& c : kConvCases) {
     const ConvData d = make_data(c, seed += 10);
     ours.push_back(run_conv(d, c.activation));
+    ours_v3.push_back(run_conv(d, c.activation, 3));
     cases.push_back({{"name", c.name},
                      {"input", floats(d.x)},
                      {"input_shape", {c.c, c.h, c.w}},
@@ -179,6 +228,7 @@ TEST(Conv2d, MatchesPyTorchConv2d) {
   for (size_t i = 0; i < std::size(kConvCases); ++i) {
     ASSERT_TRUE(torch.contains(kConvCases[i].name)) << kConvCases[i].name;
     expect_close(ours[i], torch.at(kConvCases[i].name), kConvCases[i].name);
+    expect_close(ours_v3[i], torch.at(kConvCases[i].name), std::string(kConvCases[i].name) + " at kernel version 3");
   }
 }
 
@@ -238,19 +288,59 @@ TEST(ConvNet, SmallTable2NetworkMatchesPyTorch) {
     auto genotype = g.init(11);
     g.mutate(genotype, 12);  // biases become non-zero
     const auto phenotype = g.develop(genotype);
-    const auto net = genome::build_policy_network(arch, phenotype);
-    EXPECT_EQ(net->input_size(), 12 * 32 * 32);
-    EXPECT_EQ(net->output_size(), 3);
-    std::vector<float> out(3);
-    net->make_policy()->act(obs, out);
-    ours.push_back(out);
+    for (const int version : {1, 3}) {
+      const auto net = genome::build_policy_network(arch, phenotype, version);
+      EXPECT_EQ(net->input_size(), 12 * 32 * 32);
+      EXPECT_EQ(net->output_size(), 3);
+      std::vector<float> out(3);
+      net->make_policy()->act(obs, out);
+      ours.push_back(out);
+    }
     cases.push_back({{"name", name}, {"input", floats(obs)}, {"input_shape", {12, 32, 32}},
                      {"layers", torch_layers(arch, phenotype)}});
   }
   const json torch = torch_outputs(cases);
   for (size_t i = 0; i < std::size(reps); ++i) {
     ASSERT_TRUE(torch.contains(reps[i].first));
-    expect_close(ours[i], torch.at(reps[i].first), reps[i].first);
+    expect_close(ours[2 * i], torch.at(reps[i].first), reps[i].first);
+    expect_close(ours[2 * i + 1], torch.at(reps[i].first), std::string(reps[i].first) + " at kernel version 3");
+  }
+}
+
+// MLP policies (CartPole's 4-64-64-2 tanh net, and a wide one with every activation and a
+// 3136-input layer like the Atari head) at kernel versions 1 and 3 against float64 PyTorch.
+TEST(Mlp, DensePoliciesMatchPyTorchAtVersions1And3) {
+  const std::pair<const char*, const char*> nets[] = {
+      {"cartpole 4-64-64-2", R"([{"type": "dense", "in": 4, "out": 64, "activation": "tanh"},
+                                 {"type": "dense", "out": 64, "activation": "tanh"}, {"type": "dense", "out": 2}])"},
+      {"wide 3136-256-37-9-18", R"([{"type": "dense", "in": 3136, "out": 256, "activation": "relu"},
+                                    {"type": "dense", "out": 37, "activation": "sigmoid"},
+                                    {"type": "dense", "out": 9, "activation": "tanh", "bias": false},
+                                    {"type": "dense", "out": 18}])"}};
+  json cases = json::array();
+  std::vector<std::vector<float>> ours;
+  uint32_t seed = 40;
+  for (const auto& [name, network] : nets) {
+    const auto arch = genome::parse_architecture(json::parse(network), std::nullopt);
+    const genome::Genome g(arch, {}, {0.01, 0.01}, 1);
+    auto genotype = g.init(seed++);
+    g.mutate(genotype, seed++);
+    const auto phenotype = g.develop(genotype);
+    const auto obs = random_values(static_cast<size_t>(arch.layers.front().input_shape.at(0)), seed++);
+    for (const int version : {1, 3}) {
+      const auto net = genome::build_policy_network(arch, phenotype, version);
+      std::vector<float> out(static_cast<size_t>(net->output_size()));
+      net->make_policy()->act(obs, out);
+      ours.push_back(out);
+    }
+    cases.push_back({{"name", name}, {"input", floats(obs)}, {"input_shape", {obs.size()}},
+                     {"layers", torch_layers(arch, phenotype)}});
+  }
+  const json torch = torch_outputs(cases);
+  for (size_t i = 0; i < std::size(nets); ++i) {
+    ASSERT_TRUE(torch.contains(nets[i].first));
+    expect_close(ours[2 * i], torch.at(nets[i].first), nets[i].first);
+    expect_close(ours[2 * i + 1], torch.at(nets[i].first), std::string(nets[i].first) + " at kernel version 3");
   }
 }
 
@@ -259,7 +349,7 @@ TEST(ConvNet, ForwardIsThreadIndependentAndChecksSizes) {
       json::parse(R"([{"type": "conv", "out": 2, "kernel": 3}, {"type": "flatten"}, {"type": "dense", "out": 2}])"),
       std::vector<int64_t>{1, 5, 5});
   const genome::Genome g(arch, {}, {0.01, 0.01}, 1);
-  const auto net = genome::build_conv_net(arch, g.develop(g.init(3)));
+  const auto net = genome::build_conv_net(arch, g.develop(g.init(3)), 1);
   EXPECT_EQ(net.input_size(), 25);
   EXPECT_EQ(net.output_size(), 2);
   EXPECT_EQ(net.parameter_count(), arch.parameter_count());
@@ -291,14 +381,14 @@ TEST(ConvNet, ArchitecturesThatCannotRunAreRefusedNamingTheLayer) {
   // A conv on a flat input has no spatial size.
   const auto flat = genome::parse_architecture(
       json::parse(R"([{"type": "conv", "out": 2, "kernel": 1}, {"type": "dense", "out": 1}])"), 4);
-  EXPECT_THAT(error_of([&] { genome::build_conv_net(flat, std::vector<float>(flat.parameter_count())); }),
+  EXPECT_THAT(error_of([&] { genome::build_conv_net(flat, std::vector<float>(flat.parameter_count()), 3); }),
               ::testing::HasSubstr("network[0]: a conv layer runs only on an image input"));
   const auto norm = genome::parse_architecture(
       json::parse(R"([{"type": "flatten"}, {"type": "layer_norm"}, {"type": "dense", "out": 1}])"),
       std::vector<int64_t>{1, 2, 2});
-  EXPECT_THAT(error_of([&] { genome::build_conv_net(norm, std::vector<float>(norm.parameter_count())); }),
+  EXPECT_THAT(error_of([&] { genome::build_conv_net(norm, std::vector<float>(norm.parameter_count()), 3); }),
               ::testing::HasSubstr("network[1]: a layer_norm layer cannot run"));
-  EXPECT_THAT(error_of([&] { genome::build_conv_net(norm, std::vector<float>(1)); }),
+  EXPECT_THAT(error_of([&] { genome::build_conv_net(norm, std::vector<float>(1), 3); }),
               ::testing::HasSubstr("the phenotype has 1 values"));
 }
 

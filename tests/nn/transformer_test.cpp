@@ -4,7 +4,8 @@
 // length packed several per pass and over more than one pass, and a context that cuts long
 // sequences. Tolerance: 1e-5 relative on every sequence's loss and on the mean loss; each
 // logit within 1e-5 x the largest |logit| of its row (float32 against float64). Every case runs
-// at kernel version 1 (the Eigen code) and 2 (src/kernels/, docs/kernels.md).
+// at kernel version 1 (the Eigen code) and 2 (src/kernels/, docs/kernels.md); version 3 (its
+// own rotary table and a factorized embedding developed on the kernels) for two of them.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -71,7 +72,8 @@ TEST_P(TransformerReference, LossAndLogitsEqualPyTorch) {
   const auto arch = genome::parse_architecture(json::array({c.layer}), std::nullopt);
   // A large bias std so the biases are far from their initial zeros after two mutations; a
   // mutation rate that moves the weights well away from their init without blowing them up.
-  const genome::Genome g(arch, genome::parse_representation(c.representation), {0.05, 0.3}, noise::kNewestVersion);
+  genome::Genome g(arch, genome::parse_representation(c.representation), {0.05, 0.3}, noise::kNewestVersion);
+  g.set_kernel_version(c.kernel);  // version 3 develops a factorized embedding on the kernels
   std::vector<float> genotype = g.init(11);
   g.mutate(genotype, 12);
   g.mutate(genotype, 13);
@@ -167,7 +169,13 @@ INSTANTIATE_TEST_SUITE_P(
              {{"type", "factorized"}, {"rank", 3}, {"embedding_rank", 5}, {"attention_rank", 2}, {"ff_rank", 4}},
              2},
         Case{"direct_context_12_tanh_v2", with(with(kLayer, "context", 12), "activation", "tanh"),
-             {{"type", "direct"}}, 2}),
+             {{"type", "direct"}}, 2},
+        Case{"factorized_v3",
+             kLayer,
+             {{"type", "factorized"}, {"rank", 3}, {"embedding_rank", 5}, {"attention_rank", 2}, {"ff_rank", 4}},
+             3},
+        Case{"direct_context_12_tanh_v3", with(with(kLayer, "context", 12), "activation", "tanh"),
+             {{"type", "direct"}}, 3}),
     [](const ::testing::TestParamInfo<Case>& p) { return std::string(p.param.name); });
 
 }  // namespace

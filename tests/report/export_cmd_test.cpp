@@ -212,7 +212,7 @@ TEST_F(ExportCommand, ShowPrintsTheResolvedSettingsAndWhatDiffers) {
   EXPECT_EQ(doc["kernel_versions"], nlohmann::json::array({kernels::kNewestVersion}));
   EXPECT_EQ(doc["noise_versions"], nlohmann::json::array({noise::kNewestVersion}));
   for (const char* part : {"experiment 1 'smoke'", "2 conditions x 2 trials", "settings that differ between conditions:",
-                           "runs compute with noise version 1, kernel version 2",
+                           "runs compute with noise version 1, kernel version 3",
                            "representation.type", "\"factorized\"", "condition 'direct' (resolved):"}) {
     EXPECT_NE(text.out.find(part), std::string::npos) << part << "\n" << text.out;
   }

@@ -55,13 +55,13 @@ TEST(Submit, TheRunsGenomeCarriesItsStoredKernelVersion) {
   EXPECT_EQ(genome::run_model(db, s.runs[0]).genome.kernel_version(), kernels::kNewestVersion);
   db.exec("UPDATE runs SET kernel_version = 1 WHERE id = " + std::to_string(s.runs[0]));
   EXPECT_EQ(genome::run_model(db, s.runs[0]).genome.kernel_version(), 1);
-  db.exec("UPDATE runs SET kernel_version = 3 WHERE id = " + std::to_string(s.runs[1]));
+  db.exec("UPDATE runs SET kernel_version = 4 WHERE id = " + std::to_string(s.runs[1]));
   try {
     genome::run_model(db, s.runs[1]);
-    FAIL() << "a run of kernel version 3 was built";
+    FAIL() << "a run of kernel version 4 was built";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kUnimplemented);
-    EXPECT_NE(std::string(e.what()).find("kernel version 3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("kernel version 4"), std::string::npos) << e.what();
   }
 }
 

@@ -88,7 +88,8 @@ class DetachedExecutor final : public Executor {
  public:
   void begin_run(const RunSetup& setup, std::span<const GenotypePtr> parents) override {
     genome_ = std::make_unique<genome::Genome>(
-        genome::genome_for_condition(evolve::ConditionConfig::from_json(setup.condition), setup.noise_version));
+        genome::genome_for_condition(evolve::ConditionConfig::from_json(setup.condition), setup.noise_version,
+                                     setup.kernel_version));
     task_ = tasks::make_task(setup.condition.at("task"));
     for (const auto& p : parents) parents_.push_back(std::make_shared<const std::vector<float>>(*p));  // a copy
     ++runs;
@@ -100,7 +101,7 @@ class DetachedExecutor final : public Executor {
       if (task_->scores_phenotype()) {
         results[i] = {task_->score(phenotype), 0, {{"calls", 1.0}}};
       } else {
-        const auto net = genome::build_mlp(genome_->architecture(), phenotype);
+        const auto net = genome::build_mlp(genome_->architecture(), phenotype, genome_->kernel_version());
         tasks::MlpPolicy policy(net);
         const auto r = task_->run_episode(policy, items[i].episode_seed);
         results[i] = {r.reward, r.steps, {}};
