@@ -11,6 +11,7 @@
 #include <cmath>
 #include <string>
 
+#include "kernels/kernels.hpp"
 #include "kernels/version.hpp"
 #include "noise/noise.hpp"
 #include "util/error.hpp"
@@ -21,6 +22,24 @@ namespace {
 static_assert(std::endian::native == std::endian::little, "checksums hash the in-memory floats as little-endian bytes");
 
 using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// out = A (rows x rank) . B (rank x cols) through kernels::gemm, or its transpose (cols x rows)
+// when `transposed` (a conv kernel's layout, see develop_into).
+void develop_product_v3(const float* a, const float* b, int64_t rows, int64_t rank, int64_t cols, bool transposed,
+                        float* out) {
+  const int64_t ld = kernels::padded_stride(cols);
+  std::vector<float> bt(static_cast<size_t>(rank * ld), 0.0f);
+  for (int64_t r = 0; r < rank; ++r) std::copy(b + r * cols, b + (r + 1) * cols, bt.begin() + r * ld);
+  if (!transposed) {
+    kernels::gemm(a, rank, rows, rank, bt.data(), ld, cols, nullptr, out, cols);
+    return;
+  }
+  std::vector<float> m(static_cast<size_t>(rows * cols));
+  kernels::gemm(a, rank, rows, rank, bt.data(), ld, cols, nullptr, m.data(), cols);
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < cols; ++j) out[j * rows + i] = m[static_cast<size_t>(i * cols + j)];
+  }
+}
 
 constexpr size_t kMaxGenotype = size_t{1} << 30;
 
@@ -313,7 +332,13 @@ void Genome::develop_into(std::span<const float> genotype, std::span<float> phen
       const Block& bb = blocks_[static_cast<size_t>(l.first_block) + 1];
       const Eigen::Map<const RowMajor> a(genotype.data() + ba.offset, l.rows, l.rank);
       const Eigen::Map<const RowMajor> b(genotype.data() + bb.offset, l.rank, l.cols);
-      if (t.kind == TensorKind::kConvKernel) {
+      if (kernel_version_ >= 3) {
+        // A.B on the fixed-order kernels (docs/kernels.md): each entry an fma chain over the
+        // rank in order, the same bits on every machine. Eigen's product (below, versions 1
+        // and 2) picks its blocking from the cache sizes it detects.
+        develop_product_v3(genotype.data() + ba.offset, genotype.data() + bb.offset, l.rows, l.rank, l.cols,
+                           t.kind == TensorKind::kConvKernel, out);
+      } else if (t.kind == TensorKind::kConvKernel) {
         // M = A.B is (in*h*w) x out; kernel[o][i][y][x] = M((i*h + y)*w + x, o), i.e. the
         // kernel viewed as an out x (in*h*w) row-major matrix is M transposed.
         Eigen::Map<RowMajor> k(out, l.cols, l.rows);

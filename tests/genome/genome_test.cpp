@@ -195,6 +195,59 @@ TEST(Genome, DevelopMultipliesFactorsAndReshapesConvKernels) {
   }
 }
 
+// At kernel version 3 a factorized tensor is developed on the kernels: each entry of A.B is the
+// fma chain over the rank in order (the definition, computed here scalar), for a dense weight
+// and a conv kernel (the transposed layout); versions 1 and 2 keep Eigen's product, equal to
+// it within float rounding.
+TEST(Genome, Version3DevelopsFactorsAsTheFmaChainOverTheRank) {
+  // The expected entries of A (rows x rank) . B (rank x cols) read from genotype x at `at`.
+  const auto product = [](const std::vector<float>& x, size_t at, int64_t rows, int64_t rank, int64_t cols) {
+    const float* a = x.data() + at;
+    const float* b = a + rows * rank;
+    std::vector<float> m(static_cast<size_t>(rows * cols));
+    for (int64_t i = 0; i < rows; ++i) {
+      for (int64_t j = 0; j < cols; ++j) {
+        float acc = 0.0f;
+        for (int64_t r = 0; r < rank; ++r) acc = std::fma(a[i * rank + r], b[r * cols + j], acc);
+        m[static_cast<size_t>(i * cols + j)] = acc;
+      }
+    }
+    return m;
+  };
+  const auto develop_both = [](Genome& g, const std::vector<float>& x) {
+    g.set_kernel_version(1);
+    const std::vector<float> v1 = g.develop(x);
+    g.set_kernel_version(3);
+    const std::vector<float> v3 = g.develop(x);
+    EXPECT_EQ(v1.size(), v3.size());
+    for (size_t i = 0; i < v1.size() && i < v3.size(); ++i) {
+      EXPECT_NEAR(v1[i], v3[i], 1e-5 * (1.0 + std::abs(v1[i]))) << i;
+    }
+    return v3;
+  };
+  {
+    // Conv in 3, out 5, 3x3: M = A (27 x 6) . B (6 x 5), kernel[o][i] = M(i, o).
+    Genome g = make(R"([{"type": "conv", "in": 3, "out": 5, "kernel": [3, 3], "bias": false}])", factorized(6));
+    std::vector<float> x = g.init(4);
+    g.mutate(x, 5);
+    const auto m = product(x, 0, 27, 6, 5);
+    std::vector<float> want;
+    for (int64_t o = 0; o < 5; ++o) {
+      for (int64_t i = 0; i < 27; ++i) want.push_back(m[static_cast<size_t>(i * 5 + o)]);
+    }
+    EXPECT_TRUE(same_bits(develop_both(g, x), want));
+  }
+  {
+    // Dense 45 -> 37: W = A (37 x 6) . B (6 x 45), then the bias copied.
+    Genome g = make(R"([{"type": "dense", "in": 45, "out": 37}])", factorized(6));
+    std::vector<float> x = g.init(6);
+    g.mutate(x, 7);
+    std::vector<float> want = product(x, 0, 37, 6, 45);
+    want.insert(want.end(), x.end() - 37, x.end());
+    EXPECT_TRUE(same_bits(develop_both(g, x), want));
+  }
+}
+
 TEST(Genome, WrongSizesAndSettingsAreRefused) {
   const Genome g = make(R"([{"type": "dense", "in": 2, "out": 2}])", {});
   std::vector<float> x(5);
