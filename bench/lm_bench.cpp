@@ -16,8 +16,10 @@
 //   2. the same as GFLOP/s (FLOPs counted from the shapes) and as a fraction of the measured
 //      FP32 peak of the path in use (times the threads).
 //   3. the wall time of one Table 1 generation (512 individuals x 1024 sequences) on 2 threads
-//      at each kernel version, from the measured per-evaluation time on sequences with
-//      TinyStories-like lengths (uniform 100..340 fed tokens, mean 220: an assumption,
+//      at kernel version 1 and the newest, for each of the three conditions (direct, factorized
+//      and the d_model 4 "small" net of examples/tinystories.json), from two evaluations
+//      measured at once on 2 threads (one network each, as the runner evaluates) on sequences
+//      with TinyStories-like lengths (uniform 100..340 fed tokens, mean 220: an assumption,
 //      TinyStories is not shipped), and extrapolated to 300 generations x 3 conditions x 7 trials.
 // Usage: lm_bench [B (64)] [T (241)] [PYTHON (/usr/bin/python3)]
 #include <sys/wait.h>
@@ -37,6 +39,7 @@
 #include "genome/transformer_spec.hpp"
 #include "kernels/dispatch.hpp"
 #include "kernels/kernels.hpp"
+#include "kernels/version.hpp"
 #include "nn/transformer.hpp"
 #include "noise/noise.hpp"
 
@@ -50,6 +53,8 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 
 const json kLayer = {{"type", "transformer"}, {"vocab", 2051}, {"d_model", 32}, {"blocks", 3},
                      {"heads", 4},            {"head_dim", 4},  {"ff", 128}};
+const json kSmall = {{"type", "transformer"}, {"vocab", 2051}, {"d_model", 4}, {"blocks", 3},
+                     {"heads", 4},            {"head_dim", 4},  {"ff", 16}};
 const json kFactorized = {{"type", "factorized"}, {"rank", 4}, {"embedding_rank", 32}, {"attention_rank", 4},
                           {"ff_rank", 4}};
 
@@ -185,6 +190,25 @@ std::string rate_and_ratio(double ours, double theirs) {
 
 }  // namespace
 
+// Wall seconds of one evaluation of `data` by each of `nets` at once, one thread per network
+// (the runner's shape on 2 threads); after one warm-up round.
+double concurrent_evaluation_seconds(const std::vector<nn::TransformerWeights>& nets, const Data& data) {
+  double seconds = 0;
+  for (int round = 0; round < 2; ++round) {
+    const auto t0 = Clock::now();
+    std::vector<std::thread> pool;
+    for (const auto& net : nets) {
+      pool.emplace_back([&] {
+        nn::TransformerWorkspace ws;
+        if (!(nn::transformer_loss(net, {data.tokens, data.offsets}, ws).nats > 0)) std::abort();
+      });
+    }
+    for (auto& t : pool) t.join();
+    seconds = seconds_since(t0);
+  }
+  return seconds;
+}
+
 int main(int argc, char** argv) {
   const int batch = argc > 1 ? std::atoi(argv[1]) : 64;
   const int length = argc > 2 ? std::atoi(argv[2]) : 241;
@@ -213,10 +237,11 @@ int main(int argc, char** argv) {
   std::printf("%-11s %-13s %7s %14s %14s %7s %14s %7s %9s %8s\n", "condition", "kernels", "threads",
               "seedline tok/s", "fair torch", "ratio", "plain torch", "ratio", "GFLOP/s", "of peak");
   std::vector<std::string> torch_notes;
-  double eval_seconds[2][2] = {{0, 0}, {0, 0}};  // [version - 1][factorized]
+  constexpr int kNew = kernels::kNewestVersion;
   for (const bool factorized : {false, true}) {
     genome::Genome g(arch, genome::parse_representation(factorized ? kFactorized : json{{"type", "direct"}}),
                      {0.01, 0.01}, noise::kNewestVersion);
+    g.set_kernel_version(kNew);
     std::vector<std::vector<float>> genotypes;
     std::vector<nn::TransformerWeights> nets;
     for (int i = 0; i < 2; ++i) genotypes.push_back(g.init(static_cast<uint64_t>(10 + i)));
@@ -248,42 +273,48 @@ int main(int argc, char** argv) {
                   rate_and_ratio(ours, plain[threads]).c_str(), ours * f / 1e9,
                   100.0 * ours * f / 1e9 / (peak * threads));
     };
-    for (const int version : {1, 2}) {
+    for (const int version : {1, kNew}) {
       for (auto& n : nets) n.kernel_version = version;
-      const std::string label = version == 1 ? "v1 eigen" : std::string("v2 ") + kernels::path_name(active);
+      const std::string label =
+          version == 1 ? "v1 eigen" : "v" + std::to_string(version) + " " + kernels::path_name(active);
       for (const int threads : {1, 2}) row(label, threads, tokens_per_second(nets, batch_data, threads, 3));
-      if (version == 2) {
+      if (version == kNew) {
         for (const kernels::Path p : kernels::supported_paths()) {
           if (p == active) continue;
           kernels::set_path(p);
-          row(std::string("v2 ") + kernels::path_name(p), 1,
+          row("v" + std::to_string(version) + " " + kernels::path_name(p), 1,
               tokens_per_second(nets, batch_data, 1, p == kernels::Path::kPortable ? 1 : 3));
         }
         kernels::set_path(active);
       }
-      // One evaluation as the runner does it: 1024 sequences through one network on one thread.
-      nn::TransformerWorkspace ws;
-      nn::transformer_loss(nets[0], {table1.tokens, table1.offsets}, ws);
-      const auto t0 = Clock::now();
-      nn::transformer_loss(nets[0], {table1.tokens, table1.offsets}, ws);
-      eval_seconds[version - 1][factorized ? 1 : 0] = seconds_since(t0);
     }
   }
   std::printf("\nPyTorch (bench/lm_torch.py; fair: jemalloc keeping freed memory, inference mode, 2 warm-up passes, "
               "best of 5; plain: glibc malloc, 1 warm-up, best of 3):\n");
   for (const auto& note : torch_notes) std::printf("  %s\n", note.c_str());
-  std::printf("\nTable 1 generation: 512 individuals x 1024 sequences (%.0f fed tokens each, lengths 100..340)\n",
+  std::printf("\nTable 1 generation: 512 individuals x 1024 sequences (%.0f fed tokens each, lengths 100..340), "
+              "2 threads, one network each\n",
               static_cast<double>(table1.tokens.size()));
-  for (const int version : {1, 2}) {
+  const auto small_arch = genome::parse_architecture(json::array({kSmall}), std::nullopt);
+  const std::pair<const char*, std::pair<const genome::Architecture*, json>> conditions[] = {
+      {"direct", {&arch, json{{"type", "direct"}}}},
+      {"factorized", {&arch, kFactorized}},
+      {"small", {&small_arch, json{{"type", "direct"}}}}};
+  for (const int version : {1, kNew}) {
     double total = 0;
-    for (int i = 0; i < 2; ++i) {
-      const double gen = eval_seconds[version - 1][i] * 512 / 2;  // two threads, one network each
+    for (const auto& [name, spec] : conditions) {
+      genome::Genome g(*spec.first, genome::parse_representation(spec.second), {0.01, 0.01}, noise::kNewestVersion);
+      g.set_kernel_version(version);
+      std::vector<nn::TransformerWeights> nets;
+      std::vector<std::vector<float>> genotypes{g.init(20), g.init(21)};
+      for (auto& gt : genotypes) nets.push_back(genome::transformer_weights(g, gt));
+      const double pair = concurrent_evaluation_seconds(nets, table1);
+      const double gen = pair * 512 / 2;
       total += gen;
-      std::printf("  kernels v%d %-10s one evaluation %.3f s; one generation on 2 threads %.0f s\n", version,
-                  i ? "factorized" : "direct", eval_seconds[version - 1][i], gen);
+      std::printf("  kernels v%d %-10s two evaluations at once %.3f s; one generation %.0f s\n", version, name, pair,
+                  gen);
     }
-    // The small condition (d 4) is counted like the other two: an upper bound.
-    const double mean_gen = total / 2;
+    const double mean_gen = total / 3;
     std::printf("  kernels v%d: 300 generations x 3 conditions x 7 trials at about %.0f s per generation: %.1f days "
                 "on 2 threads\n",
                 version, mean_gen, mean_gen * 300 * 3 * 7 / 86400);
