@@ -8,6 +8,7 @@
 #include "individual/individual.hpp"
 #include "lineage/run_tree.hpp"
 #include "lineage/tree.hpp"
+#include "report/export.hpp"
 #include "report/settings.hpp"
 #include "runner/status.hpp"
 #include "stats/experiment_compare.hpp"
@@ -165,6 +166,8 @@ Json run_detail_json(store::Database& db, int64_t run_id) {
   Json out = run_json(*summary);
   // An ES run's result (docs/es.md); null for a GA run.
   out["final_center"] = Json(runner::final_center_json(runner::final_center(db, summary->run)));
+  // "loss" when the fitness is minus a loss (the language model): the run page shows losses.
+  out["fitness_label"] = report::run_shows_loss(db, run_id) ? "loss" : "fitness";
   return out;
 }
 
@@ -259,6 +262,11 @@ Json es_role(store::Database& db, const store::IndividualRow& i, const store::Ru
   return es::is_center(i, parent ? &*parent : nullptr) ? "center" : "member";
 }
 
+static std::string experiment_name(store::Database& db, int64_t experiment_id) {
+  const auto e = store::find_experiment(db, experiment_id);
+  return e ? e->name : std::string();
+}
+
 Json individual_json(store::Database& db, int64_t id) {
   const auto i = store::get_individual(db, id);
   const auto run = get_run(db, i.run_id);
@@ -277,6 +285,7 @@ Json individual_json(store::Database& db, int64_t id) {
   return {{"id", i.id},
           {"run", i.run_id},
           {"experiment", run.experiment_id},
+          {"experiment_name", experiment_name(db, run.experiment_id)},
           {"condition", run.condition},
           {"generation", i.generation},
           {"parent", optional(i.parent)},
