@@ -322,13 +322,29 @@ Json run_tree_json(store::Database& db, int64_t run_id, bool extant_only) {
 }
 
 Json lineage_json(store::Database& db, int64_t id) {
+  const auto ancestors = lineage::ancestors(db, id);
+  // Beside each birth fitness, the later generations whose best it scored as an elite
+  // (re-evaluated there), as `seedline lineage --json` gives them.
+  std::map<int64_t, Json> elite;
+  for (const auto& g : store::generation_bests(db, ancestors.back().run_id)) {
+    auto& list = elite[g.individual];
+    if (list.is_null()) list = Json::array();
+    list.push_back({{"generation", g.generation}, {"fitness", fitness(g.fitness)}});
+  }
   Json path = Json::array();
-  for (const auto& r : lineage::ancestors(db, id)) {
+  for (const auto& r : ancestors) {
+    Json bests = Json::array();
+    if (const auto it = elite.find(r.id); it != elite.end()) {
+      for (const auto& b : it->second) {
+        if (b["generation"].get<int>() > r.generation) bests.push_back(b);
+      }
+    }
     path.push_back({{"id", r.id},
                     {"generation", r.generation},
                     {"parent", optional(r.parent)},
                     {"seed", seed_text(r.seed)},
-                    {"fitness", fitness(r.fitness)}});
+                    {"fitness", fitness(r.fitness)},
+                    {"elite_bests", bests}});
   }
   return {{"individual", id}, {"path", path}};
 }
