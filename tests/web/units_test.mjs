@@ -10,7 +10,7 @@ import { num, pval, when } from '../../web/src/dom.js';
 import { yScale, curveModel, colorAt, nearestRun, asLoss } from '../../web/src/charts.js';
 import { isLive, liveStatus, generationRows, experimentTitle } from '../../web/src/runs.js';
 import { bootstrapInterval, bandOf, curvesCsv, curvesSvg, comparisonCsv, comparisonLatex, ticks } from '../../web/src/figures.js';
-import { layoutTree, viridis } from '../../web/src/tree.js';
+import { layoutTree, viridis, treeXScale } from '../../web/src/tree.js';
 import { isActive } from '../../web/src/experiments.js';
 import { Poller } from '../../web/src/poller.js';
 
@@ -305,4 +305,22 @@ test('language-model losses: the run page table and the CSV downloads give the p
 test('experimentTitle: breadcrumbs and links name the experiment (issue 20, item 11)', () => {
   assert.equal(experimentTitle(3, 'cartpole'), 'cartpole');
   assert.equal(experimentTitle(3, undefined), 'experiment 3');
+});
+
+test('treeXScale: a long single-lineage trunk is compressed so the branching uses the width (issue 20, item 11)', () => {
+  // A trunk 0 -> 1 -> ... -> 8 (generations 0..80), then node 8 branches into 3 leaves at 90..100.
+  const ids = [], parents = [], generations = [];
+  for (let i = 0; i <= 8; i++) { ids.push(i); parents.push(i - 1); generations.push(i * 10); }
+  for (const g of [90, 95, 100]) { ids.push(ids.length); parents.push(8); generations.push(g); }
+  const s = treeXScale({ ids, parents, generations }, 0, 1000);
+  assert.equal(s.split, 80);
+  assert.equal(s.sx(0), 0);
+  assert.equal(s.sx(80), 120, 'the trunk takes 12% of the width');
+  assert.equal(s.sx(100), 1000);
+  assert.ok(s.sx(90) > 500, 'branching spread over the remaining 88% (was 900 linearly: squeezed at the right)');
+  // Branching early (or several roots): linear.
+  const early = treeXScale({ ids: [0, 1, 2], parents: [-1, 0, 0], generations: [0, 50, 100] }, 0, 1000);
+  assert.equal(early.split, null);
+  assert.equal(early.sx(50), 500);
+  assert.equal(treeXScale({ ids: [0, 1], parents: [-1, -1], generations: [0, 100] }, 0, 100).split, null);
 });
