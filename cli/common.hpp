@@ -80,5 +80,6 @@ void register_serve_command(CLI::App& app, const GlobalOptions& global);
 void register_evaluate_command(CLI::App& app, const GlobalOptions& global);
 void register_export_command(CLI::App& app, const GlobalOptions& global);
 void register_show_command(CLI::App& app, const GlobalOptions& global);
+void register_delete_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace seedline::cli

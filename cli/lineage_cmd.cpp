@@ -9,6 +9,7 @@
 
 #include "common.hpp"
 #include "lineage/phylogeny.hpp"
+#include "report/export.hpp"
 #include "lineage/tree.hpp"
 #include "store/experiment_repo.hpp"
 #include "store/generation_bests.hpp"
@@ -195,7 +196,7 @@ void run_phylogeny(const GlobalOptions& global, const PhylogenyOptions& o) {
   const bool newick = o.format.empty() ? ext == ".nwk" || ext == ".newick" || ext == ".tree" : o.format == "newick";
   auto db = open_db(global, store::OpenPurpose::kRead);
   const int64_t n = newick ? lineage::write_phylogeny_newick(db, o.run, o.out, o.extant)
-                           : lineage::write_phylogeny_csv(db, o.run, o.out, o.extant);
+                           : lineage::write_phylogeny_csv(db, o.run, o.out, o.extant, report::run_shows_loss(db, o.run));
   std::cout << "wrote " << n << " individual" << (n == 1 ? "" : "s") << " of run " << o.run
             << (o.extant ? " (the final population and its ancestors)" : "") << " to " << o.out
             << (newick ? " (Newick)" : " (ALife CSV)") << '\n';

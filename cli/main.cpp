@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   cli::register_evaluate_command(app, global);
   cli::register_export_command(app, global);
   cli::register_show_command(app, global);
+  cli::register_delete_command(app, global);
 
   const std::vector<std::string> args(argv + 1, argv + argc);
   // Decided from the words, not the parse, so a usage error of a --json command is JSON too.

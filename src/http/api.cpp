@@ -8,6 +8,7 @@
 #include "individual/individual.hpp"
 #include "lineage/run_tree.hpp"
 #include "lineage/tree.hpp"
+#include "report/export.hpp"
 #include "report/settings.hpp"
 #include "runner/status.hpp"
 #include "stats/experiment_compare.hpp"
@@ -165,6 +166,8 @@ Json run_detail_json(store::Database& db, int64_t run_id) {
   Json out = run_json(*summary);
   // An ES run's result (docs/es.md); null for a GA run.
   out["final_center"] = Json(runner::final_center_json(runner::final_center(db, summary->run)));
+  // "loss" when the fitness is minus a loss (the language model): the run page shows losses.
+  out["fitness_label"] = report::run_shows_loss(db, run_id) ? "loss" : "fitness";
   return out;
 }
 
@@ -259,6 +262,11 @@ Json es_role(store::Database& db, const store::IndividualRow& i, const store::Ru
   return es::is_center(i, parent ? &*parent : nullptr) ? "center" : "member";
 }
 
+static std::string experiment_name(store::Database& db, int64_t experiment_id) {
+  const auto e = store::find_experiment(db, experiment_id);
+  return e ? e->name : std::string();
+}
+
 Json individual_json(store::Database& db, int64_t id) {
   const auto i = store::get_individual(db, id);
   const auto run = get_run(db, i.run_id);
@@ -277,6 +285,7 @@ Json individual_json(store::Database& db, int64_t id) {
   return {{"id", i.id},
           {"run", i.run_id},
           {"experiment", run.experiment_id},
+          {"experiment_name", experiment_name(db, run.experiment_id)},
           {"condition", run.condition},
           {"generation", i.generation},
           {"parent", optional(i.parent)},
@@ -313,13 +322,29 @@ Json run_tree_json(store::Database& db, int64_t run_id, bool extant_only) {
 }
 
 Json lineage_json(store::Database& db, int64_t id) {
+  const auto ancestors = lineage::ancestors(db, id);
+  // Beside each birth fitness, the later generations whose best it scored as an elite
+  // (re-evaluated there), as `seedline lineage --json` gives them.
+  std::map<int64_t, Json> elite;
+  for (const auto& g : store::generation_bests(db, ancestors.back().run_id)) {
+    auto& list = elite[g.individual];
+    if (list.is_null()) list = Json::array();
+    list.push_back({{"generation", g.generation}, {"fitness", fitness(g.fitness)}});
+  }
   Json path = Json::array();
-  for (const auto& r : lineage::ancestors(db, id)) {
+  for (const auto& r : ancestors) {
+    Json bests = Json::array();
+    if (const auto it = elite.find(r.id); it != elite.end()) {
+      for (const auto& b : it->second) {
+        if (b["generation"].get<int>() > r.generation) bests.push_back(b);
+      }
+    }
     path.push_back({{"id", r.id},
                     {"generation", r.generation},
                     {"parent", optional(r.parent)},
                     {"seed", seed_text(r.seed)},
-                    {"fitness", fitness(r.fitness)}});
+                    {"fitness", fitness(r.fitness)},
+                    {"elite_bests", bests}});
   }
   return {{"individual", id}, {"path", path}};
 }

@@ -68,20 +68,25 @@ void append_double(std::string& out, double v) {
 }
 
 void append_row(std::string& chunk, int64_t id, std::optional<int64_t> parent, int generation,
-                const std::optional<double>& fitness) {
+                const std::optional<double>& fitness, bool loss) {
   chunk += std::to_string(id);
   chunk += parent ? ",[" + std::to_string(*parent) + "]," : ",[NONE],";
   chunk += std::to_string(generation);
   chunk += ',';
   if (fitness) append_double(chunk, *fitness);
+  if (loss) {
+    chunk += ',';
+    if (fitness) append_double(chunk, -*fitness);
+  }
   chunk += '\n';
 }
 
 }  // namespace
 
-int64_t write_phylogeny_csv(store::Database& db, int64_t run_id, const std::filesystem::path& path, bool extant_only) {
+int64_t write_phylogeny_csv(store::Database& db, int64_t run_id, const std::filesystem::path& path, bool extant_only,
+                            bool loss) {
   TempFile file(path);
-  std::string chunk = "id,ancestor_list,origin_time,fitness\n";
+  std::string chunk = loss ? "id,ancestor_list,origin_time,fitness,loss\n" : "id,ancestor_list,origin_time,fitness\n";
   int64_t rows = 0;
   const auto flush = [&] {
     if (chunk.size() >= (size_t{1} << 16)) {
@@ -94,13 +99,13 @@ int64_t write_phylogeny_csv(store::Database& db, int64_t run_id, const std::file
     for (const auto& n : tree.nodes) {
       append_row(chunk, n.id,
                  n.parent < 0 ? std::nullopt : std::optional<int64_t>(tree.nodes[static_cast<size_t>(n.parent)].id),
-                 n.generation, n.fitness);
+                 n.generation, n.fitness, loss);
       ++rows;
       flush();
     }
   } else {
     store::for_each_individual_of_run(db, run_id, [&](const store::IndividualRow& r) {
-      append_row(chunk, r.id, r.parent, r.generation, r.fitness);
+      append_row(chunk, r.id, r.parent, r.generation, r.fitness, loss);
       ++rows;
       flush();
     });

@@ -1,6 +1,8 @@
 #include "report/export.hpp"
 
 #include <charconv>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <cstdio>
 #include <cmath>
 #include <optional>
@@ -10,6 +12,7 @@
 #include "store/experiment_repo.hpp"
 #include "store/lineage_repo.hpp"
 #include "store/metric_repo.hpp"
+#include "tasks/task.hpp"
 #include "util/error.hpp"
 
 namespace seedline::report {
@@ -111,11 +114,29 @@ TableFormat parse_table_format(std::string_view name) {
   invalid_argument("unknown table format '" + std::string(name) + "' (expected csv or json)");
 }
 
+bool condition_shows_loss(const std::string& config) {
+  const auto json = nlohmann::json::parse(config, nullptr, /*allow_exceptions=*/false);
+  return json.is_object() && json.contains("task") && tasks::fitness_label(json["task"]) == "loss";
+}
+
+bool run_shows_loss(store::Database& db, int64_t run_id) {
+  const auto run = store::find_run(db, run_id);
+  if (!run) not_found("run " + std::to_string(run_id) + " does not exist");
+  const auto condition = store::find_condition(db, run->condition_id);
+  return condition && condition_shows_loss(condition->config);
+}
+
 int64_t write_generations_table(store::Database& db, int64_t experiment_id, TableFormat format, std::ostream& out) {
-  TableWriter table(format, out,
-                    {"run", "condition", "trial", "generation", "best", "mean", "median", "std", "evaluations",
-                     "steps", "seconds"});
+  std::set<int64_t> loss_conditions;  // conditions whose fitness is minus a loss
+  for (const auto& c : store::list_conditions(db, experiment_id)) {
+    if (condition_shows_loss(c.config)) loss_conditions.insert(c.id);
+  }
+  std::vector<std::string> columns = {"run",    "condition", "trial",       "generation", "best", "mean",
+                                      "median", "std",       "evaluations", "steps",      "seconds"};
+  if (!loss_conditions.empty()) columns.insert(columns.end(), {"best_loss", "mean_loss", "median_loss"});
+  TableWriter table(format, out, columns);
   for (const auto& run : store::list_runs(db, experiment_id)) {
+    const bool loss = loss_conditions.count(run.condition_id) > 0;
     for (const auto& g : store::list_generations(db, run.id)) {
       table.begin_row();
       table.integer(run.id);
@@ -129,6 +150,9 @@ int64_t write_generations_table(store::Database& db, int64_t experiment_id, Tabl
       table.integer(g.evaluations);
       table.integer(g.steps);
       table.number(g.total_seconds);
+      if (!loss_conditions.empty()) {
+        for (const double v : {g.best, g.mean, g.median}) table.number(loss ? std::optional<double>(-v) : std::nullopt);
+      }
       table.end_row();
     }
   }
@@ -175,7 +199,10 @@ int64_t write_metrics_table(store::Database& db, int64_t experiment_id, bool mem
 }
 
 int64_t write_individuals_table(store::Database& db, int64_t run_id, TableFormat format, std::ostream& out) {
-  TableWriter table(format, out, {"id", "run", "generation", "parent", "seed", "fitness"});
+  const bool loss = run_shows_loss(db, run_id);
+  std::vector<std::string> columns = {"id", "run", "generation", "parent", "seed", "fitness"};
+  if (loss) columns.emplace_back("loss");
+  TableWriter table(format, out, columns);
   store::for_each_individual_of_run(db, run_id, [&](const store::IndividualRow& r) {
     table.begin_row();
     table.integer(r.id);
@@ -184,6 +211,7 @@ int64_t write_individuals_table(store::Database& db, int64_t run_id, TableFormat
     table.optional_integer(r.parent);
     table.big_unsigned(r.seed);
     table.number(r.fitness);
+    if (loss) table.number(r.fitness ? std::optional<double>(-*r.fitness) : std::nullopt);
     table.end_row();
   });
   return table.finish();

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <ostream>
+#include <string>
 #include <string_view>
 
 #include "store/database.hpp"
@@ -25,9 +26,18 @@ enum class TableFormat { kCsv, kJson };
 // "csv" | "json".
 TableFormat parse_table_format(std::string_view name);
 
+// Whether the condition's stored config (JSON text) has a task whose fitness is minus a loss
+// (tasks::fitness_label "loss": the language model); false for a config that does not parse.
+bool condition_shows_loss(const std::string& config);
+// The same for a run's condition; kNotFound for an unknown run.
+bool run_shows_loss(store::Database& db, int64_t run_id);
+
 // Columns: run, condition, trial, generation, best, mean, median, std, evaluations, steps,
 // seconds (the generation's wall time) for every committed generation of every run of the
-// experiment, by run id then generation. Returns the number of rows.
+// experiment, by run id then generation. When a condition's fitness is minus a loss (the
+// language model), three columns follow: best_loss, mean_loss, median_loss (the positive
+// losses: minus best, mean, median; the lowest loss is the best), empty/null in the rows of
+// a condition that has no loss. Returns the number of rows.
 int64_t write_generations_table(store::Database& db, int64_t experiment_id, TableFormat format, std::ostream& out);
 
 // The named metrics an external evaluator returned (docs/export.md): columns run, condition,
@@ -39,8 +49,8 @@ int64_t write_metrics_table(store::Database& db, int64_t experiment_id, bool mem
                             std::ostream& out);
 
 // Columns: id, run, generation (birth), parent (empty/null for a root), seed, fitness (birth
-// generation; empty/null when not measured), for every individual of the run in id order.
-// Returns the number of rows.
+// generation; empty/null when not measured), for every individual of the run in id order;
+// plus loss (minus the fitness) when the run's fitness is minus a loss. Returns the number of rows.
 int64_t write_individuals_table(store::Database& db, int64_t run_id, TableFormat format, std::ostream& out);
 
 }  // namespace seedline::report

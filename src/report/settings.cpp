@@ -1,5 +1,6 @@
 #include "report/settings.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "evolve/experiment.hpp"
@@ -110,12 +111,39 @@ std::vector<std::pair<std::string, std::string>> flatten_settings(const nlohmann
 
 std::vector<SettingDifference> differing_settings(const std::vector<nlohmann::ordered_json>& configs) {
   if (configs.size() < 2) return {};
+  // Networks of different depths: compared by index, a hidden layer of one condition would
+  // meet the output layer of another. Their output layers are then compared as
+  // network[output], after every hidden layer; hidden layers keep their index.
+  std::optional<size_t> depth;
+  bool depths_differ = false;
+  for (const auto& c : configs) {
+    const size_t d = c.is_object() && c.contains("network") && c["network"].is_array() ? c["network"].size() : 0;
+    if (depth && *depth != d) depths_differ = true;
+    depth = d;
+  }
   std::vector<std::string> order;
   std::map<std::string, std::vector<std::optional<std::string>>> values;
   for (size_t c = 0; c < configs.size(); ++c) {
-    for (auto& [path, value] : flatten_settings(configs[c])) {
+    const size_t layers = configs[c].is_object() && configs[c].contains("network") && configs[c]["network"].is_array()
+                              ? configs[c]["network"].size()
+                              : 0;
+    const std::string last = layers > 0 ? "network[" + std::to_string(layers - 1) + "]" : std::string();
+    for (auto [path, value] : flatten_settings(configs[c])) {
+      const bool is_output = depths_differ && !last.empty() && path.rfind(last, 0) == 0 &&
+                             (path.size() == last.size() || path[last.size()] == '.' || path[last.size()] == '[');
+      if (is_output) path = "network[output]" + path.substr(last.size());
       auto [it, inserted] = values.try_emplace(path, configs.size());
-      if (inserted) order.push_back(path);
+      if (inserted) {
+        // A hidden layer first seen after the output layer's rows goes before them.
+        const auto first_output = std::find_if(order.begin(), order.end(), [](const std::string& p) {
+          return p.rfind("network[output]", 0) == 0;
+        });
+        if (!is_output && path.rfind("network[", 0) == 0 && first_output != order.end()) {
+          order.insert(first_output, path);
+        } else {
+          order.push_back(path);
+        }
+      }
       it->second[c] = std::move(value);
     }
   }

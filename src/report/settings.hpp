@@ -34,7 +34,9 @@ nlohmann::ordered_json resolved_settings(const nlohmann::ordered_json& config);
 
 // The settings whose values differ between `configs` (one per condition), in the order
 // they first appear, leaving out the top-level "name" (each condition's own name, which a
-// table of conditions already shows). Empty for fewer than 2 configs.
+// table of conditions already shows). Empty for fewer than 2 configs. When the conditions'
+// networks have different numbers of layers, each one's output layer is compared with the
+// others' output layers as "network[output]..." (after the hidden layers' rows), not by index.
 std::vector<SettingDifference> differing_settings(const std::vector<nlohmann::ordered_json>& configs);
 
 // [{"setting", "values": [...]}] with each value the JSON value itself (null: not set).

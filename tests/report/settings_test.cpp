@@ -41,5 +41,28 @@ TEST(Settings, DifferencesKeepPathOrderAndMarkMissingValues) {
   EXPECT_TRUE(differing_settings({configs[0]}).empty());
 }
 
+TEST(Settings, NetworksOfDifferentDepthsCompareOutputLayerWithOutputLayer) {
+  // Issue 20: by index, "deep"'s second hidden layer met "shallow"'s output layer.
+  const std::vector<J> configs = {
+      J::parse(R"({"name": "shallow", "network": [{"out": 64, "activation": "tanh"}, {"out": 2, "activation": "linear"}]})"),
+      J::parse(R"({"name": "deep", "network": [{"out": 64, "activation": "tanh"}, {"out": 32, "activation": "tanh"},
+                                                 {"out": 2, "activation": "linear"}]})")};
+  const auto d = differing_settings(configs);
+  std::vector<std::string> names;
+  for (const auto& x : d) names.push_back(x.setting);
+  // The hidden layer 0 is the same; deep's layer 1 is missing in shallow; the output layers agree.
+  EXPECT_EQ(names, (std::vector<std::string>{"network[1].out", "network[1].activation"}));
+  EXPECT_FALSE(d[0].values[0].has_value());
+  EXPECT_EQ(d[0].values[1], "32");
+  // An output layer that differs shows under network[output], after every hidden layer.
+  auto wider = configs;
+  wider[0]["network"][1]["out"] = 3;
+  names.clear();
+  for (const auto& x : differing_settings(wider)) names.push_back(x.setting);
+  EXPECT_EQ(names, (std::vector<std::string>{"network[1].out", "network[1].activation", "network[output].out"}));
+  // Equal depths keep plain indexes (the output layer is network[1] in both).
+  EXPECT_EQ(differing_settings({wider[0], configs[0]})[0].setting, "network[1].out");
+}
+
 }  // namespace
 }  // namespace seedline::report

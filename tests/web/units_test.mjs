@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { num, pval, when } from '../../web/src/dom.js';
 import { yScale, curveModel, colorAt, nearestRun, asLoss } from '../../web/src/charts.js';
-import { isLive, liveStatus } from '../../web/src/runs.js';
+import { isLive, liveStatus, generationRows, experimentTitle } from '../../web/src/runs.js';
 import { bootstrapInterval, bandOf, curvesCsv, curvesSvg, comparisonCsv, comparisonLatex, ticks } from '../../web/src/figures.js';
-import { layoutTree, viridis } from '../../web/src/tree.js';
+import { layoutTree, viridis, treeXScale } from '../../web/src/tree.js';
 import { isActive } from '../../web/src/experiments.js';
 import { Poller } from '../../web/src/poller.js';
 
@@ -282,4 +282,45 @@ test('layoutTree: leaves in depth-first order, each parent centred on its childr
   assert.deepEqual([...l.order], [0, 1, 3, 4, 2, 5]);
   assert.equal(viridis(0), 'rgb(68, 1, 84)');
   assert.equal(viridis(1), 'rgb(253, 231, 37)');
+});
+
+test('language-model losses: the run page table and the CSV downloads give the positive loss (issue 20, item 5)', () => {
+  const gens = [{ generation: 0, best: -3.5, mean: -4, median: -4.25, std: 0.5, best_individual: 7, evaluations: 8, total_seconds: 1 },
+    { generation: 1, best: -3, mean: -3.5, median: -3.75, std: 0.25, best_individual: 9, evaluations: 8, total_seconds: 1 }];
+  const loss = generationRows(gens, true);
+  assert.deepEqual(loss.header.slice(0, 5), ['Generation', 'Best loss', 'Mean loss', 'Median loss', 'Std']);
+  assert.deepEqual(loss.rows[0].slice(0, 5), [1, 3, 3.5, 3.75, 0.25], 'newest first, losses positive, std unchanged');
+  const plain = generationRows(gens, false);
+  assert.deepEqual(plain.header.slice(0, 2), ['Generation', 'Best']);
+  assert.deepEqual(plain.rows[1].slice(0, 4), [0, -3.5, -4, -4.25]);
+  const lm = { metric: 'best', conditions: [{ name: 'a', generations: [0], runs: [{ run: 1, trial: 0, values: [-2.5] }] }] };
+  assert.equal(curvesCsv(lm, { loss: true }), 'condition,run,trial,generation,best,best_loss\na,1,0,0,-2.5,2.5\n');
+  const lines = comparisonCsv(comparison, { loss: true }).trim().split('\n');
+  assert.ok(lines[0].startsWith('# best fitness at generation 4 (fitness = minus the loss'), lines[0]);
+  assert.ok(lines[1].endsWith(',statistic,mean_loss,ci95_lo_loss,ci95_hi_loss'), lines[1]);
+  assert.equal(lines[2], 'group,fact_2,3,3,true,2,1,3,,,,,,,,-2,-3,-1');
+  assert.equal(lines[4], 'pair,fact_2 vs direct,,,,,,,0,0.1,exact,0.1,,0,-1.5,,,');
+});
+
+test('experimentTitle: breadcrumbs and links name the experiment (issue 20, item 11)', () => {
+  assert.equal(experimentTitle(3, 'cartpole'), 'cartpole');
+  assert.equal(experimentTitle(3, undefined), 'experiment 3');
+});
+
+test('treeXScale: a long single-lineage trunk is compressed so the branching uses the width (issue 20, item 11)', () => {
+  // A trunk 0 -> 1 -> ... -> 8 (generations 0..80), then node 8 branches into 3 leaves at 90..100.
+  const ids = [], parents = [], generations = [];
+  for (let i = 0; i <= 8; i++) { ids.push(i); parents.push(i - 1); generations.push(i * 10); }
+  for (const g of [90, 95, 100]) { ids.push(ids.length); parents.push(8); generations.push(g); }
+  const s = treeXScale({ ids, parents, generations }, 0, 1000);
+  assert.equal(s.split, 80);
+  assert.equal(s.sx(0), 0);
+  assert.equal(s.sx(80), 120, 'the trunk takes 12% of the width');
+  assert.equal(s.sx(100), 1000);
+  assert.ok(s.sx(90) > 500, 'branching spread over the remaining 88% (was 900 linearly: squeezed at the right)');
+  // Branching early (or several roots): linear.
+  const early = treeXScale({ ids: [0, 1, 2], parents: [-1, 0, 0], generations: [0, 50, 100] }, 0, 1000);
+  assert.equal(early.split, null);
+  assert.equal(early.sx(50), 500);
+  assert.equal(treeXScale({ ids: [0, 1], parents: [-1, -1], generations: [0, 100] }, 0, 100).split, null);
 });

@@ -97,7 +97,8 @@ export function comparisonSection(path, conditionNames, { metric, generation, on
     if (!lastData) return;
     const name = `comparison-${lastData.experiment_name ?? lastData.experiment}-${lastData.metric}-gen${lastData.generation}`
       .replace(/[^A-Za-z0-9._-]+/g, '_');
-    if (kind === 'csv') download(`${name}.csv`, comparisonCsv(lastData), 'text/csv');
+    const asLoss = loss && !COST_METRICS.includes(lastData.metric) && !lastData.evaluator_metric;
+    if (kind === 'csv') download(`${name}.csv`, comparisonCsv(lastData, { loss: asLoss }), 'text/csv');
     else download(`${name}.tex`, comparisonLatex(lastData), 'application/x-tex');
   };
   const downloads = h('div', { class: 'controls downloads' }, 'Download the table: ',

@@ -160,7 +160,7 @@ export async function renderExperiment(root, ctx, key) {
       const svg = curvesSvg(lastCurves, { band: view.band, showRuns: view.showRuns, ...FIGURE });
       if (kind === 'svg') download(`${name}.svg`, svg, 'image/svg+xml');
       else if (kind === 'png') download(`${name}.png`, await svgToPng(svg, { ...FIGURE, scale: 2 }));
-      else download(`${name}.csv`, curvesCsv(lastCurves), 'text/csv');
+      else download(`${name}.csv`, curvesCsv(lastCurves, { loss: loss && !isNamed(view.metric) }), 'text/csv');
       figureStatus.textContent = '';
     } catch (e) {
       figureStatus.textContent = `Download failed: ${e.message}`;

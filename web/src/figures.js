@@ -71,32 +71,39 @@ function csv(header, rows) {
 }
 
 // Every run's value of the metric at every generation the curves carry, one row each: the
-// long table pandas/R read directly.
-export function curvesCsv(curves) {
+// long table pandas/R read directly. `loss` (the fitness is minus a loss: the language
+// model): a last column METRIC_loss with the positive loss.
+export function curvesCsv(curves, { loss = false } = {}) {
   const rows = [];
   for (const c of curves.conditions) {
     for (const run of c.runs ?? []) {
       c.generations.forEach((g, k) => {
         const v = run.values?.[k];
-        if (v !== null && v !== undefined) rows.push([c.name, run.run, run.trial, g, v]);
+        if (v !== null && v !== undefined) rows.push([c.name, run.run, run.trial, g, v, ...(loss ? [-v] : [])]);
       });
     }
   }
-  return csv(['condition', 'run', 'trial', 'generation', curves.metric], rows);
+  return csv(['condition', 'run', 'trial', 'generation', curves.metric, ...(loss ? [`${curves.metric}_loss`] : [])], rows);
 }
 
-export function comparisonCsv(data) {
+// `loss`: as curvesCsv; three more columns, each group's mean and CI of the positive loss
+// (the statistics of the pairs stay those of the fitness).
+export function comparisonCsv(data, { loss = false } = {}) {
+  const neg = (v) => (v === null || v === undefined ? v : -v);
+  const lossCells = (g) => (loss ? [neg(g.mean), neg(g.ci95?.[1]), neg(g.ci95?.[0])] : []);
+  const blank = loss ? ['', '', ''] : [];
   const rows = (data.groups ?? []).map((g) => [
     'group', g.name, g.n, g.runs_total ?? g.n, g.compared ?? true, g.mean, g.ci95?.[0], g.ci95?.[1],
-    '', '', '', '', '', '', '']);
+    '', '', '', '', '', '', '', ...lossCells(g)]);
   for (const p of data.pairs ?? []) {
     rows.push(['pair', `${p.a} vs ${p.b}`, '', '', '', '', '', '', p.mwu?.U, p.mwu?.p, p.mwu?.method, p.p_holm,
-      p.glass_delta, p.a12, p.ranksums?.z]);
+      p.glass_delta, p.a12, p.ranksums?.z, ...blank]);
   }
-  rows.push(['kruskal', '', '', '', '', '', '', '', '', data.kruskal?.p, '', '', '', '', data.kruskal?.H]);
-  return `# ${data.metric} fitness at generation ${data.generation}\n` + csv(
+  rows.push(['kruskal', '', '', '', '', '', '', '', '', data.kruskal?.p, '', '', '', '', data.kruskal?.H, ...blank]);
+  return `# ${data.metric} fitness at generation ${data.generation}` +
+    (loss ? ' (fitness = minus the loss; mean_loss and its CI: the positive loss)' : '') + '\n' + csv(
     ['kind', 'name', 'n', 'runs', 'compared', 'mean', 'ci95_lo', 'ci95_hi', 'U', 'p', 'method', 'p_holm',
-      'glass_delta', 'a12', 'statistic'], rows);
+      'glass_delta', 'a12', 'statistic', ...(loss ? ['mean_loss', 'ci95_lo_loss', 'ci95_hi_loss'] : [])], rows);
 }
 
 function tex(s) {

@@ -5,11 +5,12 @@ import { getJson, downloadGenome } from './api.js';
 import { h, num, table, card, fields } from './dom.js';
 import { errorBox } from './errors.js';
 import { lineChart } from './charts.js';
+import { experimentTitle } from './runs.js';
 
 function individualFields(ind) {
   const link = (id) => (id === null || id === undefined ? 'none (a root)' : h('a', { href: `#/individuals/${id}` }, `#${id}`));
   return fields([
-    ['Experiment', h('a', { href: `#/experiments/${ind.experiment}` }, `experiment ${ind.experiment}`)],
+    ['Experiment', h('a', { href: `#/experiments/${ind.experiment}` }, experimentTitle(ind.experiment, ind.experiment_name))],
     ['Run', h('a', { href: `#/runs/${ind.run}` }, `run ${ind.run}`)],
     ['Condition', ind.condition ?? 'n/a'],
     ['Born in generation', String(ind.generation)],
@@ -114,7 +115,7 @@ export async function renderIndividual(root, ctx, id) {
   const lineageBox = h('div', {}, h('p', { class: 'loading' }, 'Loading lineage…'));
   root.replaceChildren(
     h('nav', { class: 'crumbs' }, h('a', { href: '#/' }, 'Experiments'), ' / ',
-      h('a', { href: `#/experiments/${ind.experiment}` }, `experiment ${ind.experiment}`), ' / ',
+      h('a', { href: `#/experiments/${ind.experiment}` }, experimentTitle(ind.experiment, ind.experiment_name)), ' / ',
       h('a', { href: `#/runs/${ind.run}` }, `run ${ind.run}`), ' / ', `individual ${id}`),
     h('h1', {}, `Individual #${id}`),
     card('Individual', individualFields(ind)),

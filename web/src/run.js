@@ -1,20 +1,21 @@
 // One run (GET /api/runs/{id}, .../generations and .../tree): its fields, the best/mean/median
 // fitness of each generation as a chart and a table, and its family tree pruned to the
 // ancestors of the final population, coloured by fitness (tree.js); refreshed while the run
-// is live.
+// is live. A run whose fitness is minus a loss (fitness_label "loss": the language model)
+// shows the positive losses in the chart and the table, as the experiment's curves do.
 import { getJson } from './api.js';
 import { h, num, stateBadge, table, card, fields } from './dom.js';
 import { errorBox } from './errors.js';
 import { Poller } from './poller.js';
 import { lineChart } from './charts.js';
-import { progress, individualLink, isLive, BEST_CAPTION } from './runs.js';
+import { progress, individualLink, isLive, experimentTitle, generationRows, BEST_CAPTION } from './runs.js';
 import { treeSection } from './tree.js';
 
 const POLL_SECONDS = 3;
 
 function runFields(run) {
   return fields([
-    ['Experiment', h('a', { href: `#/experiments/${run.experiment}` }, `experiment ${run.experiment}`)],
+    ['Experiment', h('a', { href: `#/experiments/${run.experiment}` }, experimentTitle(run.experiment, run.experiment_name))],
     ['Condition', run.condition],
     ['Trial', String(run.trial)],
     ['State', h('span', {}, stateBadge(run.state), run.message ? h('div', { class: 'run-message' }, run.message) : null)],
@@ -43,31 +44,36 @@ export async function renderRun(root, ctx, id) {
   const tableBox = h('div', { class: 'scroll' });
   const pollError = h('div', {});
   const treeBox = h('div', { id: 'run-tree' });
+  const chartCard = card('Fitness per generation', chartBox);
+  const chartTitle = chartCard.querySelector('h2') ?? h('span', {});
   let chart = null;
   const show = () => {
     fieldsBox.replaceChildren(runFields(run));
     const rows = gens.generations ?? [];
+    const loss = run.fitness_label === 'loss';
     chart?.destroy();
     chart = lineChart(chartBox, {
       x: rows.map((g) => g.generation),
-      lines: ['best', 'mean', 'median'].map((m) => ({ label: m, values: rows.map((g) => g[m] ?? null), points: false })),
-      xLabel: 'generation', yLabel: 'fitness', height: 300,
+      lines: ['best', 'mean', 'median'].map((m) => ({ label: m,
+        values: rows.map((g) => (g[m] === null || g[m] === undefined ? null : loss ? -g[m] : g[m])), points: false })),
+      xLabel: 'generation', yLabel: loss ? 'loss (nats per token)' : 'fitness', height: 300,
     });
+    chartTitle.textContent = loss ? 'Loss per generation' : 'Fitness per generation';
     if (!chart) chartBox.replaceChildren(h('p', { class: 'empty' }, 'No generation has been committed yet.'));
     const drawn = treeSection(tree);
     treeBox.replaceChildren(drawn.element);
     drawn.draw();
-    tableBox.replaceChildren(table(['Generation', 'Best', 'Mean', 'Median', 'Std', 'Best individual', 'Evaluations', 'Seconds'],
-      [...rows].reverse().map((g) => [String(g.generation), num(g.best), num(g.mean), num(g.median), num(g.std),
-        individualLink(g.best_individual), String(g.evaluations ?? 'n/a'), num(g.total_seconds, 3)]), { class: 'numeric' }));
+    const t = generationRows(rows, loss);
+    tableBox.replaceChildren(table(t.header, t.rows.map((r) => [String(r[0]), num(r[1]), num(r[2]), num(r[3]), num(r[4]),
+      individualLink(r[5]), String(r[6] ?? 'n/a'), num(r[7], 3)]), { class: 'numeric generations' }));
   };
   root.replaceChildren(
     h('nav', { class: 'crumbs' }, h('a', { href: '#/' }, 'Experiments'), ' / ',
-      h('a', { href: `#/experiments/${run.experiment}` }, `experiment ${run.experiment}`), ' / ', `run ${id}`),
+      h('a', { href: `#/experiments/${run.experiment}` }, experimentTitle(run.experiment, run.experiment_name)), ' / ', `run ${id}`),
     h('h1', {}, `Run ${id}`, h('span', { class: 'muted' }, ` · ${run.condition}, trial ${run.trial}`)),
     pollError,
     card('Run', fieldsBox, h('p', { class: 'caption' }, BEST_CAPTION)),
-    card('Fitness per generation', chartBox),
+    chartCard,
     card('Family tree (ancestors of the final population)', treeBox),
     card('Generations (newest first)', tableBox));
   show();

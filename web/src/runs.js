@@ -69,3 +69,17 @@ export function runsTable(runs) {
     ]), { class: 'runs' }),
     h('p', { class: 'caption runs-caption' }, BEST_CAPTION));
 }
+
+// The experiment's name for links and breadcrumbs ("experiment 3" only when the server sent none).
+export const experimentTitle = (id, name) => (name ? name : `experiment ${id}`);
+
+// The generation table's columns and cells; `loss`: values are minus the fitness.
+export function generationRows(rows, loss) {
+  const v = (x) => (loss && x !== null && x !== undefined ? -x : x);
+  const unit = loss ? ' loss' : '';
+  return {
+    header: ['Generation', `Best${unit}`, `Mean${unit}`, `Median${unit}`, 'Std', 'Best individual', 'Evaluations', 'Seconds'],
+    rows: [...rows].reverse().map((g) => [g.generation, v(g.best), v(g.mean), v(g.median), g.std,
+      g.best_individual, g.evaluations ?? null, g.total_seconds]),
+  };
+}

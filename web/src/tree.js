@@ -57,6 +57,41 @@ export function layoutTree(tree) {
   return { x: tree.generations, y, leaves, order };
 }
 
+// The x position of generation g on [left, right]. A pruned tree is usually one trunk (a
+// single lineage) from its root down to where the final population's ancestry branches, late
+// in the run; drawn linearly, all the leaves' branching would be squeezed into the last few
+// percent of the width. So when the tree is a single line up to generation `split` (the
+// birth generation of the first node with two or more children) and that trunk would take
+// more than a quarter of the width, the trunk gets 12% of the width and the branching part
+// the rest; the axis marks the break. Returns {sx, split (null: linear)}.
+export function treeXScale(tree, left, right) {
+  const n = tree.ids.length;
+  let gmax = 0;
+  for (let i = 0; i < n; i++) if (tree.generations[i] > gmax) gmax = tree.generations[i];
+  const children = new Int32Array(n);
+  let roots = 0;
+  for (let i = 0; i < n; i++) {
+    if (tree.parents[i] >= 0) children[tree.parents[i]]++;
+    else roots++;
+  }
+  let split = null;
+  if (roots === 1) {
+    // Down the trunk: from the root, the only child of each node until one has two or more.
+    let node = tree.parents.findIndex((p) => p < 0);
+    const next = new Int32Array(n).fill(-1);
+    for (let i = 0; i < n; i++) if (tree.parents[i] >= 0 && children[tree.parents[i]] === 1) next[tree.parents[i]] = i;
+    while (node >= 0 && children[node] === 1) node = next[node];
+    if (node >= 0 && children[node] >= 2) split = tree.generations[node];
+  }
+  const width = right - left;
+  const linear = (g) => left + (gmax > 0 ? (g / gmax) * width : 0);
+  if (split === null || gmax <= 0 || split / gmax <= 0.25) return { sx: linear, split: null, gmax };
+  const trunk = 0.12 * width;
+  const sx = (g) => (g <= split ? left + (split > 0 ? (g / split) * trunk : 0)
+    : left + trunk + ((g - split) / (gmax - split)) * (width - trunk));
+  return { sx, split, gmax };
+}
+
 const BUCKETS = 48;
 
 // Draws `tree` into `canvas` (CSS size from the page, device pixels for sharpness).
@@ -82,9 +117,8 @@ export function drawTree(canvas, tree) {
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, width, height);
   const pad = { left: 12, right: 12, top: 10, bottom: 26 };
-  let gmax = 0;
-  for (let i = 0; i < n; i++) if (layout.x[i] > gmax) gmax = layout.x[i];
-  const sx = (g) => pad.left + (gmax > 0 ? (g / gmax) * (width - pad.left - pad.right) : 0);
+  const scale = treeXScale(tree, pad.left, width - pad.right);
+  const { sx, gmax } = scale;
   const rows = Math.max(1, layout.leaves - 1);
   const sy = (r) => pad.top + (layout.leaves > 1 ? (r / rows) * (height - pad.top - pad.bottom) : (height - pad.bottom) / 2);
   // Vertical connectors in grey, one path.
@@ -132,8 +166,22 @@ export function drawTree(canvas, tree) {
   ctx.fillStyle = '#555';
   ctx.font = '11px system-ui, sans-serif';
   ctx.textAlign = 'center';
-  for (const g of ticks(0, gmax, 8)) if (Number.isInteger(g)) ctx.fillText(String(g), sx(g), height - 8);
-  return { ms: performance.now() - t0, range: [finite.length ? fmin : null, finite.length ? fmax : null], leaves: layout.leaves };
+  if (scale.split === null) {
+    for (const g of ticks(0, gmax, 8)) if (Number.isInteger(g)) ctx.fillText(String(g), sx(g), height - 8);
+  } else {
+    // The compressed trunk: its ends labelled, a dashed line at the break.
+    ctx.fillText('0', sx(0), height - 8);
+    for (const g of ticks(scale.split, gmax, 8)) if (Number.isInteger(g) && g >= scale.split) ctx.fillText(String(g), sx(g), height - 8);
+    ctx.strokeStyle = '#999';
+    ctx.setLineDash([3, 3]);
+    ctx.beginPath();
+    ctx.moveTo(sx(scale.split), pad.top);
+    ctx.lineTo(sx(scale.split), height - pad.bottom + 4);
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
+  return { ms: performance.now() - t0, range: [finite.length ? fmin : null, finite.length ? fmax : null], leaves: layout.leaves,
+    split: scale.split };
 }
 
 // The card of the run page: the canvas, a colour scale, and what was drawn.
@@ -163,7 +211,9 @@ export function treeSection(tree) {
       canvas.dataset.nodes = String(tree.ids.length);
       info.textContent = `${tree.ids.length.toLocaleString('en')} individuals ` +
         (tree.extant_only ? 'that are ancestors of (or in) the final population, ' : '') +
-        `${result.leaves.toLocaleString('en')} leaves, generations 0–${tree.last_generation}; drawn in ${result.ms.toFixed(0)} ms.`;
+        `${result.leaves.toLocaleString('en')} leaves, generations 0–${tree.last_generation}` +
+        (result.split !== null ? `; generations 0–${result.split}, a single lineage, are compressed left of the dashed line` : '') +
+        `; drawn in ${result.ms.toFixed(0)} ms.`;
       return result;
     },
   };
