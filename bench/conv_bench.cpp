@@ -4,12 +4,15 @@
 // nn::conv2d_forward_reference, the definition) and at kernel version 3 (src/kernels/, on
 // every instruction path this CPU runs), as ms, frames/s, GFLOP/s (FLOPs counted from the
 // shapes) and % of the core's FP32 peak measured first (kernels::Table::fma_peak, as
-// bench/lm_bench does), and version 3's speed-up over version 1; then seedline's frames/s
-// (batch 1, one thread, the newest kernel version) beside PyTorch's on the same network
-// (bench/conv_torch.py), the fair anchor first.
+// bench/lm_bench does), and version 3's speed-up over version 1; then two dense policies
+// (CartPole's 4-64-64-2 tanh MLP, the Atari dense head 3136-256-18) as ns per forward; then
+// seedline's frames/s (batch 1, one thread, the newest kernel version) beside PyTorch's on the
+// same network (bench/conv_torch.py), the fair anchor first.
+// Times are this thread's CPU time (CLOCK_THREAD_CPUTIME_ID), the best of REPS.
 // Usage: conv_bench [REPS (default 20; the best of REPS timings is reported)] [PYTHON (/usr/bin/python3)]
+#include <time.h>
+
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -28,15 +31,21 @@
 namespace {
 
 using namespace seedline;
-using Clock = std::chrono::steady_clock;
+// This thread's CPU seconds: on a shared machine a thread descheduled mid-forward would add
+// other processes' time to a wall-clock figure; the CPU time counts only its own.
+double thread_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
 
 template <typename Body>
 double best_seconds(int reps, Body&& body) {
   double best = 1e30;
   for (int r = 0; r < reps; ++r) {
-    const auto t0 = Clock::now();
+    const double t0 = thread_seconds();
     body();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
+    best = std::min(best, thread_seconds() - t0);
   }
   return best;
 }
@@ -70,14 +79,14 @@ double forward_flops(const genome::Architecture& arch, const nn::ConvNet& net) {
   return flops;
 }
 
-// GFLOP/s of 16 independent FMA chains on one core through `path`: best of 5.
+// GFLOP/s of 16 independent FMA chains on one core through `path`: best of 20.
 double peak_gflops(kernels::Path path) {
   float sink = 0;
   double best = 0;
-  for (int r = 0; r < 5; ++r) {
-    const auto t0 = Clock::now();
-    const int64_t flops = kernels::table_for(path).fma_peak(int64_t{1} << 24, &sink);
-    best = std::max(best, static_cast<double>(flops) / std::chrono::duration<double>(Clock::now() - t0).count() / 1e9);
+  for (int r = 0; r < 20; ++r) {
+    const double t0 = thread_seconds();
+    const int64_t flops = kernels::table_for(path).fma_peak(int64_t{1} << 22, &sink);
+    best = std::max(best, static_cast<double>(flops) / (thread_seconds() - t0) / 1e9);
   }
   if (sink == 12345.f) std::puts("");
   return best;
@@ -132,6 +141,42 @@ void run(const char* name, const char* network, std::vector<int64_t> input, int 
                 kernels::path_name(path), whole / t);
   }
   kernels::set_path(active);
+  if (guard == 12345.f) std::puts("");
+}
+
+// A dense policy (nn::Mlp, one observation) at versions 1 and 3, as ns per forward.
+void run_mlp(const char* name, const char* network, int input, int reps,
+             const std::vector<std::pair<kernels::Path, double>>& peaks) {
+  const auto arch = genome::parse_architecture(nlohmann::json::parse(network), input);
+  const genome::Genome g(arch, {}, {0.01, 0.01}, 1);
+  const auto phenotype = g.develop(g.init(1));
+  std::vector<float> obs(static_cast<size_t>(input));
+  for (size_t i = 0; i < obs.size(); ++i) obs[i] = static_cast<float>((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
+  float guard = 0;
+  constexpr int kCalls = 1000;  // forwards per timing, so the clock's resolution does not matter
+  const auto time_forward = [&](const nn::Mlp& mlp) {
+    std::vector<float> out(static_cast<size_t>(mlp.output_size()));
+    auto scratch = mlp.make_scratch();
+    return best_seconds(reps, [&] {
+             for (int c = 0; c < kCalls; ++c) {
+               mlp.forward(obs, out, scratch);
+               guard += out[0];
+             }
+           }) /
+           kCalls;
+  };
+  const double v1 = time_forward(genome::build_mlp(arch, phenotype, 1));
+  std::printf("%-16s %8lld params  version 1 (Eigen) %9.0f ns", name, static_cast<long long>(arch.parameter_count()),
+              v1 * 1e9);
+  const auto net3 = genome::build_mlp(arch, phenotype, 3);
+  const kernels::Path active = kernels::active_path();
+  for (const auto& [path, peak] : peaks) {
+    kernels::set_path(path);
+    const double t = time_forward(net3);
+    std::printf(" | version 3 (%s) %9.0f ns = %5.2fx", kernels::path_name(path), t * 1e9, v1 / t);
+  }
+  kernels::set_path(active);
+  std::printf("\n");
   if (guard == 12345.f) std::puts("");
 }
 
@@ -226,6 +271,12 @@ int main(int argc, char** argv) {
   run("CarRacing", kCarRacing, {12, 64, 64}, reps, peaks);
   run("CarRacing small", kCarRacingSmall, {12, 64, 64}, reps, peaks);
   run("Atari", kAtari, {12, 84, 84}, reps, peaks);
+  std::printf("dense policies (nn::Mlp), one observation, ns per forward:\n");
+  run_mlp("CartPole 4-64-64-2", R"([{"type": "dense", "out": 64, "activation": "tanh"},
+      {"type": "dense", "out": 64, "activation": "tanh"}, {"type": "dense", "out": 2}])", 4, std::max(2, reps / 10),
+          peaks);
+  run_mlp("Atari head", R"([{"type": "dense", "out": 256, "activation": "relu"}, {"type": "dense", "out": 18}])", 3136,
+          std::max(2, reps / 10), peaks);
   // PyTorch anchor (bench/conv_torch.py): fair = jemalloc keeping freed memory, 50 warm-up
   // forwards, the fastest of eager MKLDNN on/off and a frozen TorchScript graph; plain = glibc,
   // eager defaults. Batch 1, one thread, best of REPS, as above.

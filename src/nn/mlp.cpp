@@ -45,13 +45,17 @@ Mlp::Mlp(std::vector<DenseLayer> layers, int kernel_version)
     if (kernel_version_ >= 3) {
       Packed p;
       const Eigen::Index out = layer.weight.rows(), in = layer.weight.cols();
-      p.ldw = kernels::padded(out);
-      p.wt.assign(static_cast<size_t>(in * p.ldw), 0.0f);
-      for (Eigen::Index k = 0; k < in; ++k) {
-        for (Eigen::Index o = 0; o < out; ++o) p.wt[static_cast<size_t>(k * p.ldw + o)] = layer.weight(o, k);
+      for (Eigen::Index o0 = 0; o0 < out; o0 += kPanel) {
+        const Eigen::Index width = std::min<Eigen::Index>(kPanel, out - o0);
+        const Eigen::Index ld = kernels::padded(width);
+        const size_t at = p.wt.size();
+        p.wt.resize(at + static_cast<size_t>(in * ld), 0.0f);
+        for (Eigen::Index k = 0; k < in; ++k) {
+          for (Eigen::Index o = 0; o < width; ++o) p.wt[at + static_cast<size_t>(k * ld + o)] = layer.weight(o0 + o, k);
+        }
       }
       if (layer.bias.size() != 0) {
-        p.bias.assign(static_cast<size_t>(p.ldw), 0.0f);
+        p.bias.assign(static_cast<size_t>(kernels::padded(out)), 0.0f);
         std::copy_n(layer.bias.data(), out, p.bias.begin());
       }
       packed_.push_back(std::move(p));
@@ -96,8 +100,13 @@ void Mlp::forward(std::span<const float> input, std::span<float> output, Scratch
       const DenseLayer& layer = layers_[i];
       const Packed& p = packed_[i];
       Eigen::VectorXf& dst = (i % 2 == 0) ? scratch.front : scratch.back;
-      kernels::gemv(in, layer.weight.cols(), p.wt.data(), p.ldw, layer.weight.rows(),
-                    p.bias.empty() ? nullptr : p.bias.data(), dst.data());
+      const int64_t n_in = layer.weight.cols(), out = layer.weight.rows();
+      const float* wt = p.wt.data();
+      for (int64_t o0 = 0; o0 < out; o0 += kPanel) {
+        const int64_t width = std::min(kPanel, out - o0), ld = kernels::padded(width);
+        kernels::gemv(in, n_in, wt, ld, width, p.bias.empty() ? nullptr : p.bias.data() + o0, dst.data() + o0);
+        wt += n_in * ld;
+      }
       apply_activation(layer.activation, dst.head(layer.weight.rows()));
       in = dst.data();
     }

@@ -67,12 +67,16 @@ class Mlp {
   // one contiguous dot product per output beats Eigen's GEMV kernel, whose setup dominates
   // there. Empty for the other layers.
   std::vector<Eigen::MatrixXf> transposed_;
-  // Version 3: per layer W transposed (in x ldw, row-major, ldw = kernels::padded(out), zeros
-  // in the padding) and the bias padded to ldw (empty for a layer without bias).
+  // Version 3: per layer W transposed in panels of kPanel outputs: panel p holds outputs
+  // [p kPanel, p kPanel + width) as an (in x padded(width)) row-major block (zeros in the
+  // padding), the panels one after another, so kernels::gemv streams each panel's memory once
+  // (a wide layer's weights are MBs: the Atari head's 3136 x 256). The bias padded to
+  // padded(out) (empty for a layer without bias). The layout only orders memory: each output
+  // is the same fma chain whatever the panel.
+  static constexpr int64_t kPanel = 64;
   struct Packed {
     std::vector<float> wt;
     std::vector<float> bias;
-    int64_t ldw = 0;
   };
   std::vector<Packed> packed_;
   int kernel_version_ = 1;
