@@ -17,7 +17,15 @@ struct DeleteOptions {
   std::string experiment;
   bool yes = false;
   double stale_after = 60;
+  bool json = false;
 };
+
+// {"TABLE": rows, ...} for every table, zeros included (the experiments row as "experiments").
+nlohmann::ordered_json rows_json(const store::ExperimentRowCounts& c) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [table, n] : c.by_table()) out[table] = n;
+  return out;
+}
 
 // "1 run" / "6 runs"; `one` and `many` are the singular and plural nouns.
 std::string count_text(int64_t n, const std::string& one, const std::string& many) {
@@ -36,6 +44,7 @@ std::string rows_text(const store::ExperimentRowCounts& c) {
       {"snapshots", {"snapshot", "snapshots"}},
       {"es_states", {"ES optimizer state", "ES optimizer states"}},
       {"reevaluations", {"re-evaluation", "re-evaluations"}},
+      {"reevaluation_metrics", {"re-evaluation metric", "re-evaluation metrics"}},
       {"run_evaluator_versions", {"evaluator record", "evaluator records"}},
   };
   std::string out;
@@ -81,21 +90,41 @@ void run_delete(const GlobalOptions& global, const DeleteOptions& o) {
   const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   if (!o.yes) {
     const auto counts = store::count_experiment_rows(db, experiment.id);
+    const auto held = runner::held_runs(db, experiment.id, o.stale_after, now);
+    const std::string hint = "nothing was removed; to delete " + label + ", run `" + seedline_command(global) +
+                             " delete --experiment " + std::to_string(experiment.id) + " --yes`";
+    if (o.json) {
+      std::cout << nlohmann::ordered_json{{"experiment", experiment.id},
+                                          {"name", experiment.name},
+                                          {"deleted", false},
+                                          {"would_remove", rows_json(counts)},
+                                          {"held", held.empty() ? "" : runner::describe_held(held)}}
+                       .dump()
+                << std::endl;
+      throw ExitStatus{report_error(hint, "usage error", 2, true)};
+    }
     const std::string states = states_text(db, experiment.id);
     std::cout << label << ", submitted " << experiment.created_at << (states.empty() ? "" : ", runs " + states)
               << "\nwould remove: " << rows_text(counts) << '\n'
               << namesakes_text(db, experiment, false);
-    const auto held = runner::held_runs(db, experiment.id, o.stale_after, now);
     if (!held.empty()) {
       std::cout << "in use now: a live daemon holds " << runner::describe_held(held)
                 << "; deleting is refused until it stops\n";
     }
     std::cout << std::flush;
-    std::cerr << "seedline: usage error: nothing was removed; to delete " << label << ", run `"
-              << seedline_command(global) << " delete --experiment " << experiment.id << " --yes`\n";
+    std::cerr << "seedline: usage error: " << hint << '\n';
     throw ExitStatus{2};
   }
   const auto removed = runner::delete_experiment(db, experiment.id, o.stale_after, now);
+  if (o.json) {
+    std::cout << nlohmann::ordered_json{{"experiment", experiment.id},
+                                        {"name", experiment.name},
+                                        {"deleted", true},
+                                        {"removed", rows_json(removed)}}
+                     .dump()
+              << '\n';
+    return;
+  }
   std::cout << "deleted " << label << ": " << rows_text(removed) << '\n' << namesakes_text(db, experiment, true);
 }
 
@@ -113,6 +142,9 @@ void register_delete_command(CLI::App& app, const GlobalOptions& global) {
                   "process on this host is gone never does)")
       ->check(finite_range(0.05, 1e7))
       ->capture_default_str();
+  cmd->add_flag("--json", o->json,
+                "Print {\"experiment\", \"name\", \"deleted\", \"removed\" (or \"would_remove\" and \"held\" without --yes): rows "
+                "per table}");
   cmd->footer(
       "Refused while a live daemon holds one of the experiment's runs; the removal is one transaction. "
       "See docs/runner.md, \"Deleting an experiment\".");

@@ -60,6 +60,14 @@ void print_one(const runner::Reevaluation& r, std::optional<size_t> number) {
   if (r.evaluator) {
     std::cout << "  evaluator '" << r.evaluator->name << "' version '" << r.evaluator->version << "'\n";
   }
+  if (!r.metrics.empty()) {
+    std::cout << "  evaluator metrics (mean over the episodes that reported each):";
+    for (const auto& m : r.metrics) {
+      std::cout << ' ' << m.name << ' ' << (m.mean ? format_number(*m.mean, "%.6g") : std::string("-"));
+      if (m.episodes != r.episodes) std::cout << " (" << m.episodes << " of " << r.episodes << " episodes)";
+    }
+    std::cout << '\n';
+  }
   if (!r.evaluator_warning.empty()) std::cout << "  WARNING: " << r.evaluator_warning << '\n';
   if (number) std::cout << "  stored with the individual as its re-evaluation " << *number << '\n';
 }

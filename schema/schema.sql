@@ -105,6 +105,16 @@ CREATE TABLE reevaluations (
 );
 CREATE INDEX reevaluations_by_individual ON reevaluations(individual_id);
 
+-- The named metrics an external evaluator returned during a re-evaluation: per name, the mean
+-- over the episodes that reported it (migrations/0009_reevaluation_metrics.sql).
+CREATE TABLE reevaluation_metrics (
+  reevaluation_id INTEGER NOT NULL REFERENCES reevaluations(id) ON DELETE CASCADE,
+  name            TEXT NOT NULL,     -- as the evaluator named it (1-128 bytes of UTF-8)
+  mean            REAL,              -- over the episodes that reported it; NULL when undefined (+inf and -inf)
+  episodes        INTEGER NOT NULL,  -- episodes that reported it
+  PRIMARY KEY (reevaluation_id, name)
+) WITHOUT ROWID;
+
 -- Per-stage records of every generation: evaluations, steps and wall seconds per stage
 -- (migrations/0003_generation_stages.sql).
 CREATE TABLE generation_stages (

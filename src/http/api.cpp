@@ -231,10 +231,13 @@ Json run_generations_json(store::Database& db, int64_t run_id, int max_points) {
   return {{"run", run_id}, {"total", all.size()}, {"generations", rows}};
 }
 
-// Re-measurements on fresh episodes (seedline evaluate), oldest first.
+// Re-measurements on fresh episodes (seedline evaluate), oldest first, with the named metrics
+// an external evaluator reported (mean over the episodes that reported each).
 Json reevaluations_json(store::Database& db, int64_t id) {
   Json out = Json::array();
   for (const auto& r : store::reevaluations_of(db, id)) {
+    Json metrics = Json::object();
+    for (const auto& m : r.metrics) metrics[m.name] = {{"mean", fitness(m.mean)}, {"episodes", m.episodes}};
     out.push_back({{"id", r.id},
                    {"seed", seed_text(r.seed)},
                    {"episodes", r.episodes},
@@ -242,6 +245,7 @@ Json reevaluations_json(store::Database& db, int64_t id) {
                    {"std", fitness(r.std)},
                    {"ci95", Json::array({fitness(r.ci_low), fitness(r.ci_high)})},
                    {"steps", r.steps},
+                   {"metrics", std::move(metrics)},
                    {"created_at", r.created_at}});
   }
   return out;

@@ -53,6 +53,7 @@ store::ReevaluationRow row_of(const Reevaluation& r) {
   row.ci_low = opt(r.ci_low);
   row.ci_high = opt(r.ci_high);
   row.steps = r.steps;
+  row.metrics = r.metrics;
   return row;
 }
 
@@ -128,9 +129,19 @@ Reevaluation reevaluate(store::Database& db, int64_t individual, const Reevaluat
   }
   executor.evaluate(items, results);
   executor.end_run();
+  std::map<std::string, std::pair<double, int>> metric_sums;  // name -> (sum, episodes), sorted by name
   for (const auto& res : results) {
     r.rewards.push_back(res.reward);
     r.steps += res.steps;
+    for (const auto& [name, value] : res.metrics) {
+      auto& [sum, count] = metric_sums[name];
+      sum += value;
+      ++count;
+    }
+  }
+  for (const auto& [name, s] : metric_sums) {
+    const double mean = s.first / s.second;
+    r.metrics.push_back({name, std::isnan(mean) ? std::nullopt : std::optional<double>(mean), s.second});
   }
   summarize(r);
   if (options.store) {
@@ -188,6 +199,11 @@ Json to_json(const Reevaluation& r) {
           {"rewards", rewards},
           {"id", r.stored_id ? Json(*r.stored_id) : Json(nullptr)}};
   if (r.evaluator) j["evaluator"] = {{"name", r.evaluator->name}, {"version", r.evaluator->version}};
+  Json metrics = Json::object();
+  for (const auto& m : r.metrics) {
+    metrics[m.name] = {{"mean", m.mean ? number(*m.mean) : Json(nullptr)}, {"episodes", m.episodes}};
+  }
+  j["metrics"] = std::move(metrics);
   return j;
 }
 

@@ -36,6 +36,7 @@
 #include "stats/compare.hpp"
 #include "store/database.hpp"
 #include "store/experiment_repo.hpp"
+#include "store/reevaluation_repo.hpp"
 
 namespace seedline::runner {
 
@@ -60,6 +61,9 @@ struct Reevaluation {
   double ci_low = 0, ci_high = 0;      // 95% Student-t CI; NaN for one episode
   int64_t steps = 0;
   std::optional<int64_t> stored_id;    // the reevaluations row, when stored
+  // An external evaluator's named metrics: per name (sorted), the mean over the episodes
+  // that reported it; stored with the re-evaluation (table reevaluation_metrics).
+  std::vector<store::ReevaluationMetric> metrics;
   // An external task: who measured it ("name" version "version"), and a warning when that is
   // not the evaluator the run recorded (its results may then not be comparable).
   std::optional<EvaluatorInfo> evaluator;

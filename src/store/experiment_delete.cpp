@@ -22,6 +22,9 @@ std::vector<TablePart> parts() {
       {"generation_metrics", in_runs, &ExperimentRowCounts::generation_metrics},
       {"generation_stages", in_runs, &ExperimentRowCounts::generation_stages},
       {"generations", in_runs, &ExperimentRowCounts::generations},
+      {"reevaluation_metrics",
+       std::string("reevaluation_id IN (SELECT id FROM reevaluations WHERE individual_id IN ") + kIndividualsOf + ")",
+       &ExperimentRowCounts::reevaluation_metrics},
       {"reevaluations", std::string("individual_id IN ") + kIndividualsOf, &ExperimentRowCounts::reevaluations},
       {"snapshots", in_runs, &ExperimentRowCounts::snapshots},
       {"es_states", in_runs, &ExperimentRowCounts::es_states},
@@ -46,6 +49,7 @@ std::vector<std::pair<std::string, int64_t>> ExperimentRowCounts::by_table() con
           {"snapshots", snapshots},
           {"es_states", es_states},
           {"reevaluations", reevaluations},
+          {"reevaluation_metrics", reevaluation_metrics},
           {"run_evaluator_versions", run_evaluator_versions}};
 }
 

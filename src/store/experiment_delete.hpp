@@ -31,6 +31,7 @@ struct ExperimentRowCounts {
   int64_t snapshots = 0;
   int64_t es_states = 0;
   int64_t reevaluations = 0;
+  int64_t reevaluation_metrics = 0;
   int64_t run_evaluator_versions = 0;
 
   // (table name, count) in the order above, for printing and tests.

@@ -5,6 +5,7 @@
 namespace seedline::store {
 
 int64_t insert_reevaluation(Database& db, const ReevaluationRow& row) {
+  Transaction tx(db);
   {
     auto st = db.prepare("SELECT 1 FROM individuals WHERE id = ?");
     st.bind(1, row.individual_id);
@@ -22,7 +23,14 @@ int64_t insert_reevaluation(Database& db, const ReevaluationRow& row) {
       .bind(7, row.ci_high)
       .bind(8, row.steps);
   st.run();
-  return db.last_insert_rowid();
+  const int64_t id = db.last_insert_rowid();
+  for (const auto& m : row.metrics) {
+    auto mst = db.prepare("INSERT INTO reevaluation_metrics(reevaluation_id, name, mean, episodes) VALUES (?, ?, ?, ?)");
+    mst.bind(1, id).bind(2, m.name).bind(3, m.mean).bind(4, m.episodes);
+    mst.run();
+  }
+  tx.commit();
+  return id;
 }
 
 std::vector<ReevaluationRow> reevaluations_of(Database& db, int64_t individual_id) {
@@ -44,6 +52,13 @@ std::vector<ReevaluationRow> reevaluations_of(Database& db, int64_t individual_i
     r.steps = st.column_int64(8);
     r.created_at = st.column_text(9);
     out.push_back(std::move(r));
+  }
+  for (auto& r : out) {
+    auto mst = db.prepare("SELECT name, mean, episodes FROM reevaluation_metrics WHERE reevaluation_id = ? ORDER BY name");
+    mst.bind(1, r.id);
+    while (mst.step()) {
+      r.metrics.push_back({mst.column_text(0), mst.column_optional_double(1), static_cast<int>(mst.column_int64(2))});
+    }
   }
   return out;
 }

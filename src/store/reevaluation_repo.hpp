@@ -15,6 +15,14 @@
 
 namespace seedline::store {
 
+// One named metric an external evaluator reported during a re-evaluation: the mean over the
+// episodes that reported it (nullopt when undefined: +inf and -inf both seen) and their count.
+struct ReevaluationMetric {
+  std::string name;
+  std::optional<double> mean;
+  int episodes = 0;
+};
+
 struct ReevaluationRow {
   int64_t id = 0;
   int64_t individual_id = 0;
@@ -26,12 +34,14 @@ struct ReevaluationRow {
   std::optional<double> ci_high;
   int64_t steps = 0;
   std::string created_at;  // UTC, ISO 8601
+  std::vector<ReevaluationMetric> metrics;  // an external evaluator's named metrics, by name
 };
 
-// Stores `row` (its id and created_at are ignored); returns the new id.
+// Stores `row` with its metrics in one transaction (its id and created_at are ignored);
+// returns the new id.
 int64_t insert_reevaluation(Database& db, const ReevaluationRow& row);
 
-// An individual's re-evaluations, oldest first.
+// An individual's re-evaluations, oldest first, each with its metrics.
 std::vector<ReevaluationRow> reevaluations_of(Database& db, int64_t individual_id);
 
 }  // namespace seedline::store

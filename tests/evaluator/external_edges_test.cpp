@@ -207,6 +207,26 @@ TEST(ExternalEdges, EvaluateStartsTheRunsEvaluatorsAndMeasuresLikeABuiltInTask) 
     return steps;
   }());
   EXPECT_EQ(wait_until_gone(marker(dir), 5), std::vector<int>{});
+  // The evaluator's named metric is kept with the re-evaluation (migration 0009): norm2 is the
+  // same on every episode, so its mean is the generation's stored value.
+  ASSERT_TRUE(j["metrics"].contains("norm2")) << j.dump();
+  EXPECT_NEAR(j["metrics"]["norm2"]["mean"].get<double>(), norm2, 1e-12 * std::max(1.0, std::abs(norm2)));
+  EXPECT_EQ(j["metrics"]["norm2"]["episodes"], 4);
+  {
+    auto d = store::open_database(db, store::OpenPurpose::kRead);
+    const auto stored = store::reevaluations_of(d, best);
+    ASSERT_EQ(stored.size(), 1u);
+    ASSERT_EQ(stored[0].metrics.size(), 1u);
+    EXPECT_EQ(stored[0].metrics[0].name, "norm2");
+    EXPECT_EQ(stored[0].metrics[0].episodes, 4);
+    EXPECT_EQ(*stored[0].metrics[0].mean, j["metrics"]["norm2"]["mean"].get<double>());
+    const auto served = http::individual_json(d, best);
+    EXPECT_EQ(served["reevaluations"][0]["metrics"]["norm2"]["episodes"], 4) << served.dump();
+  }
+  const auto text = run_seedline({"--db", db.string(), "evaluate", std::to_string(best), "--episodes", "2"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("evaluator metrics (mean over the episodes that reported each): norm2 "), std::string::npos)
+      << text.out;
 
   const auto all = run_seedline(
       {"--db", db.string(), "evaluate", "--experiment", "metrics", "--best", "--episodes", "2", "--json"});

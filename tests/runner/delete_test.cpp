@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <set>
+#include <nlohmann/json.hpp>
 
 #include "runner/daemon.hpp"
 #include "runner/submit.hpp"
@@ -39,7 +40,8 @@ std::string this_host() {
 }
 
 // Two runs of kSphereExperiment, finished, plus a row in each table evolution alone leaves
-// empty for a GA sphere run (re-evaluation, named metric, ES state, evaluator record).
+// empty for a GA sphere run (re-evaluation with a metric, named metric, ES state, evaluator
+// record).
 int64_t submit_and_fill(store::Database& db) {
   const auto submitted =
       submit_experiment(db, evolve::parse_experiment(testing::kSphereExperiment, "test.json"), "test.json");
@@ -56,6 +58,7 @@ int64_t submit_and_fill(store::Database& db) {
     re.seed = 1;
     re.episodes = 1;
     re.mean = -1;
+    re.metrics = {{"distance", 2.0, 1}};
     store::insert_reevaluation(db, re);
     store::GenerationMetric metric;
     metric.run_id = run;
@@ -210,6 +213,25 @@ TEST(DeleteCommand, WithoutYesRemovesNothingAndExits2AndANameDeletesItsNewestExp
   const auto unknown = run_seedline({"--db", db_arg, "delete", "--experiment", "nope", "--yes"});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.err.find("no experiment named 'nope'"), std::string::npos) << unknown.err;
+
+  // --json: the rows per table on stdout, and the refusal as one JSON object on stderr.
+  const auto dry_json = run_seedline({"--db", db_arg, "delete", "--experiment", "1", "--json"});
+  EXPECT_EQ(dry_json.exit_code, 2) << dry_json.out << dry_json.err;
+  const auto would = nlohmann::json::parse(dry_json.out);
+  EXPECT_EQ(would["deleted"], false);
+  EXPECT_EQ(would["would_remove"]["runs"], 2);
+  EXPECT_EQ(would["would_remove"]["reevaluation_metrics"], 2);
+  EXPECT_EQ(would["held"], "");
+  const auto refusal = nlohmann::json::parse(dry_json.err);
+  EXPECT_EQ(refusal["code"], 2);
+  EXPECT_NE(refusal["error"].get<std::string>().find("delete --experiment 1 --yes"), std::string::npos);
+  const auto yes_json = run_seedline({"--db", db_arg, "delete", "--experiment", "1", "--yes", "--json"});
+  EXPECT_EQ(yes_json.exit_code, 0) << yes_json.err;
+  const auto removed = nlohmann::json::parse(yes_json.out);
+  EXPECT_EQ(removed["deleted"], true);
+  EXPECT_EQ(removed["removed"]["experiments"], 1);
+  EXPECT_EQ(removed["removed"]["reevaluations"], 2);
+  EXPECT_EQ(store::list_experiments(db).size(), 0u);
 }
 
 }  // namespace

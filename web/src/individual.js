@@ -38,9 +38,14 @@ function reevaluations(ind) {
     return h('div', {}, note, h('p', {}, 'Not re-measured yet: ', h('code', {}, `seedline evaluate ${ind.id} --episodes 100`)));
   }
   const ci = (r) => (r.ci95?.[0] === null || r.ci95?.[0] === undefined ? 'n/a' : `[${num(r.ci95[0])}, ${num(r.ci95[1])}]`);
-  const rows = list.map((r) => [r.created_at, h('code', {}, r.seed), String(r.episodes), num(r.mean), num(r.std), ci(r), String(r.steps)]);
-  return h('div', {}, note,
-    table(['When (UTC)', 'Seed', 'Episodes', 'Re-measured mean', 'Std', '95% CI', 'Steps'], rows, { class: 'reevaluations numeric' }));
+  // An external evaluator's named metrics (mean over the episodes that reported each), one column.
+  const withMetrics = list.some((r) => Object.keys(r.metrics ?? {}).length > 0);
+  const metrics = (r) => Object.entries(r.metrics ?? {})
+    .map(([name, m]) => `${name} ${num(m.mean)}` + (m.episodes !== r.episodes ? ` (${m.episodes} ep.)` : '')).join(', ') || '-';
+  const rows = list.map((r) => [r.created_at, h('code', {}, r.seed), String(r.episodes), num(r.mean), num(r.std), ci(r), String(r.steps)]
+    .concat(withMetrics ? [metrics(r)] : []));
+  const head = ['When (UTC)', 'Seed', 'Episodes', 'Re-measured mean', 'Std', '95% CI', 'Steps'].concat(withMetrics ? ['Evaluator metrics'] : []);
+  return h('div', {}, note, table(head, rows, { class: 'reevaluations numeric' }));
 }
 
 function downloads(ind) {
