@@ -277,6 +277,112 @@ inline void weigh_values(const float* scratch, Vec m, const float* v, int64_t t0
   }
 }
 
+// Two query blocks at once, [t0, t0 + W) and [t1, t1 + W) with t1 = t0 + W < T, for a head of
+// D <= 4 dimensions: every query's scores, max, exp, sum and weighted values are the same
+// operations in the same key order as one block at a time (pass 1 below, weigh_values); the
+// two blocks share each key's broadcasts and their independent chains overlap in the pipeline.
+// Block A's scores go to scratch, block B's to scratch + T * W (scratch holds T * kPad >= 2 T W).
+template <int D>
+void attention_pair(const float* qt, int64_t ldq, const float* k, const float* v, int64_t T, int64_t t0, Vec vscale,
+                    float* scratch, float* out, int64_t ldo) {
+  constexpr int64_t W = Vec::W;
+  const int64_t t1 = t0 + W;
+  const int64_t end_a = t1;                         // keys reaching some query of block A
+  const int64_t end_b = t1 + W < T ? t1 + W : T;    // ... of block B
+  float* sa = scratch;
+  float* sb = scratch + T * W;
+  const Vec tpos_a = Vec::iota(static_cast<float>(t0)), tpos_b = Vec::iota(static_cast<float>(t1));
+  const Vec minus_inf = Vec::set1(-__builtin_inff()), zero = Vec::set1(0.0f);
+  Vec qa[D], qb[D];
+  for (int i = 0; i < D; ++i) {
+    qa[i] = Vec::load(qt + i * ldq + t0);
+    qb[i] = Vec::load(qt + i * ldq + t1);
+  }
+  // Pass 1: scores (key j > t masked to -inf) and their max per query.
+  Vec ma = minus_inf, mb = minus_inf;
+  for (int64_t j = 0; j < end_a; ++j) {
+    const float* kj = k + j * D;
+    Vec key = Vec::set1(kj[0]);
+    Vec s_a = qa[0] * key, s_b = qb[0] * key;
+    for (int i = 1; i < D; ++i) {
+      key = Vec::set1(kj[i]);
+      s_a = Vec::fma(qa[i], key, s_a);
+      s_b = Vec::fma(qb[i], key, s_b);
+    }
+    s_a = s_a * vscale;
+    s_b = s_b * vscale;  // j < t1: no query of block B is masked
+    if (j > t0) s_a = Vec::select(Vec::le(Vec::set1(static_cast<float>(j)), tpos_a), s_a, minus_inf);
+    s_a.store(sa + j * W);
+    s_b.store(sb + j * W);
+    ma = Vec::max(ma, s_a);
+    mb = Vec::max(mb, s_b);
+  }
+  for (int64_t j = end_a; j < end_b; ++j) {
+    const float* kj = k + j * D;
+    Vec s_b = qb[0] * Vec::set1(kj[0]);
+    for (int i = 1; i < D; ++i) s_b = Vec::fma(qb[i], Vec::set1(kj[i]), s_b);
+    s_b = s_b * vscale;
+    if (j > t1) s_b = Vec::select(Vec::le(Vec::set1(static_cast<float>(j)), tpos_b), s_b, minus_inf);
+    s_b.store(sb + j * W);
+    mb = Vec::max(mb, s_b);
+  }
+  // Passes 2 and 3 (weigh_values' operations): keys [0, diag_a) reach every query of both
+  // blocks; [diag_a, end_a) some of A's and all of B's; [end_a, diag_b) all of B's;
+  // [diag_b, end_b) some of B's.
+  const int64_t diag_a = t0 + 1 < end_a ? t0 + 1 : end_a;
+  const int64_t diag_b = t1 + 1 < end_b ? t1 + 1 : end_b;
+  Vec sum_a = zero, sum_b = zero, acc_a[D], acc_b[D];
+  for (int c = 0; c < D; ++c) acc_a[c] = acc_b[c] = zero;
+  for (int64_t j = 0; j < diag_a; ++j) {
+    const Vec e_a = exp_nonpositive_vec(Vec::load(sa + j * W) - ma);
+    const Vec e_b = exp_nonpositive_vec(Vec::load(sb + j * W) - mb);
+    const float* vj = v + j * D;
+    sum_a = sum_a + e_a;
+    sum_b = sum_b + e_b;
+    for (int c = 0; c < D; ++c) {
+      const Vec value = Vec::set1(vj[c]);
+      acc_a[c] = Vec::fma(e_a, value, acc_a[c]);
+      acc_b[c] = Vec::fma(e_b, value, acc_b[c]);
+    }
+  }
+  for (int64_t j = diag_a; j < end_a; ++j) {
+    const auto live = Vec::le(Vec::set1(static_cast<float>(j)), tpos_a);
+    const Vec e_a = Vec::select(live, exp_nonpositive_vec(Vec::load(sa + j * W) - ma), zero);
+    const Vec e_b = exp_nonpositive_vec(Vec::load(sb + j * W) - mb);
+    const float* vj = v + j * D;
+    sum_a = sum_a + e_a;
+    sum_b = sum_b + e_b;
+    for (int c = 0; c < D; ++c) {
+      const Vec value = Vec::set1(vj[c]);
+      acc_a[c] = Vec::select(live, Vec::fma(e_a, value, acc_a[c]), acc_a[c]);
+      acc_b[c] = Vec::fma(e_b, value, acc_b[c]);
+    }
+  }
+  for (int64_t j = end_a; j < diag_b; ++j) {
+    const Vec e_b = exp_nonpositive_vec(Vec::load(sb + j * W) - mb);
+    const float* vj = v + j * D;
+    sum_b = sum_b + e_b;
+    for (int c = 0; c < D; ++c) acc_b[c] = Vec::fma(e_b, Vec::set1(vj[c]), acc_b[c]);
+  }
+  for (int64_t j = diag_b; j < end_b; ++j) {
+    const auto live = Vec::le(Vec::set1(static_cast<float>(j)), tpos_b);
+    const Vec e_b = Vec::select(live, exp_nonpositive_vec(Vec::load(sb + j * W) - mb), zero);
+    const float* vj = v + j * D;
+    sum_b = sum_b + e_b;
+    for (int c = 0; c < D; ++c) acc_b[c] = Vec::select(live, Vec::fma(e_b, Vec::set1(vj[c]), acc_b[c]), acc_b[c]);
+  }
+  const Vec one = Vec::set1(1.0f);
+  const Vec inv_a = one / sum_a, inv_b = one / sum_b;
+  const int valid_b = static_cast<int>(end_b - t1);
+  for (int c = 0; c < D; ++c) {
+    float lanes[Vec::W];
+    (acc_a[c] * inv_a).store(lanes);
+    for (int l = 0; l < static_cast<int>(W); ++l) out[(t0 + l) * ldo + c] = lanes[l];
+    (acc_b[c] * inv_b).store(lanes);
+    for (int l = 0; l < valid_b; ++l) out[(t1 + l) * ldo + c] = lanes[l];
+  }
+}
+
 void attention_head_impl(const float* qt, int64_t ldq, const float* k, const float* v, int64_t T, int64_t HD,
                          float scale, float* scratch, float* out, int64_t ldo) {
   constexpr int64_t W = Vec::W;
@@ -287,6 +393,20 @@ void attention_head_impl(const float* qt, int64_t ldq, const float* k, const flo
     // A long sequence's attention is quadratic (seconds per head at 100,000 tokens): a stop
     // (util/stop_check.hpp) gets in every 64 query blocks. Polling touches no arithmetic.
     if ((t0 / W) % 64 == 0) ::seedline::poll_stop();
+    // A head of at most 4 dimensions takes two query blocks at a time where the scratch holds
+    // both (kPad >= 2 W: the avx2 and portable paths); the same bits as one at a time.
+    if constexpr (2 * W <= kPad) {
+      if (HD <= 4 && t0 + W < T) {
+        switch (HD) {
+          case 1: attention_pair<1>(qt, ldq, k, v, T, t0, vscale, scratch, out, ldo); break;
+          case 2: attention_pair<2>(qt, ldq, k, v, T, t0, vscale, scratch, out, ldo); break;
+          case 3: attention_pair<3>(qt, ldq, k, v, T, t0, vscale, scratch, out, ldo); break;
+          default: attention_pair<4>(qt, ldq, k, v, T, t0, vscale, scratch, out, ldo); break;
+        }
+        t0 += W;  // the loop adds the other W
+        continue;
+      }
+    }
     const int64_t end = t0 + W < T ? t0 + W : T;  // keys [0, end) reach some query of the block
     const Vec tpos = Vec::iota(static_cast<float>(t0));
     // Pass 1: scores and their max per query (key j > t masked to -inf).
@@ -353,40 +473,62 @@ void attention_head_impl(const float* qt, int64_t ldq, const float* k, const flo
 
 // ---- loss ---------------------------------------------------------------------------------
 
-// log-sum-exp pieces of one row of V logits: returns the max, *sum the fixed-order sum.
-inline float row_max_sumexp(const float* row, int64_t V, float* sum) {
-  Vec vm = Vec::set1(-__builtin_inff());
+// log-sum-exp pieces of R rows of V logits each (R = 1 or 2; two rows interleave their
+// independent chains): m[r] the row's max, sum[r] the fixed-order sum of exp(row - m[r]) (kPad
+// partial sums, lane l of group g takes the columns = l + g W mod kPad, then halved pairwise).
+// The max runs over two vector chains per row: the max of finite (or infinite) values is exact
+// in any order, so only a NaN logit, which makes the loss NaN anyway, could see the order.
+template <int R>
+inline void rows_max_sumexp(const float* const* rows, int64_t V, float* m, float* sum) {
+  const Vec lowest = Vec::set1(-__builtin_inff());
+  Vec vm[R][2];
+  for (int r = 0; r < R; ++r) vm[r][0] = vm[r][1] = lowest;
   int64_t i = 0;
-  for (; i + Vec::W <= V; i += Vec::W) vm = Vec::max(vm, Vec::load(row + i));
-  float m = lane_max(vm, -__builtin_inff());
-  for (; i < V; ++i) m = m > row[i] ? m : row[i];
-  const Vec vmax = Vec::set1(m);
-  Vec part[kGroups];
-  for (int g = 0; g < kGroups; ++g) part[g] = Vec::set1(0.0f);
+  for (; i + 2 * Vec::W <= V; i += 2 * Vec::W) {
+    for (int r = 0; r < R; ++r) {
+      vm[r][0] = Vec::max(vm[r][0], Vec::load(rows[r] + i));
+      vm[r][1] = Vec::max(vm[r][1], Vec::load(rows[r] + i + Vec::W));
+    }
+  }
+  Vec vmax[R];
+  for (int r = 0; r < R; ++r) {
+    if (i + Vec::W <= V) vm[r][0] = Vec::max(vm[r][0], Vec::load(rows[r] + i));
+    float mr = lane_max(Vec::max(vm[r][0], vm[r][1]), -__builtin_inff());
+    for (int64_t j = i + (i + Vec::W <= V ? Vec::W : 0); j < V; ++j) mr = mr > rows[r][j] ? mr : rows[r][j];
+    m[r] = mr;
+    vmax[r] = Vec::set1(mr);
+  }
+  Vec part[R][kGroups];
+  for (int r = 0; r < R; ++r) {
+    for (int g = 0; g < kGroups; ++g) part[r][g] = Vec::set1(0.0f);
+  }
   int64_t v0 = 0;
   for (; v0 + kPad <= V; v0 += kPad) {
     for (int g = 0; g < kGroups; ++g) {
-      part[g] = part[g] + exp_nonpositive_vec(Vec::load(row + v0 + g * Vec::W) - vmax);
+      for (int r = 0; r < R; ++r) {
+        part[r][g] = part[r][g] + exp_nonpositive_vec(Vec::load(rows[r] + v0 + g * Vec::W) - vmax[r]);
+      }
     }
   }
-  for (int g = 0; g < kGroups; ++g) {
-    const int64_t n = V - v0 - g * Vec::W;
-    if (n <= 0) break;
-    if (n >= Vec::W) {
-      part[g] = part[g] + exp_nonpositive_vec(Vec::load(row + v0 + g * Vec::W) - vmax);
-    } else {
-      const int rest = static_cast<int>(n);
-      const Vec e = exp_nonpositive_vec(Vec::load_partial(row + v0 + g * Vec::W, rest, 0.0f) - vmax);
-      part[g] = part[g] + Vec::select(lanes_below(rest), e, Vec::set1(0.0f));
+  for (int r = 0; r < R; ++r) {
+    for (int g = 0; g < kGroups; ++g) {
+      const int64_t n = V - v0 - g * Vec::W;
+      if (n <= 0) break;
+      if (n >= Vec::W) {
+        part[r][g] = part[r][g] + exp_nonpositive_vec(Vec::load(rows[r] + v0 + g * Vec::W) - vmax[r]);
+      } else {
+        const int rest = static_cast<int>(n);
+        const Vec e = exp_nonpositive_vec(Vec::load_partial(rows[r] + v0 + g * Vec::W, rest, 0.0f) - vmax[r]);
+        part[r][g] = part[r][g] + Vec::select(lanes_below(rest), e, Vec::set1(0.0f));
+      }
     }
+    float p[kPad];
+    for (int g = 0; g < kGroups; ++g) part[r][g].store(p + g * Vec::W);
+    for (int w = static_cast<int>(kPad) / 2; w >= 1; w /= 2) {
+      for (int l = 0; l < w; ++l) p[l] = p[l] + p[l + w];
+    }
+    sum[r] = p[0];
   }
-  float p[kPad];
-  for (int g = 0; g < kGroups; ++g) part[g].store(p + g * Vec::W);
-  for (int w = static_cast<int>(kPad) / 2; w >= 1; w /= 2) {
-    for (int l = 0; l < w; ++l) p[l] = p[l] + p[l + w];
-  }
-  *sum = p[0];
-  return m;
 }
 
 void loss_rows_impl(const float* x, int64_t ldx, int64_t rows, int64_t C, const float* wt, int64_t ldw, int64_t V,
@@ -394,16 +536,32 @@ void loss_rows_impl(const float* x, int64_t ldx, int64_t rows, int64_t C, const 
   for (int64_t r0 = 0; r0 < rows; r0 += kLossRows) {
     const int64_t n = rows - r0 < kLossRows ? rows - r0 : kLossRows;
     gemm_impl(x + r0 * ldx, ldx, n, C, wt, ldw, V, bias, tile, ldw);
+    // The rows with a target, two at a time.
+    int64_t live[kLossRows];
+    int count = 0;
     for (int64_t r = 0; r < n; ++r) {
-      const int32_t target = targets[r0 + r];
-      if (target < 0) {
+      if (targets[r0 + r] < 0) {
         loss[r0 + r] = 0.0;
-        continue;
+      } else {
+        live[count++] = r;
       }
-      const float* row = tile + r * ldw;
-      float sum = 0;
-      const float m = row_max_sumexp(row, V, &sum);
-      loss[r0 + r] = static_cast<double>(m) + log_fixed(static_cast<double>(sum)) - static_cast<double>(row[target]);
+    }
+    for (int i = 0; i < count;) {
+      const int take = count - i >= 2 ? 2 : 1;
+      const float* row_of[2] = {tile + live[i] * ldw, tile + live[i + take - 1] * ldw};
+      float m[2], sum[2];
+      if (take == 2) {
+        rows_max_sumexp<2>(row_of, V, m, sum);
+      } else {
+        rows_max_sumexp<1>(row_of, V, m, sum);
+      }
+      for (int t = 0; t < take; ++t) {
+        const int64_t r = live[i + t];
+        const float* row = tile + r * ldw;
+        loss[r0 + r] = static_cast<double>(m[t]) + log_fixed(static_cast<double>(sum[t])) -
+                       static_cast<double>(row[targets[r0 + r]]);
+      }
+      i += take;
     }
   }
 }
