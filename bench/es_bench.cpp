@@ -253,7 +253,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   runner::ThreadPool pool(o.threads);
-  // The FP32 peak of one core on the active kernel path (16 independent fma chains), best of 5.
+  // The FP32 peak of one core on the active kernel path (independent fma chains that fit the registers), best of 5.
   double peak = 0;
   for (int r = 0; r < 5; ++r) {
     float sink = 0;

@@ -115,7 +115,7 @@ struct Table {
   void (*loss_rows)(const float*, int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*,
                     const int32_t*, float*, double*);
   void (*exp_nonpositive)(const float*, int64_t, float*);
-  // Benches: 16 independent fma chains of `iterations` steps; returns the FLOPs done.
+  // Benches: independent fma chains (as many as the path's registers hold) of `iterations` steps; returns the FLOPs done.
   int64_t (*fma_peak)(int64_t iterations, float* sink);
   void (*gemm_bias_rows)(const float*, int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*,
                          float*, int64_t);

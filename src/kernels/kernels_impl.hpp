@@ -568,20 +568,23 @@ void loss_rows_impl(const float* x, int64_t ldx, int64_t rows, int64_t C, const 
 
 // ---- peak -----------------------------------------------------------------------------------
 
-// 16 independent fma chains (enough to cover the FMA latency x throughput of current cores),
-// `iterations` steps each; returns the FLOPs done (2 per lane per fma). The bench programs
-// time it for the FP32 peak the other figures are a fraction of.
+// Independent fma chains, `iterations` steps each; returns the FLOPs done (2 per lane per fma).
+// The bench programs time it for the FP32 peak the other figures are a fraction of. The chains
+// must fit the registers with the two operands: 12 on the 16-register paths (avx2 has 16 ymm
+// registers, so 16 chains spill and measured 54 instead of 95 GFLOP/s on a Zen 3 core), 16 on
+// avx512's 32 registers; either covers 2 FMA pipes x 4-6 cycles of latency.
 int64_t fma_peak_impl(int64_t iterations, float* sink) {
-  Vec acc[16];
-  for (int c = 0; c < 16; ++c) acc[c] = Vec::set1(static_cast<float>(c) * 1e-3f);
+  constexpr int kChains = Vec::W == 16 ? 16 : 12;
+  Vec acc[kChains];
+  for (int c = 0; c < kChains; ++c) acc[c] = Vec::set1(static_cast<float>(c) * 1e-3f);
   const Vec a = Vec::set1(0.999999f), b = Vec::set1(1e-7f);
   for (int64_t i = 0; i < iterations; ++i) {
-    for (int c = 0; c < 16; ++c) acc[c] = Vec::fma(acc[c], a, b);
+    for (int c = 0; c < kChains; ++c) acc[c] = Vec::fma(acc[c], a, b);
   }
   Vec total = acc[0];
-  for (int c = 1; c < 16; ++c) total = total + acc[c];
+  for (int c = 1; c < kChains; ++c) total = total + acc[c];
   total.store_partial(sink, 1);
-  return iterations * 16 * Vec::W * 2;
+  return iterations * kChains * Vec::W * 2;
 }
 
 const Table kTable = {gemm_impl,       gemm_accumulate_impl, attention_head_impl, loss_rows_impl,
