@@ -2,7 +2,9 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "kernels/kernels.hpp"
 #include "util/error.hpp"
@@ -18,36 +20,52 @@ int64_t out_extent(int64_t in, int64_t kernel, int64_t stride, int64_t pad) {
   return padded < kernel ? 0 : (padded - kernel) / stride + 1;
 }
 
+// n floats from `from` to `to` in 16-byte moves (inlined; a library memmove call per short
+// row costs more than the row).
+inline void copy_floats(const float* from, float* to, int64_t n) {
+  int64_t k = 0;
+  for (; k + 4 <= n; k += 4) std::memcpy(to + k, from + k, 4 * sizeof(float));
+  for (; k < n; ++k) to[k] = from[k];
+}
+
 // cols[(c*KH + u)*KW + v][i*OW + j] = x[c][i*SH - PH + u][j*SW - PW + v], 0 outside the image;
-// rows `ld` floats apart, columns [OH*OW, ld) set to 0.
+// rows `ld` floats apart, columns [OH*OW, ld) set to 0. Only copies: how it gathers changes no
+// value. Each channel's zero-padded rows P (P[y][p] = x[c][y][p - PW]) are first split into
+// their SW phases (phase q of row y: P[y][q], P[y][q + SW], ...), so every row segment of cols
+// is one contiguous copy: output column j of kernel column v reads P[iy][j*SW + v], entry
+// j + v / SW of phase v % SW. With SW = 1 and no padding the phase is the row itself.
 void im2col(const ConvGeometry& g, const float* x, float* cols, int64_t ld) {
   const int64_t n = g.out_h * g.out_w;
+  const int64_t sw = g.stride_w, ow = g.out_w, h = g.height, w = g.width;
+  const bool direct = sw == 1 && g.pad_w == 0;
+  const int64_t span = direct ? w : (w + 2 * g.pad_w + sw - 1) / sw;  // entries per phase row
+  std::vector<float> phases(direct ? 0 : static_cast<size_t>(sw * h * span));
   for (int64_t c = 0; c < g.channels; ++c) {
-    const float* plane = x + c * g.height * g.width;
+    const float* plane = x + c * h * w;
+    if (!direct) {
+      for (int64_t q = 0; q < sw; ++q) {
+        for (int64_t y = 0; y < h; ++y) {
+          const float* in = plane + y * w;
+          float* phase = phases.data() + (q * h + y) * span;
+          for (int64_t m = 0; m < span; ++m) {
+            const int64_t col = q + m * sw - g.pad_w;
+            phase[m] = col >= 0 && col < w ? in[col] : 0.0f;
+          }
+        }
+      }
+    }
     for (int64_t u = 0; u < g.kernel_h; ++u) {
       for (int64_t v = 0; v < g.kernel_w; ++v) {
         float* row = cols + ((c * g.kernel_h + u) * g.kernel_w + v) * ld;
         std::fill(row + n, row + ld, 0.0f);
-        // The output columns j whose input column j*SW - PW + v lies inside [0, W).
-        const int64_t first_j = v >= g.pad_w ? 0 : (g.pad_w - v + g.stride_w - 1) / g.stride_w;
-        const int64_t last_x = g.width - 1 + g.pad_w - v;  // j*SW <= last_x
-        const int64_t end_j = last_x < 0 ? 0 : std::min(g.out_w, last_x / g.stride_w + 1);
+        const float* source = direct ? plane + v : phases.data() + (v % sw) * h * span + v / sw;
         for (int64_t i = 0; i < g.out_h; ++i) {
-          float* out = row + i * g.out_w;
           const int64_t iy = i * g.stride_h - g.pad_h + u;
-          if (iy < 0 || iy >= g.height || first_j >= end_j) {
-            std::fill(out, out + g.out_w, 0.0f);
-            continue;
-          }
-          const float* in = plane + iy * g.width;
-          const int64_t x0 = first_j * g.stride_w - g.pad_w + v;  // >= 0 by the choice of first_j
-          std::fill(out, out + first_j, 0.0f);
-          if (g.stride_w == 1) {
-            std::copy(in + x0, in + x0 + (end_j - first_j), out + first_j);
+          if (iy < 0 || iy >= h) {
+            std::fill(row + i * ow, row + (i + 1) * ow, 0.0f);
           } else {
-            for (int64_t j = first_j; j < end_j; ++j) out[j] = in[x0 + (j - first_j) * g.stride_w];
+            copy_floats(source + iy * span, row + i * ow, ow);
           }
-          std::fill(out + end_j, out + g.out_w, 0.0f);
         }
       }
     }
