@@ -10,7 +10,7 @@
 // once, max(a, b) = a > b ? a : b, le(a, b) (ordered a <= b), select(m, a, b) = m ? a : b,
 // pow2_from_magic(t) = the float 2^n for t = 1.5 * 2^23 + n (bits (bits(t) + 127) << 23).
 //
-// Thread-safety: pure functions.
+// Thread-safety: pure functions (gemm packs large weight blocks into a thread_local buffer).
 
 static_assert(kPad % Vec::W == 0, "a padded row holds whole vectors");
 constexpr int kGroups = static_cast<int>(kPad) / Vec::W;  // vectors per 16 fixed partial sums
@@ -154,6 +154,13 @@ inline int next_block_vectors(int remaining) {
 // weight columns (kKBlock x kColVecs vectors) in L1 while the panel's rows pass over it.
 constexpr int64_t kRowPanel = 192;  // a multiple of every rows_for<CV>()
 constexpr int64_t kKBlock = 256;
+// A weight operand whose rows lie more than kPackStride floats apart (each row of a k block on
+// its own page: the TLB, the cache sets and the prefetchers run out) is first copied, kKBlock
+// rows by up to kGroupVecs vectors at a time, reading each row's stretch in order, into a
+// buffer laid out block by block (each block's rows contiguous), when several row blocks will
+// read it. Only a copy: the same values meet the same fma chains.
+constexpr int64_t kPackStride = 1024;
+constexpr int kGroupVecs = 8 * kColVecs;
 
 // Any blocking gives the same bits: every output is its own bias-then-fma chain over k
 // (continuing from y's values when `accumulate`).
@@ -161,24 +168,55 @@ template <bool kRowBias>
 void gemm_run(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
               const float* bias, bool accumulate, float* y, int64_t ldy) {
   const int total = static_cast<int>((m + Vec::W - 1) / Vec::W);
+  thread_local std::vector<float> packed;  // a packed group: kKBlock x kGroupVecs vectors at most
   for (int64_t r0 = 0; r0 < n; r0 += kRowPanel) {
     const int64_t panel = n - r0 < kRowPanel ? n - r0 : kRowPanel;
+    const bool pack = ldw > kPackStride && panel > rows_for<kColVecs>();
     for (int64_t k0 = 0; k0 < k || k0 == 0; k0 += kKBlock) {
       const int64_t kc = k - k0 < kKBlock ? k - k0 : kKBlock;
       const bool from_y = accumulate || k0 > 0;
       for (int done = 0; done < total;) {
-        const int cvs = next_block_vectors(total - done);
-        const int64_t col = static_cast<int64_t>(done) * Vec::W;
-        const int64_t width = m - col < static_cast<int64_t>(cvs) * Vec::W ? m - col : static_cast<int64_t>(cvs) * Vec::W;
-        const int last = static_cast<int>(width - static_cast<int64_t>(cvs - 1) * Vec::W);
-        const int64_t block_rows = cvs == 1 ? rows_for<1>() : cvs == 2 ? rows_for<2>() : rows_for<kColVecs>();
-        for (int64_t row = r0; row < r0 + panel; row += block_rows) {
-          const int rows = static_cast<int>(r0 + panel - row < block_rows ? r0 + panel - row : block_rows);
-          const float* b = bias == nullptr ? nullptr : kRowBias ? bias + row : bias + col;
-          gemm_cols<kColVecs, kRowBias>(cvs, rows, x + row * ldx + k0, ldx, kc, wt + k0 * ldw + col, ldw, b, from_y,
-                                        last, y + row * ldy + col, ldy);
+        // A group of consecutive column blocks: [done, group_end) vectors.
+        int group_end = done;
+        do {
+          group_end += next_block_vectors(total - group_end);
+        } while (group_end < total && group_end - done + kColVecs <= kGroupVecs);
+        const int group_vecs = group_end - done;
+        if (pack) {
+          // Whole vectors: the padded weight rows hold them (a block's last vector ends by
+          // padded(m) <= ldw). Block b of the group starts at packed + kc * (its first vector
+          // - done) * W, its row kk cvs vectors long.
+          if (packed.size() < static_cast<size_t>(kKBlock * kGroupVecs * Vec::W)) {
+            packed.resize(static_cast<size_t>(kKBlock * kGroupVecs * Vec::W));
+          }
+          for (int64_t kk = 0; kk < kc; ++kk) {
+            const float* from = wt + (k0 + kk) * ldw + static_cast<int64_t>(done) * Vec::W;
+            for (int v0 = 0; v0 < group_vecs;) {
+              const int cvs = next_block_vectors(total - done - v0);
+              float* to = packed.data() + (kc * v0 + kk * cvs) * Vec::W;
+              for (int c = 0; c < cvs; ++c) Vec::load(from + (v0 + c) * Vec::W).store(to + c * Vec::W);
+              v0 += cvs;
+            }
+          }
         }
-        done += cvs;
+        for (int v0 = 0; v0 < group_vecs;) {
+          const int cvs = next_block_vectors(total - done - v0);
+          const int64_t col = static_cast<int64_t>(done + v0) * Vec::W;
+          const int64_t width =
+              m - col < static_cast<int64_t>(cvs) * Vec::W ? m - col : static_cast<int64_t>(cvs) * Vec::W;
+          const int last = static_cast<int>(width - static_cast<int64_t>(cvs - 1) * Vec::W);
+          const int64_t block_rows = cvs == 1 ? rows_for<1>() : cvs == 2 ? rows_for<2>() : rows_for<kColVecs>();
+          const float* wblock = pack ? packed.data() + kc * v0 * Vec::W : wt + k0 * ldw + col;
+          const int64_t wld = pack ? static_cast<int64_t>(cvs) * Vec::W : ldw;
+          for (int64_t row = r0; row < r0 + panel; row += block_rows) {
+            const int rows = static_cast<int>(r0 + panel - row < block_rows ? r0 + panel - row : block_rows);
+            const float* b = bias == nullptr ? nullptr : kRowBias ? bias + row : bias + col;
+            gemm_cols<kColVecs, kRowBias>(cvs, rows, x + row * ldx + k0, ldx, kc, wblock, wld, b, from_y, last,
+                                          y + row * ldy + col, ldy);
+          }
+          v0 += cvs;
+        }
+        done = group_end;
       }
     }
   }

@@ -4,6 +4,7 @@
 //
 // Thread-safety: pure functions (kernels.hpp).
 #include <cstdint>
+#include <vector>
 
 #include "kernels/kernels.hpp"
 #include "util/stop_check.hpp"  // poll_stop() in long attention (kernels_impl.hpp)
