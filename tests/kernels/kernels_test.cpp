@@ -210,8 +210,8 @@ TEST(KernelGemm, EveryPathComputesTheDefinedFmaChain) {
            // more than one row panel (192) and block of k (256): the chains continue across blocks
            {200, 600, 41}, {197, 257, 9}, {3, 1000, 130},
            // weight rows more than 1024 floats apart, blocks of k over 64 rows read by several
-           // row blocks: packed in
-           // groups of column blocks (a 3 + 1 vector tail split 2 + 2, a partial last vector)
+           // row blocks: packed in groups of column blocks (a 3 + 1 vector tail split 2 + 2, a
+           // partial last vector; 300 = a packed block of 256 and one of 44 read in place)
            {40, 300, 1100}, {9, 260, 1081}, {197, 100, 1030}}) {
     const int64_t ldw = padded(m);
     std::vector<float> x(static_cast<size_t>(n * k)), wt(static_cast<size_t>(k * ldw), 0.0f),
