@@ -367,19 +367,35 @@ void attention_pair(const float* qt, int64_t ldq, const float* k, const float* v
     s_b.store(sb + j * W);
     mb = Vec::max(mb, s_b);
   }
-  // Passes 2 and 3 (weigh_values' operations): keys [0, diag_a) reach every query of both
-  // blocks; [diag_a, end_a) some of A's and all of B's; [end_a, diag_b) all of B's;
-  // [diag_b, end_b) some of B's.
+  // Pass 2 (weigh_values' operations, in two sweeps): e = exp(s - M), 0 for a masked key, and
+  // its sum in key order, e stored over the scores; keys [0, diag_a) reach every query of both
+  // blocks, [diag_a, end_a) some of A's and all of B's, [end_a, diag_b) all of B's,
+  // [diag_b, end_b) some of B's. Fused with pass 3 the two blocks' exp constants, sums and
+  // weighted values need 24 registers of 16 and the compiler kept accumulators in memory.
   const int64_t diag_a = t0 + 1 < end_a ? t0 + 1 : end_a;
   const int64_t diag_b = t1 + 1 < end_b ? t1 + 1 : end_b;
-  Vec sum_a = zero, sum_b = zero, acc_a[D], acc_b[D];
-  for (int c = 0; c < D; ++c) acc_a[c] = acc_b[c] = zero;
-  for (int64_t j = 0; j < diag_a; ++j) {
-    const Vec e_a = exp_nonpositive_vec(Vec::load(sa + j * W) - ma);
+  Vec sum_a = zero, sum_b = zero;
+  for (int64_t j = 0; j < end_a; ++j) {
+    Vec e_a = exp_nonpositive_vec(Vec::load(sa + j * W) - ma);
     const Vec e_b = exp_nonpositive_vec(Vec::load(sb + j * W) - mb);
-    const float* vj = v + j * D;
+    if (j >= diag_a) e_a = Vec::select(Vec::le(Vec::set1(static_cast<float>(j)), tpos_a), e_a, zero);
+    e_a.store(sa + j * W);
+    e_b.store(sb + j * W);
     sum_a = sum_a + e_a;
     sum_b = sum_b + e_b;
+  }
+  for (int64_t j = end_a; j < end_b; ++j) {
+    Vec e_b = exp_nonpositive_vec(Vec::load(sb + j * W) - mb);
+    if (j >= diag_b) e_b = Vec::select(Vec::le(Vec::set1(static_cast<float>(j)), tpos_b), e_b, zero);
+    e_b.store(sb + j * W);
+    sum_b = sum_b + e_b;
+  }
+  // Pass 3: the weighted values in key order (a masked key leaves its query's values as they are).
+  Vec acc_a[D], acc_b[D];
+  for (int c = 0; c < D; ++c) acc_a[c] = acc_b[c] = zero;
+  for (int64_t j = 0; j < diag_a; ++j) {
+    const Vec e_a = Vec::load(sa + j * W), e_b = Vec::load(sb + j * W);
+    const float* vj = v + j * D;
     for (int c = 0; c < D; ++c) {
       const Vec value = Vec::set1(vj[c]);
       acc_a[c] = Vec::fma(e_a, value, acc_a[c]);
@@ -388,11 +404,8 @@ void attention_pair(const float* qt, int64_t ldq, const float* k, const float* v
   }
   for (int64_t j = diag_a; j < end_a; ++j) {
     const auto live = Vec::le(Vec::set1(static_cast<float>(j)), tpos_a);
-    const Vec e_a = Vec::select(live, exp_nonpositive_vec(Vec::load(sa + j * W) - ma), zero);
-    const Vec e_b = exp_nonpositive_vec(Vec::load(sb + j * W) - mb);
+    const Vec e_a = Vec::load(sa + j * W), e_b = Vec::load(sb + j * W);
     const float* vj = v + j * D;
-    sum_a = sum_a + e_a;
-    sum_b = sum_b + e_b;
     for (int c = 0; c < D; ++c) {
       const Vec value = Vec::set1(vj[c]);
       acc_a[c] = Vec::select(live, Vec::fma(e_a, value, acc_a[c]), acc_a[c]);
@@ -400,16 +413,14 @@ void attention_pair(const float* qt, int64_t ldq, const float* k, const float* v
     }
   }
   for (int64_t j = end_a; j < diag_b; ++j) {
-    const Vec e_b = exp_nonpositive_vec(Vec::load(sb + j * W) - mb);
+    const Vec e_b = Vec::load(sb + j * W);
     const float* vj = v + j * D;
-    sum_b = sum_b + e_b;
     for (int c = 0; c < D; ++c) acc_b[c] = Vec::fma(e_b, Vec::set1(vj[c]), acc_b[c]);
   }
   for (int64_t j = diag_b; j < end_b; ++j) {
     const auto live = Vec::le(Vec::set1(static_cast<float>(j)), tpos_b);
-    const Vec e_b = Vec::select(live, exp_nonpositive_vec(Vec::load(sb + j * W) - mb), zero);
+    const Vec e_b = Vec::load(sb + j * W);
     const float* vj = v + j * D;
-    sum_b = sum_b + e_b;
     for (int c = 0; c < D; ++c) acc_b[c] = Vec::select(live, Vec::fma(e_b, Vec::set1(vj[c]), acc_b[c]), acc_b[c]);
   }
   const Vec one = Vec::set1(1.0f);
