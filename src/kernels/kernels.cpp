@@ -63,6 +63,16 @@ void gemm_bias_rows_with(Path path, const float* x, int64_t ldx, int64_t n, int6
   table_for(path).gemm_bias_rows(x, ldx, n, k, wt, ldw, m, bias, y, ldy);
 }
 
+void conv_gather(const float* in, const int64_t* pos, int64_t n, const int32_t* koff, int64_t k, const float* wt,
+                 int64_t ldw, int64_t m, const float* bias, float* y, int64_t ldy) {
+  table_for(active_path()).conv_gather(in, pos, n, koff, k, wt, ldw, m, bias, y, ldy);
+}
+
+void conv_gather_with(Path path, const float* in, const int64_t* pos, int64_t n, const int32_t* koff, int64_t k,
+                      const float* wt, int64_t ldw, int64_t m, const float* bias, float* y, int64_t ldy) {
+  table_for(path).conv_gather(in, pos, n, koff, k, wt, ldw, m, bias, y, ldy);
+}
+
 void gemv_with(Path path, const float* x, int64_t k, const float* wt, int64_t ldw, int64_t m, const float* bias,
                float* y) {
   table_for(path).gemv(x, k, wt, ldw, m, bias, y);

@@ -57,6 +57,13 @@ void gemm_bias_rows(const float* x, int64_t ldx, int64_t n, int64_t k, const flo
 // and bias padded as for gemm. The same bits as gemm with n = 1, blocked for more fma chains.
 void gemv(const float* x, int64_t k, const float* wt, int64_t ldw, int64_t m, const float* bias, float* y);
 
+// gemm whose left operand is gathered (an implicit im2col: the version-3 conv forward without
+// padding, nn/conv.hpp): y[r][o] = bias[o] (0 when bias is null; padded as for gemm), then
+// for kk = 0..k-1 in order y = fma(in[pos[r] + koff[kk]], wt[kk][o], y); r < n, o < m.
+// pos[r] is output position r's offset in `in`, koff[kk] patch entry kk's.
+void conv_gather(const float* in, const int64_t* pos, int64_t n, const int32_t* koff, int64_t k, const float* wt,
+                 int64_t ldw, int64_t m, const float* bias, float* y, int64_t ldy);
+
 // Causal attention of one head of one sequence of T positions with head size HD:
 //   s[t][j] = (q[t].k[j]) * scale for j <= t, the dot as q_0*k_0 then fma over i = 1..HD-1;
 //   M_t = max_j s[t][j];  e[t][j] = exp(s[t][j] - M_t);  S_t = sum of e[t][j] over j = 0..t in order;
@@ -105,6 +112,8 @@ void gemm_bias_rows_with(Path path, const float* x, int64_t ldx, int64_t n, int6
                          int64_t m, const float* bias, float* y, int64_t ldy);
 void gemv_with(Path path, const float* x, int64_t k, const float* wt, int64_t ldw, int64_t m, const float* bias,
                float* y);
+void conv_gather_with(Path path, const float* in, const int64_t* pos, int64_t n, const int32_t* koff, int64_t k,
+                      const float* wt, int64_t ldw, int64_t m, const float* bias, float* y, int64_t ldy);
 
 // One path's implementations (path_*.cpp).
 struct Table {
@@ -120,6 +129,8 @@ struct Table {
   void (*gemm_bias_rows)(const float*, int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*,
                          float*, int64_t);
   void (*gemv)(const float*, int64_t, const float*, int64_t, int64_t, const float*, float*);
+  void (*conv_gather)(const float*, const int64_t*, int64_t, const int32_t*, int64_t, const float*, int64_t, int64_t,
+                      const float*, float*, int64_t);
 };
 const Table& table_portable();
 const Table& table_avx2();

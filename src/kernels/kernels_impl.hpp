@@ -65,14 +65,30 @@ inline float lane_max(Vec v, float m) {
 
 // ---- gemm ---------------------------------------------------------------------------------
 
+// The left operand of a product: row r's entry kk. A dense row-major matrix (gemm) ...
+struct DenseRows {
+  const float* x;
+  int64_t ldx;
+  float at(int r, int64_t kk) const { return x[r * ldx + kk]; }
+  DenseRows from(int64_t row, int64_t k0) const { return {x + row * ldx + k0, ldx}; }
+};
+// ... or an implicit im2col (conv_gather): row r's entry kk is in[pos[r] + koff[kk]].
+struct GatheredRows {
+  const float* in;
+  const int64_t* pos;
+  const int32_t* koff;
+  float at(int r, int64_t kk) const { return in[pos[r] + koff[kk]]; }
+  GatheredRows from(int64_t row, int64_t k0) const { return {in, pos + row, koff + k0}; }
+};
+
 // Rows [0, R) x column vectors [0, CV) starting at column `col`; `last` valid lanes in the
 // last vector (W when full). With from_y the chains continue from the values y holds (a later
 // block of k), else they start at the bias (0 without one): kRowBias: bias[r] starts every
 // output of row r (gemm_bias_rows); else bias[column] (gemm). Either way one value, then the
 // same fma chain.
-template <int R, int CV, bool kRowBias = false>
-inline void gemm_block(const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw, const float* bias,
-                       bool from_y, int last, float* y, int64_t ldy) {
+template <int R, int CV, bool kRowBias, class X>
+inline void gemm_block(X x, int64_t k, const float* wt, int64_t ldw, const float* bias, bool from_y, int last,
+                       float* y, int64_t ldy) {
   Vec acc[R][CV];
   if (from_y) {
     for (int r = 0; r < R; ++r) {
@@ -96,7 +112,7 @@ inline void gemm_block(const float* x, int64_t ldx, int64_t k, const float* wt, 
     Vec w[CV];
     for (int c = 0; c < CV; ++c) w[c] = Vec::load(wt + kk * ldw + c * Vec::W);
     for (int r = 0; r < R; ++r) {
-      const Vec a = Vec::set1(x[r * ldx + kk]);
+      const Vec a = Vec::set1(x.at(r, kk));
       for (int c = 0; c < CV; ++c) acc[r][c] = Vec::fma(a, w[c], acc[r][c]);
     }
   }
@@ -112,13 +128,13 @@ inline void gemm_block(const float* x, int64_t ldx, int64_t k, const float* wt, 
 }
 
 // gemm_block<rows, CV> for rows <= R.
-template <int R, int CV, bool kRowBias>
-inline void gemm_rows(int rows, const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw,
-                      const float* bias, bool from_y, int last, float* y, int64_t ldy) {
+template <int R, int CV, bool kRowBias, class X>
+inline void gemm_rows(int rows, X x, int64_t k, const float* wt, int64_t ldw, const float* bias, bool from_y,
+                      int last, float* y, int64_t ldy) {
   if constexpr (R > 1) {
-    if (rows < R) return gemm_rows<R - 1, CV, kRowBias>(rows, x, ldx, k, wt, ldw, bias, from_y, last, y, ldy);
+    if (rows < R) return gemm_rows<R - 1, CV, kRowBias>(rows, x, k, wt, ldw, bias, from_y, last, y, ldy);
   }
-  gemm_block<R, CV, kRowBias>(x, ldx, k, wt, ldw, bias, from_y, last, y, ldy);
+  gemm_block<R, CV, kRowBias>(x, k, wt, ldw, bias, from_y, last, y, ldy);
 }
 
 // Rows per microkernel call for CV column vectors: the accumulators of kRows x kColVecs
@@ -129,13 +145,13 @@ constexpr int rows_for() {
   return kRows * kColVecs / CV;
 }
 
-template <int CV, bool kRowBias>
-inline void gemm_cols(int cvs, int rows, const float* x, int64_t ldx, int64_t k, const float* wt, int64_t ldw,
-                      const float* bias, bool from_y, int last, float* y, int64_t ldy) {
+template <int CV, bool kRowBias, class X>
+inline void gemm_cols(int cvs, int rows, X x, int64_t k, const float* wt, int64_t ldw, const float* bias,
+                      bool from_y, int last, float* y, int64_t ldy) {
   if constexpr (CV > 1) {
-    if (cvs < CV) return gemm_cols<CV - 1, kRowBias>(cvs, rows, x, ldx, k, wt, ldw, bias, from_y, last, y, ldy);
+    if (cvs < CV) return gemm_cols<CV - 1, kRowBias>(cvs, rows, x, k, wt, ldw, bias, from_y, last, y, ldy);
   }
-  gemm_rows<rows_for<CV>(), CV, kRowBias>(rows, x, ldx, k, wt, ldw, bias, from_y, last, y, ldy);
+  gemm_rows<rows_for<CV>(), CV, kRowBias>(rows, x, k, wt, ldw, bias, from_y, last, y, ldy);
 }
 
 // Column vectors of the next block when `remaining` are left: kColVecs, except that a
@@ -167,9 +183,9 @@ constexpr int kGroupVecs = 8 * kColVecs;
 
 // Any blocking gives the same bits: every output is its own bias-then-fma chain over k
 // (continuing from y's values when `accumulate`).
-template <bool kRowBias>
-void gemm_run(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
-              const float* bias, bool accumulate, float* y, int64_t ldy) {
+template <bool kRowBias, class X>
+void gemm_run(X x, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m, const float* bias, bool accumulate,
+              float* y, int64_t ldy) {
   const int total = static_cast<int>((m + Vec::W - 1) / Vec::W);
   thread_local std::vector<float> packed;  // a packed group: kKBlock x kGroupVecs vectors at most
   for (int64_t r0 = 0; r0 < n; r0 += kRowPanel) {
@@ -214,7 +230,7 @@ void gemm_run(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt
           for (int64_t row = r0; row < r0 + panel; row += block_rows) {
             const int rows = static_cast<int>(r0 + panel - row < block_rows ? r0 + panel - row : block_rows);
             const float* b = bias == nullptr ? nullptr : kRowBias ? bias + row : bias + col;
-            gemm_cols<kColVecs, kRowBias>(cvs, rows, x + row * ldx + k0, ldx, kc, wblock, wld, b, from_y, last,
+            gemm_cols<kColVecs, kRowBias>(cvs, rows, x.from(row, k0), kc, wblock, wld, b, from_y, last,
                                           y + row * ldy + col, ldy);
           }
           v0 += cvs;
@@ -227,17 +243,22 @@ void gemm_run(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt
 
 void gemm_impl(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
                const float* bias, float* y, int64_t ldy) {
-  gemm_run<false>(x, ldx, n, k, wt, ldw, m, bias, false, y, ldy);
+  gemm_run<false>(DenseRows{x, ldx}, n, k, wt, ldw, m, bias, false, y, ldy);
 }
 
 void gemm_accumulate_impl(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
                           float* y, int64_t ldy) {
-  gemm_run<false>(x, ldx, n, k, wt, ldw, m, nullptr, true, y, ldy);
+  gemm_run<false>(DenseRows{x, ldx}, n, k, wt, ldw, m, nullptr, true, y, ldy);
 }
 
 void gemm_bias_rows_impl(const float* x, int64_t ldx, int64_t n, int64_t k, const float* wt, int64_t ldw, int64_t m,
                          const float* bias, float* y, int64_t ldy) {
-  gemm_run<true>(x, ldx, n, k, wt, ldw, m, bias, false, y, ldy);
+  gemm_run<true>(DenseRows{x, ldx}, n, k, wt, ldw, m, bias, false, y, ldy);
+}
+
+void conv_gather_impl(const float* in, const int64_t* pos, int64_t n, const int32_t* koff, int64_t k, const float* wt,
+                      int64_t ldw, int64_t m, const float* bias, float* y, int64_t ldy) {
+  gemm_run<false>(GatheredRows{in, pos, koff}, n, k, wt, ldw, m, bias, false, y, ldy);
 }
 // ---- gemv ---------------------------------------------------------------------------------
 
@@ -640,4 +661,4 @@ int64_t fma_peak_impl(int64_t iterations, float* sink) {
 }
 
 const Table kTable = {gemm_impl,       gemm_accumulate_impl, attention_head_impl, loss_rows_impl,
-                      exp_nonpositive_impl, fma_peak_impl, gemm_bias_rows_impl, gemv_impl};
+                      exp_nonpositive_impl, fma_peak_impl, gemm_bias_rows_impl, gemv_impl, conv_gather_impl};

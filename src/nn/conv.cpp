@@ -131,6 +131,44 @@ int64_t ConvGeometry::cols_size(int kernel_version) const {
   return patch_size() * (kernel_version >= 3 ? kernels::padded(n) : n);
 }
 
+std::optional<GatheredConv> GatheredConv::prepare(const ConvGeometry& g, const float* kernel, const float* bias) {
+  if (g.pad_h != 0 || g.pad_w != 0 || g.input_size() >= (int64_t{1} << 31)) return std::nullopt;
+  GatheredConv p;
+  const int64_t K = g.patch_size(), O = g.out_channels;
+  p.ldw = kernels::padded(O);
+  p.kernel_t.assign(static_cast<size_t>(K * p.ldw), 0.0f);
+  for (int64_t o = 0; o < O; ++o) {
+    for (int64_t kk = 0; kk < K; ++kk) p.kernel_t[static_cast<size_t>(kk * p.ldw + o)] = kernel[o * K + kk];
+  }
+  if (bias != nullptr) {
+    p.bias.assign(static_cast<size_t>(p.ldw), 0.0f);
+    std::copy(bias, bias + O, p.bias.begin());
+  }
+  p.koff.reserve(static_cast<size_t>(K));
+  for (int64_t c = 0; c < g.channels; ++c) {
+    for (int64_t u = 0; u < g.kernel_h; ++u) {
+      for (int64_t v = 0; v < g.kernel_w; ++v) p.koff.push_back(static_cast<int32_t>((c * g.height + u) * g.width + v));
+    }
+  }
+  p.pos.reserve(static_cast<size_t>(g.out_h * g.out_w));
+  for (int64_t i = 0; i < g.out_h; ++i) {
+    for (int64_t j = 0; j < g.out_w; ++j) p.pos.push_back(i * g.stride_h * g.width + j * g.stride_w);
+  }
+  return p;
+}
+
+void conv2d_forward_gathered(const ConvGeometry& g, const GatheredConv& p, const float* x, Activation activation,
+                             float* y, float* scratch) {
+  const int64_t n = g.out_h * g.out_w, O = g.out_channels;
+  kernels::conv_gather(x, p.pos.data(), n, p.koff.data(), g.patch_size(), p.kernel_t.data(), p.ldw, O,
+                       p.bias.empty() ? nullptr : p.bias.data(), scratch, p.ldw);
+  for (int64_t o = 0; o < O; ++o) {
+    for (int64_t q = 0; q < n; ++q) y[o * n + q] = scratch[q * p.ldw + o];
+  }
+  Eigen::Map<Eigen::VectorXf> flat(y, g.output_size());
+  apply_activation(activation, flat);
+}
+
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* kernel, const float* bias,
                     Activation activation, float* y, float* cols, int kernel_version) {
   const Eigen::Index n = g.out_h * g.out_w;

@@ -24,6 +24,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <vector>
 
 #include "nn/activation.hpp"
 
@@ -54,6 +56,29 @@ struct ConvGeometry {
 // one this binary knows (the caller's contract: nn::ConvNet checks it at construction).
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* kernel, const float* bias,
                     Activation activation, float* y, float* cols, int kernel_version = 1);
+
+// A layer without padding at kernel version 3, prepared once for conv2d_forward_gathered:
+// the kernel transposed to (C*KH*KW) x ldw and the bias padded (kernels::gemm's layouts), and
+// the offsets of its implicit im2col: patch entry kk = (c, u, v) at c*H*W + u*W + v of x,
+// output position p = i*OW + j at i*SH*W + j*SW.
+struct GatheredConv {
+  int64_t ldw = 0;
+  std::vector<float> kernel_t;
+  std::vector<float> bias;  // ldw values, or empty for no bias
+  std::vector<int32_t> koff;
+  std::vector<int64_t> pos;
+  // nullopt where the gathered form does not apply (padding, or x too large for 32-bit offsets).
+  static std::optional<GatheredConv> prepare(const ConvGeometry& g, const float* kernel, const float* bias);
+  // Floats of scratch conv2d_forward_gathered needs: OH*OW*ldw.
+  int64_t scratch_size(const ConvGeometry& g) const { return g.out_h * g.out_w * ldw; }
+};
+
+// conv2d_forward at kernel version 3 for a prepared layer, with the same bits: the GEMM gathers
+// each patch entry from x itself (kernels::conv_gather) instead of reading an im2col copy,
+// into scratch as (OH*OW) x ldw, then transposes it into y (O, OH, OW) and applies the
+// activation. scratch holds p.scratch_size(g) floats and overlaps neither x nor y.
+void conv2d_forward_gathered(const ConvGeometry& g, const GatheredConv& p, const float* x, Activation activation,
+                             float* y, float* scratch);
 
 // The same computed directly from the definition, loop by loop: the reference the GEMM
 // path is tested against (slow; for tests and benchmarks).

@@ -42,7 +42,10 @@ ConvNet::ConvNet(std::vector<ConvLayer> convs, std::vector<DenseLayer> head, int
       }
     }
     max_activation_ = std::max(max_activation_, g.output_size());
-    max_cols_ = std::max(max_cols_, g.cols_size(kernel_version_));
+    gathered_.push_back(kernel_version_ >= 3 ? GatheredConv::prepare(g, c.kernel.data(),
+                                                                     c.bias.empty() ? nullptr : c.bias.data())
+                                             : std::nullopt);
+    max_cols_ = std::max(max_cols_, gathered_.back() ? gathered_.back()->scratch_size(g) : g.cols_size(kernel_version_));
   }
   const int64_t flat = convs_.empty() ? 0 : convs_.back().geometry.output_size();
   if (!head.empty()) {
@@ -88,8 +91,12 @@ void ConvNet::forward(std::span<const float> input, std::span<float> output, Con
   for (size_t i = 0; i < convs_.size(); ++i) {
     const ConvLayer& c = convs_[i];
     float* y = (i % 2 == 0 ? scratch.front : scratch.back).data();
-    conv2d_forward(c.geometry, x, c.kernel.data(), c.bias.empty() ? nullptr : c.bias.data(), c.activation, y,
-                   scratch.cols.data(), kernel_version_);
+    if (gathered_[i]) {
+      conv2d_forward_gathered(c.geometry, *gathered_[i], x, c.activation, y, scratch.cols.data());
+    } else {
+      conv2d_forward(c.geometry, x, c.kernel.data(), c.bias.empty() ? nullptr : c.bias.data(), c.activation, y,
+                     scratch.cols.data(), kernel_version_);
+    }
     x = y;
   }
   // Flatten is free: (C, H, W) row-major is already the channel-major flat vector.

@@ -3,7 +3,8 @@
 // layers (an nn::Mlp head). Either part may be empty, not both.
 //
 // forward() runs the layers over preallocated ping-pong buffers (conv2d_forward per conv
-// layer, Mlp::forward for the head): no allocation once the ConvNetScratch has its size
+// layer, or at version 3 without padding conv2d_forward_gathered, the same bits without an
+// im2col copy; Mlp::forward for the head): no allocation once the ConvNetScratch has its size
 // (make_scratch() returns one that has).
 //
 // kernel_version (docs/kernels.md) picks the arithmetic of every layer, conv and dense head
@@ -37,7 +38,7 @@ struct ConvLayer {
 // Per-thread working memory of ConvNet::forward.
 struct ConvNetScratch {
   std::vector<float> front, back;  // conv activations, ping-pong
-  std::vector<float> cols;         // im2col patches of the largest conv layer
+  std::vector<float> cols;         // im2col patches of the largest conv layer (or a gathered layer's product)
   Scratch head;
 };
 
@@ -59,6 +60,8 @@ class ConvNet {
 
  private:
   std::vector<ConvLayer> convs_;
+  // At kernel version 3, each layer without padding prepared for conv2d_forward_gathered.
+  std::vector<std::optional<GatheredConv>> gathered_;
   std::optional<Mlp> head_;
   int64_t input_size_ = 0;
   int64_t output_size_ = 0;

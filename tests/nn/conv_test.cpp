@@ -204,6 +204,40 @@ TEST(Conv2d, Version3IsTheDefinedFmaChainOnEveryPath) {
   }
 }
 
+// The gathered forward (ConvNet's at version 3 for layers without padding) reads the patches
+// from x instead of an im2col copy: bit for bit conv2d_forward at version 3 on every path,
+// including Atari's full-size layers (patches of 768 and 512 entries: several blocks of k).
+TEST(Conv2d, GatheredVersion3EqualsTheIm2colVersion3OnEveryPath) {
+  std::vector<ConvCase> cases(std::begin(kConvCases), std::end(kConvCases));
+  cases.push_back({"12x84x84 k8 s4 (Atari first, full size)", 12, 84, 84, 32, 8, 8, 4, 4, 0, 0, true, Activation::kRelu});
+  cases.push_back({"32x20x20 k4 s2 (Atari second)", 32, 20, 20, 64, 4, 4, 2, 2, 0, 0, true, Activation::kRelu});
+  cases.push_back({"64x9x9 k3 s1 no bias (Atari third)", 64, 9, 9, 64, 3, 3, 1, 1, 0, 0, false, Activation::kLinear});
+  uint32_t seed = 500;
+  int gathered = 0;
+  for (const auto& c : cases) {
+    const ConvData d = make_data(c, seed += 10);
+    const auto prepared =
+        GatheredConv::prepare(d.g, d.kernel.data(), d.bias.empty() ? nullptr : d.bias.data());
+    if (c.ph != 0 || c.pw != 0) {
+      EXPECT_FALSE(prepared.has_value()) << c.name << ": padding needs the im2col path";
+      continue;
+    }
+    ASSERT_TRUE(prepared.has_value()) << c.name;
+    ++gathered;
+    const kernels::Path saved = kernels::active_path();
+    for (const kernels::Path p : kernels::supported_paths()) {
+      kernels::set_path(p);
+      const auto want = run_conv(d, c.activation, 3);
+      std::vector<float> got(static_cast<size_t>(d.g.output_size()), std::nanf(""));
+      std::vector<float> scratch(static_cast<size_t>(prepared->scratch_size(d.g)), std::nanf(""));
+      conv2d_forward_gathered(d.g, *prepared, d.x.data(), c.activation, got.data(), scratch.data());
+      EXPECT_EQ(bits(got), bits(want)) << c.name << " on " << kernels::path_name(p);
+    }
+    kernels::set_path(saved);
+  }
+  EXPECT_EQ(gathered, 8);
+}
+
 TEST(Conv2d, MatchesPyTorchConv2d) {
   json cases = json::array();
   std::vector<std::vector<float>> ours, ours_v3;
@@ -365,6 +399,39 @@ TEST(ConvNet, ForwardIsThreadIndependentAndChecksSizes) {
   std::vector<float> three(3);
   EXPECT_THAT([&] { net.forward(obs, three, s1); },
               ::testing::ThrowsMessage<Error>(::testing::HasSubstr("output has 3 values, expected 2")));
+}
+
+// At version 3 ConvNet runs its layers without padding gathered (no im2col) and the padded
+// one through im2col: the whole forward is bit for bit the layers' conv2d_forward chained.
+TEST(ConvNet, Version3ForwardIsTheChainOfItsLayersBitForBit) {
+  const auto arch = genome::parse_architecture(json::parse(R"([
+      {"type": "conv", "out": 8, "kernel": 8, "stride": 4, "activation": "relu"},
+      {"type": "conv", "out": 16, "kernel": 4, "stride": 2, "padding": 1, "activation": "tanh"},
+      {"type": "conv", "out": 16, "kernel": 3, "stride": 1, "activation": "relu"},
+      {"type": "flatten"}])"),
+                                               std::vector<int64_t>{4, 44, 44});
+  const genome::Genome g(arch, {}, {0.01, 0.01}, 1);
+  auto genotype = g.init(21);
+  g.mutate(genotype, 22);
+  const auto net = genome::build_conv_net(arch, g.develop(genotype), 3);
+  const auto obs = random_values(static_cast<size_t>(net.input_size()), 23);
+  std::vector<float> x = obs;
+  for (const ConvLayer& c : net.convs()) {
+    std::vector<float> y(static_cast<size_t>(c.geometry.output_size()));
+    std::vector<float> cols(static_cast<size_t>(c.geometry.cols_size(3)));
+    conv2d_forward(c.geometry, x.data(), c.kernel.data(), c.bias.empty() ? nullptr : c.bias.data(), c.activation,
+                   y.data(), cols.data(), 3);
+    x = std::move(y);
+  }
+  const kernels::Path saved = kernels::active_path();
+  for (const kernels::Path p : kernels::supported_paths()) {
+    kernels::set_path(p);
+    std::vector<float> out(static_cast<size_t>(net.output_size()));
+    auto scratch = net.make_scratch();
+    net.forward(obs, out, scratch);
+    EXPECT_EQ(bits(out), bits(x)) << kernels::path_name(p);
+  }
+  kernels::set_path(saved);
 }
 
 TEST(ConvNet, ArchitecturesThatCannotRunAreRefusedNamingTheLayer) {
