@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "kernels/kernels.hpp"
-#include "util/stop_check.hpp"  // poll_stop() in long attention (kernels_impl.hpp)
+#include "util/stop_check.hpp"  // poll_stop() in long attention (transformer_impl.hpp)
 #include "kernels/simd_avx2.hpp"
 
 namespace seedline::kernels {
