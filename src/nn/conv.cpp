@@ -1,10 +1,6 @@
 #include "nn/conv.hpp"
 
 #include <Eigen/Core>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#include <xmmintrin.h>
-#endif
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -37,31 +33,9 @@ inline void copy_floats(const float* from, float* to, int64_t n) {
 void split_phases(const float* plane, int64_t h, int64_t w, int64_t sw, int64_t pad, int64_t span, float* phases) {
   for (int64_t y = 0; y < h; ++y) {
     const float* in = plane + y * w;
-    int64_t m0 = 0;  // entries [0, m0) of every phase are done
-#if defined(__SSE2__)
-    // Without padding, strides 2 and 4 (Table 2's) deinterleave 4 entries of every phase at a
-    // time with SSE2 shuffles (a 4 x 4 transpose for stride 4).
-    if (pad == 0 && sw == 4) {
-      for (; (m0 + 4) * 4 <= w; m0 += 4) {
-        __m128 a = _mm_loadu_ps(in + m0 * 4), b = _mm_loadu_ps(in + m0 * 4 + 4);
-        __m128 c = _mm_loadu_ps(in + m0 * 4 + 8), d = _mm_loadu_ps(in + m0 * 4 + 12);
-        _MM_TRANSPOSE4_PS(a, b, c, d);
-        _mm_storeu_ps(phases + (0 * h + y) * span + m0, a);
-        _mm_storeu_ps(phases + (1 * h + y) * span + m0, b);
-        _mm_storeu_ps(phases + (2 * h + y) * span + m0, c);
-        _mm_storeu_ps(phases + (3 * h + y) * span + m0, d);
-      }
-    } else if (pad == 0 && sw == 2) {
-      for (; (m0 + 4) * 2 <= w; m0 += 4) {
-        const __m128 a = _mm_loadu_ps(in + m0 * 2), b = _mm_loadu_ps(in + m0 * 2 + 4);
-        _mm_storeu_ps(phases + (0 * h + y) * span + m0, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
-        _mm_storeu_ps(phases + (1 * h + y) * span + m0, _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
-      }
-    }
-#endif
     for (int64_t q = 0; q < sw; ++q) {
       float* phase = phases + (q * h + y) * span;
-      for (int64_t m = m0; m < span; ++m) {
+      for (int64_t m = 0; m < span; ++m) {
         const int64_t col = q + m * sw - pad;
         phase[m] = col >= 0 && col < w ? in[col] : 0.0f;
       }
